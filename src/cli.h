@@ -1,0 +1,11 @@
+/* cli.h: the operator's commands: migrate, seed, admin. */
+#ifndef APP_CLI_H
+#define APP_CLI_H
+
+int cli_migrate(const char *dir);
+int cli_seed(const char *dir);
+int cli_admin(int argc, char **argv);
+/* 1 when something accepts connections on the unix socket path. */
+int cli_socket_in_use(const char *path);
+
+#endif

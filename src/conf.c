@@ -1,0 +1,213 @@
+/* conf.c: read the environment and .env; validate before anything starts. */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "conf.h"
+#include "util.h"
+
+const struct conf *cfg;
+static struct conf the_conf;
+
+/* .env entries, kept for the life of the process */
+static char **env_keys, **env_vals;
+static size_t env_n;
+
+static void envfile_add(const char *k, size_t kl, const char *v, size_t vl)
+{
+	env_keys = xrealloc(env_keys, (env_n + 1) * sizeof *env_keys);
+	env_vals = xrealloc(env_vals, (env_n + 1) * sizeof *env_vals);
+	env_keys[env_n] = xstrndup(k, kl);
+	env_vals[env_n] = xstrndup(v, vl);
+	env_n++;
+}
+
+/* KEY=VALUE lines; # comments; optional matching quotes around VALUE. */
+static void envfile_read(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char line[4096];
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof line, f)) {
+		char *p = line, *eq;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '#' || *p == '\n' || *p == '\0')
+			continue;
+		if (strncmp(p, "export ", 7) == 0)
+			p += 7;
+		if (!(eq = strchr(p, '=')))
+			continue;
+		char *v = eq + 1;
+		size_t vl = strcspn(v, "\r\n");
+		if (vl >= 2 && (v[0] == '"' || v[0] == '\'') && v[vl - 1] == v[0]) {
+			v++;
+			vl -= 2;
+		}
+		envfile_add(p, (size_t)(eq - p), v, vl);
+	}
+	fclose(f);
+}
+
+const char *conf_get(const char *name)
+{
+	const char *v = getenv(name);
+	if (v)
+		return v;
+	for (size_t i = 0; i < env_n; i++)
+		if (strcmp(env_keys[i], name) == 0)
+			return env_vals[i];
+	return NULL;
+}
+
+static const char *str(const char *name, const char *def)
+{
+	const char *v = conf_get(name);
+	return v && *v ? v : def;
+}
+
+static struct buf errs = BUF_INIT;
+
+static int num(const char *name, int def, int min, int max)
+{
+	const char *v = conf_get(name);
+	int64_t n;
+
+	if (!v || !*v)
+		return def;
+	if (parse_int64(v, min, max, &n) != 0) {
+		buf_printf(&errs, "%s must be a whole number from %d to %d (got \"%s\")\n", name, min, max, v);
+		return def;
+	}
+	return (int)n;
+}
+
+static double coord(const char *name, double def, double lim)
+{
+	const char *v = conf_get(name);
+	char *end;
+
+	if (!v || !*v)
+		return def;
+	errno = 0;
+	double d = strtod(v, &end);
+	if (errno || *end || !isfinite(d) || d < -lim || d > lim) {
+		buf_printf(&errs, "%s must be a number from %g to %g\n", name, -lim, lim);
+		return def;
+	}
+	return d;
+}
+
+static void check_dir_writable(const char *what, const char *path)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL) {
+		snprintf(dir, sizeof dir, ".");
+	} else {
+		size_t n = (size_t)(slash - path);
+		snprintf(dir, sizeof dir, "%.*s", (int)(n ? n : 1), path);
+	}
+	if (access(dir, W_OK | X_OK) != 0)
+		buf_printf(&errs, "%s: cannot create %s (directory %s: %s)\n", what, path, dir, strerror(errno));
+}
+
+static void check_secret(const char *name, const char *v, size_t min)
+{
+	if (!v || strlen(v) < min) {
+		buf_printf(&errs, "%s must be set and at least %zu bytes long\n", name, min);
+		return;
+	}
+	/* "aaaa..." and friends: a single repeated character is no secret */
+	size_t i;
+	for (i = 1; v[i] && v[i] == v[0]; i++)
+		;
+	if (v[i] == '\0')
+		buf_printf(&errs, "%s is too weak (one repeated character)\n", name);
+}
+
+int conf_load(const char *envfile, char *err, size_t errlen)
+{
+	struct conf *c = &the_conf;
+
+	envfile_read(envfile ? envfile : ".env");
+	buf_reset(&errs);
+
+	c->db_host = str("DB_HOST", "127.0.0.1");
+	c->db_port = str("DB_PORT", "5432");
+	c->db_user = str("DB_USERNAME", "lafete");
+	c->db_password = str("DB_PASSWORD", "");
+	c->db_name = str("DB_NAME", "lafete");
+	c->jwt_secret = str("JWT_SECRET", NULL);
+	c->jwt_ttl_seconds = num("JWT_TTL_SECONDS", 86400, 60, 30 * 86400);
+	c->razorpay_key_id = str("RAZORPAY_KEY_ID", "");
+	c->razorpay_key_secret = str("RAZORPAY_KEY_SECRET", "");
+	c->razorpay_webhook_secret = str("RAZORPAY_WEBHOOK_SECRET", "");
+	c->razorpay_api_url = str("RAZORPAY_API_URL", "https://api.razorpay.com/v1");
+	c->borzo_api_url = str("BORZO_API_URL", "https://robotapitest-in.borzodelivery.com/api/business/1.6");
+	c->borzo_api_token = str("BORZO_API_TOKEN", "");
+	c->borzo_callback_secret = str("BORZO_CALLBACK_SECRET", "");
+	c->borzo_vehicle_type_id = num("BORZO_VEHICLE_TYPE_ID", 7, 1, 1000);
+	c->store_name = str("STORE_NAME", "La Fête 365");
+	c->store_address = str("STORE_ADDRESS", "12 Residency Road, Bengaluru 560025");
+	c->store_phone = str("STORE_PHONE", "+919800000000");
+	c->store_lat = coord("STORE_LATITUDE", 12.9716, 90);
+	c->store_lng = coord("STORE_LONGITUDE", 77.5946, 180);
+	c->dispatch_token = str("DISPATCH_TOKEN", NULL);
+	c->dispatch_lead_minutes = num("DISPATCH_LEAD_MINUTES", 120, 1, 24 * 60);
+	c->delivery_fee_buffer_percent = num("DELIVERY_FEE_BUFFER_PERCENT", 10, 0, 100);
+	c->delivery_radius_km = num("DELIVERY_RADIUS_KM", 25, 1, 500);
+	c->smtp_url = str("SMTP_URL", NULL);
+	c->mail_from = str("MAIL_FROM", "orders@lafete365.example");
+	c->storage_dir = str("STORAGE_DIR", "var/storage");
+	c->media_url = str("MEDIA_URL", "/media");
+	c->s3_endpoint = str("S3_ENDPOINT", NULL);
+	c->s3_bucket = str("S3_BUCKET", NULL);
+	c->s3_region = str("S3_REGION", "ap-south-1");
+	c->s3_access_key = str("S3_ACCESS_KEY", NULL);
+	c->s3_secret_key = str("S3_SECRET_KEY", NULL);
+	c->s3_public_url = str("S3_PUBLIC_URL", NULL);
+	c->admin_email = str("ADMIN_EMAIL", NULL);
+	c->admin_password = str("ADMIN_PASSWORD", NULL);
+	c->http_port = num("HTTP_PORT", 8080, 1, 65535);
+	c->https_port = num("HTTPS_PORT", 8443, 1, 65535);
+	c->workers = num("WORKERS", (int)sysconf(_SC_NPROCESSORS_ONLN), 1, 256);
+	c->fcgi_socket = str("FCGI_SOCKET", "var/run/lafete.sock");
+	c->template_dir = str("TEMPLATE_DIR", "templates");
+	c->openapi_path = str("OPENAPI_PATH", "doc/openapi.json");
+	c->public_url = str("PUBLIC_URL", "https://localhost:8443");
+	c->open_hour = num("SHOP_OPEN_HOUR", 10, 0, 23);
+	c->close_hour = num("SHOP_CLOSE_HOUR", 22, 1, 24);
+	c->slot_minutes = num("SLOT_MINUTES", 120, 15, 720);
+	c->slot_capacity_units = num("SLOT_CAPACITY_UNITS", 12, 1, 10000);
+	c->same_day_cutoff_hour = num("SAME_DAY_CUTOFF_HOUR", 14, 0, 24);
+	c->unpaid_expiry_minutes = num("UNPAID_EXPIRY_MINUTES", 30, 1, 24 * 60);
+	c->blackout_dates = str("BLACKOUT_DATES", "");
+
+	check_secret("JWT_SECRET", c->jwt_secret, 32);
+	check_secret("DISPATCH_TOKEN", c->dispatch_token, 16);
+	if (c->open_hour >= c->close_hour)
+		buf_printf(&errs, "SHOP_OPEN_HOUR must be before SHOP_CLOSE_HOUR\n");
+	if (c->workers < 1)
+		c->workers = 1;
+	check_dir_writable("FCGI_SOCKET", c->fcgi_socket);
+	if (strlen(c->fcgi_socket) >= 100)
+		buf_printf(&errs, "FCGI_SOCKET path is too long for a unix socket\n");
+	int s3 = !!c->s3_endpoint + !!c->s3_bucket + !!c->s3_access_key + !!c->s3_secret_key;
+	if (s3 != 0 && s3 != 4)
+		buf_printf(&errs, "S3_ENDPOINT, S3_BUCKET, S3_ACCESS_KEY and S3_SECRET_KEY go together\n");
+
+	cfg = c;
+	snprintf(err, errlen, "%s", errs.data ? errs.data : "");
+	int bad = errs.len > 0;
+	buf_free(&errs);
+	return bad ? -1 : 0;
+}

@@ -1,0 +1,41 @@
+/* conf.h: configuration from the environment, then .env for what it lacks. */
+#ifndef APP_CONF_H
+#define APP_CONF_H
+
+#include <stdint.h>
+
+struct conf {
+	const char *db_host, *db_port, *db_user, *db_password, *db_name;
+	const char *jwt_secret;
+	int jwt_ttl_seconds;
+	const char *razorpay_key_id, *razorpay_key_secret, *razorpay_webhook_secret, *razorpay_api_url;
+	const char *borzo_api_url, *borzo_api_token, *borzo_callback_secret;
+	int borzo_vehicle_type_id;
+	const char *store_name, *store_address, *store_phone;
+	double store_lat, store_lng;	/* coordinates only, never money */
+	const char *dispatch_token;
+	int dispatch_lead_minutes, delivery_fee_buffer_percent;
+	double delivery_radius_km;
+	const char *smtp_url, *mail_from;
+	const char *storage_dir, *media_url;
+	const char *s3_endpoint, *s3_bucket, *s3_region, *s3_access_key, *s3_secret_key, *s3_public_url;
+	const char *admin_email, *admin_password;
+	int http_port, https_port, workers;
+	const char *fcgi_socket;
+	const char *template_dir, *openapi_path;
+	const char *public_url;	/* base of links in emails, e.g. https://localhost:8443 */
+	/* shop rules (slots, capacity, expiry): documented in README */
+	int open_hour, close_hour, slot_minutes, slot_capacity_units;
+	int same_day_cutoff_hour, unpaid_expiry_minutes;
+	const char *blackout_dates;	/* comma-separated YYYY-MM-DD */
+};
+
+extern const struct conf *cfg;
+
+/* Loads and validates the configuration. On a problem, writes one message
+ * per problem into err (NUL-terminated) and returns -1. envfile may be NULL. */
+int conf_load(const char *envfile, char *err, size_t errlen);
+/* Looks a variable up the way conf_load does (environment, then .env). */
+const char *conf_get(const char *name);
+
+#endif

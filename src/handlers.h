@@ -1,0 +1,11 @@
+/* handlers.h: every route handler, grouped by the file that holds it. */
+#ifndef APP_HANDLERS_H
+#define APP_HANDLERS_H
+
+struct req;
+
+/* health.c */
+int health_get(struct req *r);
+int openapi_get(struct req *r);
+
+#endif

@@ -1,0 +1,68 @@
+/* http.h: the request context, its inputs, and every way to answer it. */
+#ifndef APP_HTTP_H
+#define APP_HTTP_H
+
+#include <fcgiapp.h>
+#include <json-c/json.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "buf.h"
+
+struct route;
+
+enum role { ROLE_NONE, ROLE_CUSTOMER, ROLE_ADMIN };
+
+struct principal {
+	char user_id[37];	/* empty when anonymous */
+	enum role role;
+	char name[128];
+	char email[256];
+};
+
+struct req {
+	FCGX_Request *fcgi;
+	struct arena *a;
+	/* inputs, copied into the arena (FCGX params die at Finish) */
+	const char *method, *path, *query, *request_id, *remote_addr;
+	const char *content_type, *cookie, *authorization, *if_none_match;
+	const char *body;	/* NUL-terminated copy; body_len bytes */
+	size_t body_len;
+	struct json_object *json;	/* the parsed body of a JSON route */
+	const char *param[4];	/* {id} captures of the route pattern */
+	const struct route *route;
+	struct principal who;
+	int64_t started_ms;
+	/* output */
+	int status;
+	struct buf headers;
+	struct buf out;
+	const char *error_code;	/* for the access log */
+	int db_calls;
+};
+
+/* Query string and cookies: URL-decoded into the arena; NULL when absent. */
+const char *query_get(struct req *r, const char *name);
+const char *cookie_get(struct req *r, const char *name);
+/* Decode application/x-www-form-urlencoded text; value of name or NULL. */
+const char *form_get(struct req *r, const char *body, const char *name);
+const char *req_header(struct req *r, const char *cgi_name);	/* e.g. "HTTP_X_RAZORPAY_SIGNATURE" */
+
+void reply_header(struct req *r, const char *name, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Every reply function returns 0 so that handlers can `return reply_...(r, ...)`. */
+int reply_json(struct req *r, int status, struct json_object *o);	/* takes o */
+int reply_raw(struct req *r, int status, const char *ctype, const char *body, size_t len);
+int reply_error(struct req *r, int status, const char *code, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+int reply_empty(struct req *r, int status);
+int reply_redirect(struct req *r, const char *location);
+/* Renders templates/<name>.mustache with ctx (taken) and answers text/html. */
+int reply_html(struct req *r, int status, const char *name, struct json_object *ctx);
+/* A failed DB call: 503 when the database is gone, 500 (logged) otherwise. */
+int reply_db_error(struct req *r);
+
+/* Registers o to be put at the end of the request; returns o. */
+struct json_object *req_own(struct req *r, struct json_object *o);
+
+#endif

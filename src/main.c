@@ -1,0 +1,220 @@
+/* main.c: the master: configuration, socket, prefork, supervision, signals. */
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcgiapp.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "conf.h"
+#include "util.h"
+#include "worker.h"
+
+#define MAX_WORKERS 256
+#define STOP_GRACE_SECONDS 10
+
+static volatile sig_atomic_t got_term, got_hup;
+
+struct slot {
+	pid_t pid;
+	int64_t started_ms;
+};
+
+static struct slot slots[MAX_WORKERS];
+static int listen_fd;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		got_hup = 1;
+	else
+		got_term = 1;
+}
+
+static pid_t spawn(int no)
+{
+	pid_t pid = fork();
+
+	if (pid < 0) {
+		log_err("fork: %s", strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		signal(SIGCHLD, SIG_DFL);
+		_exit(worker_run(listen_fd, no));
+	}
+	slots[no].pid = pid;
+	slots[no].started_ms = mono_ms();
+	return pid;
+}
+
+static int slot_of(pid_t pid)
+{
+	for (int i = 0; i < cfg->workers; i++)
+		if (slots[i].pid == pid)
+			return i;
+	return -1;
+}
+
+/* Sends sig to every child and waits up to grace seconds, then SIGKILLs. */
+static void stop_children(pid_t *pids, int n, int grace)
+{
+	for (int i = 0; i < n; i++)
+		if (pids[i] > 0)
+			kill(pids[i], SIGTERM);
+	int64_t deadline = mono_ms() + grace * 1000;
+	int left = n;
+	while (left > 0) {
+		left = 0;
+		for (int i = 0; i < n; i++) {
+			if (pids[i] <= 0)
+				continue;
+			if (waitpid(pids[i], NULL, WNOHANG) == pids[i])
+				pids[i] = 0;
+			else
+				left++;
+		}
+		if (left && mono_ms() > deadline) {
+			/* libfcgi admits a race in accept(); do not wait forever */
+			for (int i = 0; i < n; i++)
+				if (pids[i] > 0) {
+					log_warn("worker %d did not stop in time: SIGKILL", (int)pids[i]);
+					kill(pids[i], SIGKILL);
+					waitpid(pids[i], NULL, 0);
+					pids[i] = 0;
+				}
+			break;
+		}
+		if (left)
+			usleep(20000);
+	}
+}
+
+/* SIGHUP: start a fresh generation, then retire the old one gracefully. */
+static void reload(void)
+{
+	pid_t old[MAX_WORKERS];
+
+	log_info("SIGHUP: replacing %d workers", cfg->workers);
+	for (int i = 0; i < cfg->workers; i++) {
+		old[i] = slots[i].pid;
+		slots[i].pid = 0;
+		spawn(i);
+	}
+	stop_children(old, cfg->workers, STOP_GRACE_SECONDS);
+}
+
+static void supervise(void)
+{
+	while (!got_term) {
+		int st;
+		pid_t pid = waitpid(-1, &st, WNOHANG);
+		if (got_hup) {
+			got_hup = 0;
+			reload();
+			continue;
+		}
+		if (pid <= 0) {
+			usleep(50000);	/* signals cut this short; a dead worker waits at most 50 ms */
+			continue;
+		}
+		int no = slot_of(pid);
+		if (no < 0)
+			continue;	/* an old generation's child */
+		if (WIFSIGNALED(st))
+			log_warn("worker %d died of signal %d; replacing it", (int)pid, WTERMSIG(st));
+		else
+			log_warn("worker %d exited with %d; replacing it", (int)pid, WEXITSTATUS(st));
+		/* a worker that dies at once (crash loop) is not respawned in a tight loop */
+		if (mono_ms() - slots[no].started_ms < 1000)
+			usleep(200000);
+		spawn(no);
+	}
+}
+
+static int serve(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	pid_t pids[MAX_WORKERS];
+
+	if (FCGX_Init() != 0) {
+		fprintf(stderr, "lafete: FCGX_Init failed\n");
+		return 1;
+	}
+	/* FCGX_OpenSocket unlinks the path first: refuse to steal a live socket */
+	if (access(cfg->fcgi_socket, F_OK) == 0 && cli_socket_in_use(cfg->fcgi_socket)) {
+		fprintf(stderr, "lafete: %s is in use by a running instance\n", cfg->fcgi_socket);
+		return 1;
+	}
+	mode_t old = umask(0111);
+	listen_fd = FCGX_OpenSocket(cfg->fcgi_socket, 1024);
+	umask(old);
+	if (listen_fd < 0) {
+		fprintf(stderr, "lafete: cannot listen on %s\n", cfg->fcgi_socket);
+		return 1;
+	}
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	log_info("master %d listening on %s with %d workers", (int)getpid(), cfg->fcgi_socket, cfg->workers);
+	for (int i = 0; i < cfg->workers; i++)
+		spawn(i);
+	supervise();
+	log_info("stopping: letting in-flight requests finish");
+	for (int i = 0; i < cfg->workers; i++)
+		pids[i] = slots[i].pid;
+	stop_children(pids, cfg->workers, STOP_GRACE_SECONDS);
+	unlink(cfg->fcgi_socket);
+	log_info("stopped");
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fputs("usage: lafete [serve]           run the FastCGI master and its workers\n"
+	      "       lafete check-config      validate the configuration and exit\n"
+	      "       lafete migrate [DIR]     apply schema/*.sql migrations not yet applied\n"
+	      "       lafete seed [DIR]        create the admin from ADMIN_EMAIL/ADMIN_PASSWORD, run seed/*.sql\n"
+	      "       lafete admin --email E [--password P] [--name N]   create or promote an admin\n"
+	      "configuration: environment, then .env (see .env.example)\n", f);
+}
+
+int main(int argc, char **argv)
+{
+	char err[4096];
+	const char *cmd = argc > 1 ? argv[1] : "serve";
+
+	if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (conf_load(getenv("LAFETE_ENV_FILE"), err, sizeof err) != 0) {
+		fprintf(stderr, "lafete: invalid configuration:\n%s", err);
+		return 1;
+	}
+	if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+		fprintf(stderr, "lafete: library initialisation failed\n");
+		return 1;
+	}
+	if (strcmp(cmd, "serve") == 0)
+		return serve();
+	if (strcmp(cmd, "check-config") == 0)
+		return puts("configuration ok") < 0;
+	if (strcmp(cmd, "migrate") == 0)
+		return cli_migrate(argc > 2 ? argv[2] : "schema");
+	if (strcmp(cmd, "seed") == 0)
+		return cli_seed(argc > 2 ? argv[2] : "seed");
+	if (strcmp(cmd, "admin") == 0)
+		return cli_admin(argc - 1, argv + 1);
+	fprintf(stderr, "lafete: unknown command '%s'\n", cmd);
+	usage(stderr);
+	return 2;
+}

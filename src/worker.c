@@ -1,0 +1,306 @@
+/* worker.c: the accept loop; per-request context, routing policy, access log. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "auth.h"
+#include "conf.h"
+#include "db.h"
+#include "httpc.h"
+#include "http.h"
+#include "jsonutil.h"
+#include "render.h"
+#include "routes.h"
+#include "util.h"
+#include "worker.h"
+
+static volatile sig_atomic_t stopping;
+static struct tmpl_set *templates;
+
+const struct tmpl_set *worker_templates(void)
+{
+	return templates;
+}
+
+static void on_term(int sig)
+{
+	(void)sig;
+	stopping = 1;
+	FCGX_ShutdownPending();
+}
+
+static const char *param(struct req *r, const char *name)
+{
+	return arena_strdup(r->a, FCGX_GetParam(name, r->fcgi->envp));
+}
+
+static int media_type_is(const char *ctype, const char *want)
+{
+	size_t n = strlen(want);
+	if (!ctype || strncasecmp(ctype, want, n) != 0)
+		return 0;
+	return ctype[n] == '\0' || ctype[n] == ';' || ctype[n] == ' ';
+}
+
+/* Reads exactly len bytes of body. 0, or -1 when the client sent less. */
+static int read_body(struct req *r, size_t len)
+{
+	char *b = arena_alloc(r->a, len + 1);
+	size_t got = 0;
+
+	while (got < len) {
+		int chunk = len - got > (1 << 20) ? (1 << 20) : (int)(len - got);
+		int n = FCGX_GetStr(b + got, chunk, r->fcgi->in);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	b[got] = '\0';
+	r->body = b;
+	r->body_len = got;
+	return got == len ? 0 : -1;
+}
+
+static const char *bearer(struct req *r)
+{
+	const char *h = r->authorization;
+	if (h && strncasecmp(h, "Bearer ", 7) == 0)
+		return h + 7;
+	return NULL;
+}
+
+/* The route's auth policy, in this one place. 0 to go on; -1 answered. */
+static int authorize(struct req *r)
+{
+	const struct route *rt = r->route;
+	int rc;
+
+	switch (rt->auth) {
+	case AUTH_NONE:
+		return 0;
+	case AUTH_DISPATCH:
+		if (bearer(r) && auth_secure_equal(bearer(r), cfg->dispatch_token))
+			return 0;
+		return reply_error(r, 401, "UNAUTHORIZED", NULL, "A valid dispatch token is required"), -1;
+	case AUTH_PAGE:
+		rc = auth_load_principal(r, cookie_get(r, "lafete_admin"));
+		if (rc == -2)
+			return reply_db_error(r), -1;
+		if (rc != 0)
+			return reply_redirect(r, arena_printf(r->a, "/admin/login?next=%s", r->path)), -1;
+		if (r->who.role != ROLE_ADMIN)
+			return reply_raw(r, 403, "text/html; charset=utf-8",
+					 "<!doctype html><title>Forbidden</title><p>Staff only.</p>\n", 57), -1;
+		return 0;
+	case AUTH_USER:
+	case AUTH_ADMIN:
+		if (!bearer(r))
+			return reply_error(r, 401, "UNAUTHORIZED", NULL, "A bearer token is required"), -1;
+		rc = auth_load_principal(r, bearer(r));
+		if (rc == -2)
+			return reply_db_error(r), -1;
+		if (rc != 0)
+			return reply_error(r, 401, "UNAUTHORIZED", NULL, "The token is invalid or expired"), -1;
+		if (rt->auth == AUTH_ADMIN && r->who.role != ROLE_ADMIN)
+			return reply_error(r, 403, "FORBIDDEN", NULL, "Staff only"), -1;
+		return 0;
+	}
+	return -1;
+}
+
+/* Size, content type and parse of the body, per the route. 0 or -1 answered. */
+static int take_body(struct req *r)
+{
+	const struct route *rt = r->route;
+	const char *cl = FCGX_GetParam("CONTENT_LENGTH", r->fcgi->envp);
+	int64_t len = 0;
+
+	if (cl && *cl && parse_int64(cl, 0, INT64_MAX, &len) != 0)
+		return reply_error(r, 400, "BAD_REQUEST", NULL, "Invalid Content-Length"), -1;
+	if (rt->body == BODY_NONE)
+		return 0;
+	if ((uint64_t)len > rt->max_body)
+		return reply_error(r, 413, "PAYLOAD_TOO_LARGE", NULL, "The body is larger than %zu bytes", rt->max_body), -1;
+	if (read_body(r, (size_t)len) != 0)
+		return reply_error(r, 400, "BAD_REQUEST", NULL, "The body is shorter than its Content-Length"), -1;
+	switch (rt->body) {
+	case BODY_JSON: {
+		char err[160];
+		if (!media_type_is(r->content_type, "application/json"))
+			return reply_error(r, 415, "UNSUPPORTED_MEDIA_TYPE", NULL, "Send the body as application/json"), -1;
+		r->json = req_own(r, json_parse_strict(r->body, r->body_len, err, sizeof err));
+		if (!r->json)
+			return reply_error(r, 400, "MALFORMED_JSON", NULL, "%s", err), -1;
+		return 0;
+	}
+	case BODY_FORM:
+		if (!media_type_is(r->content_type, "application/x-www-form-urlencoded"))
+			return reply_error(r, 415, "UNSUPPORTED_MEDIA_TYPE", NULL, "Send the form as urlencoded"), -1;
+		return 0;
+	case BODY_MULTIPART:
+		if (!media_type_is(r->content_type, "multipart/form-data"))
+			return reply_error(r, 415, "UNSUPPORTED_MEDIA_TYPE", NULL, "Send the file as multipart/form-data"), -1;
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+static void not_found(struct req *r, int path_known)
+{
+	int api = strncmp(r->path, "/api/", 5) == 0 || strcmp(r->path, "/api") == 0;
+
+	if (path_known) {
+		reply_error(r, 405, "METHOD_NOT_ALLOWED", NULL, "%s is not allowed on %s", r->method, r->path);
+	} else if (api) {
+		reply_error(r, 404, "NOT_FOUND", NULL, "No such resource");
+	} else {
+		static const char page[] = "<!doctype html><title>Not found</title><p>Not found.</p>\n";
+		reply_raw(r, 404, "text/html; charset=utf-8", page, sizeof page - 1);
+	}
+}
+
+static void handle(struct req *r)
+{
+	int path_known;
+
+	r->route = route_match(r, r->method, r->path, &path_known);
+	if (!r->route)
+		return not_found(r, path_known);
+	if (take_body(r) != 0 || authorize(r) != 0)
+		return;
+	r->route->handler(r);
+	if (r->status == 0) {
+		log_err("handler for %s %s gave no answer", r->route->method, r->route->pattern);
+		reply_error(r, 500, "INTERNAL", NULL, "Internal error");
+	}
+}
+
+static const char *status_text(int s)
+{
+	switch (s) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 204: return "No Content";
+	case 303: return "See Other";
+	case 304: return "Not Modified";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 413: return "Payload Too Large";
+	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Entity";
+	case 429: return "Too Many Requests";
+	case 502: return "Bad Gateway";
+	case 503: return "Service Unavailable";
+	default: return "Internal Server Error";
+	}
+}
+
+static void send_response(struct req *r)
+{
+	struct buf head = BUF_INIT;
+	int nobody = strcmp(r->method, "HEAD") == 0 || r->status == 204 || r->status == 304;
+
+	buf_printf(&head, "Status: %d %s\r\n", r->status, status_text(r->status));
+	buf_put(&head, r->headers.data ? r->headers.data : "", r->headers.len);
+	if (r->status != 204 && r->status != 304)
+		buf_printf(&head, "Content-Length: %zu\r\n", r->out.len);
+	buf_puts(&head, "\r\n");
+	FCGX_PutStr(head.data, (int)head.len, r->fcgi->out);
+	if (!nobody && r->out.len)
+		FCGX_PutStr(r->out.data, (int)r->out.len, r->fcgi->out);
+	buf_free(&head);
+}
+
+static void access_log(struct req *r)
+{
+	/* the tracking token is a credential: keep it out of the log */
+	const char *path = strncmp(r->path, "/track/", 7) == 0 ? "/track/-" : r->path;
+
+	log_msg("access", "%s %s %d %lldms rid=%s user=%s%s%s", r->method, path, r->status,
+		(long long)(mono_ms() - r->started_ms), r->request_id ? r->request_id : "-",
+		r->who.user_id[0] ? r->who.user_id : "-", r->error_code ? " error=" : "",
+		r->error_code ? r->error_code : "");
+}
+
+static void serve(struct req *r)
+{
+	r->started_ms = mono_ms();
+	r->method = param(r, "REQUEST_METHOD");
+	r->path = param(r, "DOCUMENT_URI");
+	if (!r->path) {	/* outside nginx: REQUEST_URI up to the query */
+		const char *uri = FCGX_GetParam("REQUEST_URI", r->fcgi->envp);
+		r->path = uri ? arena_strndup(r->a, uri, strcspn(uri, "?")) : "/";
+	}
+	r->query = param(r, "QUERY_STRING");
+	r->request_id = param(r, "REQUEST_ID");
+	r->remote_addr = param(r, "REMOTE_ADDR");
+	r->content_type = param(r, "CONTENT_TYPE");
+	r->cookie = param(r, "HTTP_COOKIE");
+	r->authorization = param(r, "HTTP_AUTHORIZATION");
+	r->if_none_match = param(r, "HTTP_IF_NONE_MATCH");
+	if (!r->method)
+		r->method = "GET";
+	handle(r);
+	if (r->request_id)
+		reply_header(r, "X-Request-Id", "%s", r->request_id);
+	send_response(r);
+	access_log(r);
+}
+
+int worker_run(int listen_fd, int worker_no)
+{
+	FCGX_Request fcgi;
+	struct req r;
+	struct arena *a = arena_new();
+	char err[256];
+	sigset_t term;
+
+	prctl(PR_SET_PDEATHSIG, SIGTERM);	/* never outlive the master */
+	struct sigaction sa = { .sa_handler = on_term };	/* no SA_RESTART: accept() returns */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGINT, SIG_IGN);	/* the master decides; in-flight requests finish */
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+
+	templates = tmpl_load_dir(cfg->template_dir, err, sizeof err);
+	if (!templates)
+		log_warn("worker %d: templates not loaded: %s", worker_no, err);
+	if (db_connect() != 0)
+		log_warn("worker %d: starting without a database; will retry per request", worker_no);
+	FCGX_InitRequest(&fcgi, listen_fd, 0);
+	while (!stopping) {
+		sigprocmask(SIG_UNBLOCK, &term, NULL);
+		int rc = FCGX_Accept_r(&fcgi);
+		/* a SIGTERM now waits until this request is answered */
+		sigprocmask(SIG_BLOCK, &term, NULL);
+		if (rc < 0)
+			break;
+		memset(&r, 0, sizeof r);
+		r.fcgi = &fcgi;
+		r.a = a;
+		serve(&r);
+		FCGX_Finish_r(&fcgi);
+		buf_free(&r.headers);
+		buf_free(&r.out);
+		arena_reset(a);
+		db_request_done();
+	}
+	FCGX_Free(&fcgi, 1);
+	arena_free(a);
+	tmpl_set_free(templates);
+	db_disconnect();
+	httpc_cleanup();
+	return 0;
+}

@@ -1,0 +1,41 @@
+/* test_conf.c: configuration validation refuses weak secrets and bad numbers. */
+#include <stdlib.h>
+
+#include "conf.h"
+#include "tap.h"
+
+static int load(char *err, size_t n)
+{
+	return conf_load("/nonexistent/.env", err, n);
+}
+
+int main(void)
+{
+	char err[4096];
+
+	setenv("FCGI_SOCKET", "/tmp/lafete-test.sock", 1);
+	setenv("DISPATCH_TOKEN", "dispatch-token-for-tests-0123456789", 1);
+	unsetenv("JWT_SECRET");
+	ok(load(err, sizeof err) == -1 && strstr(err, "JWT_SECRET"), "missing JWT_SECRET refused");
+	setenv("JWT_SECRET", "short", 1);
+	ok(load(err, sizeof err) == -1 && strstr(err, "at least 32"), "short JWT_SECRET refused");
+	setenv("JWT_SECRET", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 1);
+	ok(load(err, sizeof err) == -1 && strstr(err, "too weak"), "repeated-character JWT_SECRET refused");
+	setenv("JWT_SECRET", "0123456789abcdef0123456789abcdef-unit", 1);
+	ok(load(err, sizeof err) == 0, "good configuration accepted: %s", err);
+	ok(cfg->dispatch_lead_minutes == 120 && cfg->delivery_fee_buffer_percent == 10, "documented defaults");
+	ok(cfg->borzo_vehicle_type_id == 7, "a car by default (7), not a motorbike (8)");
+	setenv("HTTPS_PORT", "70000", 1);
+	ok(load(err, sizeof err) == -1 && strstr(err, "HTTPS_PORT"), "bad port refused");
+	setenv("HTTPS_PORT", "8443x", 1);
+	ok(load(err, sizeof err) == -1, "junk port refused");
+	unsetenv("HTTPS_PORT");
+	setenv("FCGI_SOCKET", "/nonexistent-dir/x.sock", 1);
+	ok(load(err, sizeof err) == -1 && strstr(err, "FCGI_SOCKET"), "unwritable socket directory refused");
+	setenv("FCGI_SOCKET", "/tmp/lafete-test.sock", 1);
+	setenv("S3_ENDPOINT", "http://127.0.0.1:9", 1);
+	ok(load(err, sizeof err) == -1 && strstr(err, "S3_"), "partial S3 configuration refused");
+	unsetenv("S3_ENDPOINT");
+	ok(load(err, sizeof err) == 0, "valid again");
+	return done_testing();
+}
