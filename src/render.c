@@ -344,7 +344,7 @@ static int add_tag_node(struct parser *p, const struct tag *t)
 
 static int parse_step(struct parser *p, const char *open)
 {
-	struct tag t;
+	struct tag t = { 0 };
 
 	if (read_tag(p, (size_t)(open - p->src), &t) < 0)
 		return -1;
