@@ -469,4 +469,34 @@ sub fault_apply {
     return $make->($fault);
 }
 
+# ---------------------------------------------------------------- starting fakes from tests
+
+# Starts a fake script and waits for its "PORT <n>" line.  Returns
+# {pid, port, fh}; keep fh open while the fake runs, and call stop().
+#   my $f = MiniHTTPD::spawn('t/fakes/razorpay.pl', '--port', 0, '--state', $dir, '--parent', $$);
+sub spawn {
+    my ($script, @args) = @_;
+    my $pid = open(my $out, '-|') // die "fork: $!";
+    if (!$pid) {
+        exec($^X, $script, @args) or POSIX::_exit(127);
+    }
+    my $line;
+    if (IO::Select->new($out)->can_read(10)) { $line = <$out> }
+    if (!defined $line || $line !~ /^PORT (\d+)/) {
+        kill 'TERM', $pid;
+        die "$script did not print its PORT line\n";
+    }
+    return { pid => $pid, port => $1, fh => $out, script => $script };
+}
+
+sub stop {
+    my ($fake) = @_;
+    local $?;                                 # keep the caller's exit status (END blocks)
+    return unless $fake && $fake->{pid};
+    kill 'TERM', $fake->{pid};
+    waitpid $fake->{pid}, 0;
+    close $fake->{fh};
+    delete $fake->{pid};
+}
+
 1;
