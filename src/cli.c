@@ -13,6 +13,7 @@
 #include "auth.h"
 #include "cli.h"
 #include "conf.h"
+#include "routes.h"
 #include "util.h"
 
 static PGconn *connect_db(void)
@@ -277,4 +278,13 @@ int cli_socket_in_use(const char *path)
 	int in_use = connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
 	close(fd);
 	return in_use;
+}
+
+int cli_routes(void)
+{
+	static const char *auth[] = { "none", "user", "admin", "dispatch", "page" };
+
+	for (size_t i = 0; i < routes_count; i++)
+		printf("%s %s %s\n", routes[i].method, routes[i].pattern, auth[routes[i].auth]);
+	return 0;
 }

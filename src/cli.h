@@ -5,6 +5,8 @@
 int cli_migrate(const char *dir);
 int cli_seed(const char *dir);
 int cli_admin(int argc, char **argv);
+/* Prints the route table, one "METHOD PATTERN AUTH" line each. */
+int cli_routes(void);
 /* 1 when something accepts connections on the unix socket path. */
 int cli_socket_in_use(const char *path);
 

@@ -38,4 +38,8 @@ void db_request_done(void);
 const char *db_val(PGresult *res, int row, const char *col);	/* NULL for SQL NULL */
 int db_bool(PGresult *res, int row, const char *col);
 
+
+
+/* RFC 3339 text of a timestamptz column in the session's zone (Asia/Kolkata). */
+#define SQL_TIME(col) "to_char(" col ", 'YYYY-MM-DD\"T\"HH24:MI:SSOF')"
 #endif

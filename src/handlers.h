@@ -8,4 +8,9 @@ struct req;
 int health_get(struct req *r);
 int openapi_get(struct req *r);
 
+/* users.c */
+int auth_register(struct req *r);
+int auth_login(struct req *r);
+int me_get(struct req *r);
+
 #endif

@@ -181,6 +181,7 @@ static void usage(FILE *f)
 {
 	fputs("usage: lafete [serve]           run the FastCGI master and its workers\n"
 	      "       lafete check-config      validate the configuration and exit\n"
+	      "       lafete routes            print the route table (method, path, auth)\n"
 	      "       lafete migrate [DIR]     apply schema/*.sql migrations not yet applied\n"
 	      "       lafete seed [DIR]        create the admin from ADMIN_EMAIL/ADMIN_PASSWORD, run seed/*.sql\n"
 	      "       lafete admin --email E [--password P] [--name N]   create or promote an admin\n"
@@ -196,6 +197,8 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
+	if (strcmp(cmd, "routes") == 0)
+		return cli_routes();
 	if (conf_load(getenv("LAFETE_ENV_FILE"), err, sizeof err) != 0) {
 		fprintf(stderr, "lafete: invalid configuration:\n%s", err);
 		return 1;

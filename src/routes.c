@@ -12,6 +12,11 @@ const struct route routes[] = {
 	/* health and docs */
 	{ "GET", "/api/health", health_get, AUTH_NONE, BODY_NONE, 0 },
 	{ "GET", "/api/openapi.json", openapi_get, AUTH_NONE, BODY_NONE, 0 },
+
+	/* accounts */
+	{ "POST", "/api/auth/register", auth_register, AUTH_NONE, BODY_JSON, 16 * KB },
+	{ "POST", "/api/auth/login", auth_login, AUTH_NONE, BODY_JSON, 16 * KB },
+	{ "GET", "/api/me", me_get, AUTH_USER, BODY_NONE, 0 },
 };
 
 const size_t routes_count = sizeof routes / sizeof routes[0];

@@ -1,0 +1,79 @@
+#!/usr/bin/perl
+# 10-foundation.t: nginx TLS -> workers -> PostgreSQL: health, errors, limits, docs, TLS, headers.
+use strict;
+use warnings;
+use Test::More;
+use LaFete::Test;
+
+# health
+my $r = req(GET => '/api/health');
+is($r->{status}, 200, 'health 200');
+is_deeply($r->{json}, { status => 'ok', database => 'ok' }, 'health body');
+like($r->{headers}{'x-request-id'} // '', qr/^[0-9a-f]{32}$/, 'request id from nginx echoed');
+like($r->{headers}{'strict-transport-security'} // '', qr/max-age=\d+/, 'HSTS');
+is($r->{headers}{'x-content-type-options'}, 'nosniff', 'nosniff');
+ok($r->{headers}{'referrer-policy'}, 'Referrer-Policy');
+like($r->{headers}{'content-security-policy'} // '', qr/frame-ancestors 'none'/, 'frame-ancestors none');
+unlike($r->{headers}{server} // '', qr/\d/, 'nginx version hidden');
+
+# plain HTTP redirects to HTTPS
+$r = req(GET => "$ENV{HTTP_URL}/api/health");
+is($r->{status}, 301, 'http redirects');
+like($r->{headers}{location} // '', qr{^https://}, 'to https');
+
+# unknown routes
+is(req(GET => '/api/orders/../../etc/passwd')->{status}, 404, 'dot segments normalised, still 404');
+for my $path ('/api/nope', '/api/health/x', '/api/') {
+    $r = req(GET => $path);
+    is($r->{status}, 404, "404 for $path");
+    is($r->{json}{error}{code}, 'NOT_FOUND', "error envelope for $path");
+    ok($r->{json}{error}{message}, "message for $path");
+}
+$r = req(DELETE => '/api/health');
+is($r->{status}, 405, 'wrong method 405');
+is($r->{json}{error}{code}, 'METHOD_NOT_ALLOWED', '405 envelope');
+$r = req(GET => '/nothing-here');
+is($r->{status}, 404, 'non-API unknown path 404');
+
+# body handling on a JSON route
+$r = req(POST => '/api/auth/login', raw => '{"email": "a@b.c",', type => 'application/json');
+is($r->{status}, 400, 'malformed JSON 400');
+is($r->{json}{error}{code}, 'MALFORMED_JSON', 'malformed code');
+$r = req(POST => '/api/auth/login', raw => '{"email":"a@b.c","password":"x"} trailing', type => 'application/json');
+is($r->{status}, 400, 'trailing garbage 400');
+$r = req(POST => '/api/auth/login', raw => '[1,2]', type => 'application/json');
+is($r->{status}, 400, 'non-object 400');
+$r = req(POST => '/api/auth/login', raw => '{"email":"a@b.c","password":"x"}', type => 'text/plain');
+is($r->{status}, 415, 'wrong content type 415');
+is($r->{json}{error}{code}, 'UNSUPPORTED_MEDIA_TYPE', '415 envelope');
+$r = req(POST => '/api/auth/login', raw => '{"email":"' . ('a' x 20000) . '"}', type => 'application/json');
+is($r->{status}, 413, 'body over the route cap 413');
+is($r->{json}{error}{code}, 'PAYLOAD_TOO_LARGE', '413 envelope from the app');
+$r = req(POST => '/api/auth/login', raw => 'x' x (7 * 1024 * 1024), type => 'application/json');
+is($r->{status}, 413, 'body over the nginx cap 413');
+is($r->{json}{error}{code}, 'PAYLOAD_TOO_LARGE', '413 envelope from nginx');
+$r = req(POST => '/api/auth/login', raw => '{"email":"\u0000@x.y","password":"x"}', type => 'application/json');
+is($r->{status}, 400, 'NUL in a string field 400');
+$r = req(POST => '/api/auth/login', raw => "{\"email\":\"\xc0\xaf\",\"password\":\"x\"}", type => 'application/json');
+is($r->{status}, 400, 'invalid UTF-8 400');
+
+# internal endpoints: loopback only in nginx, token in the app
+$r = req(POST => '/api/internal/dispatch');
+ok($r->{status} == 401 || $r->{status} == 404, 'dispatch without token refused');
+
+# the OpenAPI document describes every API route of the table
+$r = req(GET => '/api/openapi.json');
+is($r->{status}, 200, 'openapi 200');
+my $doc = $r->{json};
+is($doc->{openapi}, '3.1.0', 'OpenAPI 3.1');
+my @routes = map { [split ' '] } `$ENV{LAFETE_BIN} routes`;
+ok(@routes >= 5, 'route table printed');
+for my $rt (grep { $_->[1] =~ m{^/api/} } @routes) {
+    my ($m, $p) = @$rt;
+    ok($doc->{paths}{$p}{lc $m}, "openapi documents $m $p");
+}
+my $etag = $r->{headers}{etag};
+$r = req(GET => '/api/openapi.json', headers => { 'If-None-Match' => $etag });
+is($r->{status}, 304, 'openapi ETag 304');
+
+done_testing;

@@ -1,0 +1,125 @@
+#!/usr/bin/perl
+# 11-process.t: the master and its workers: load, crash, restart of the
+# database, configuration refusal. Runs against the stack of script/test.
+use strict;
+use warnings;
+use Test::More;
+use LaFete::Test;
+use POSIX ':sys_wait_h';
+use Time::HiRes qw(time sleep);
+
+my $workers = $ENV{WORKERS};
+is(scalar(worker_pids()), $workers, "$workers workers running");
+
+# 64 concurrent clients for 10 seconds against the workers: every request answered
+{
+    my $clients = 64;
+    my $until = time + 10;
+    my @kids;
+    for my $c (1 .. $clients) {
+        my $pid = fork // die;
+        if (!$pid) {
+            my $http = HTTP::Tiny->new(verify_SSL => 0, timeout => 15, keep_alive => 1);
+            my ($ok, $bad) = (0, 0);
+            while (time < $until) {
+                my $res = $http->get("$ENV{BASE_URL}/api/health");
+                $res->{status} == 200 ? $ok++ : $bad++;
+            }
+            open my $fh, '>', "$ENV{STACK_DIR}/load.$c" or die;
+            print $fh "$ok $bad\n";
+            exit 0;
+        }
+        push @kids, $pid;
+    }
+    waitpid($_, 0) for @kids;
+    my ($ok, $bad) = (0, 0);
+    for my $c (1 .. $clients) {
+        open my $fh, '<', "$ENV{STACK_DIR}/load.$c" or next;
+        my ($o, $b) = split ' ', <$fh>;
+        $ok += $o; $bad += $b;
+    }
+    cmp_ok($ok, '>', $clients, "load: $ok requests answered 200");
+    is($bad, 0, 'load: no request failed or hung');
+}
+
+# kill -9 of a worker while requests run: the next ones succeed, the count comes back
+{
+    my ($victim) = worker_pids();
+    my $pid = fork // die;
+    if (!$pid) {
+        my $http = HTTP::Tiny->new(verify_SSL => 0, timeout => 10);
+        $http->get("$ENV{BASE_URL}/api/health") for 1 .. 50;
+        exit 0;
+    }
+    kill 'KILL', $victim;
+    my $t0 = time;
+    my $back = wait_for(sub { my @p = worker_pids(); @p == $workers && !grep { $_ == $victim } @p }, 5);
+    my $took = time - $t0;
+    ok($back, 'worker replaced');
+    cmp_ok($took, '<', 1.0, sprintf('replaced within a second (%.2fs)', $took));
+    waitpid($pid, 0);
+    my $ok = 0;
+    $ok += req(GET => '/api/health')->{status} == 200 for 1 .. 10;
+    is($ok, 10, 'requests after the crash succeed');
+}
+
+# PostgreSQL stops: 503; it comes back: 200 without restarting the app
+SKIP: {
+    my $pgdata = "$ENV{STACK_DIR}/pg/data";
+    skip 'external database', 4 unless -d $pgdata;
+    my $pgctl = '/usr/lib/postgresql/15/bin/pg_ctl';
+    my @as = $> == 0 ? ('runuser', '-u', 'postgres', '--') : ();
+    system(@as, $pgctl, '-D', $pgdata, '-m', 'fast', '-w', 'stop') == 0 or die 'pg stop failed';
+    my $r = req(GET => '/api/health');
+    is($r->{status}, 503, 'health 503 while the database is down');
+    is($r->{json}{database}, 'unreachable', 'says which part is down');
+    system(@as, $pgctl, '-D', $pgdata, '-l', "$ENV{STACK_DIR}/pg/postgres.log", '-w', 'start',
+           '-o', "-p $ENV{DB_PORT} -k $ENV{STACK_DIR}/pg/run -c listen_addresses=127.0.0.1 -c fsync=off") == 0
+        or die 'pg start failed';
+    # every worker recovers on its own: each request may land on any of them
+    my $good = 0;
+    $good += req(GET => '/api/health')->{status} == 200 for 1 .. 3 * $workers;
+    is($good, 3 * $workers, 'health 200 again on every worker after the restart');
+    is(scalar(worker_pids()), $workers, 'no worker was restarted for it');
+}
+
+# the master refuses a short JWT secret, with a clear message and exit code 1
+{
+    my $out = `JWT_SECRET=short FCGI_SOCKET=$ENV{STACK_DIR}/run/other.sock $ENV{LAFETE_BIN} serve 2>&1`;
+    is($? >> 8, 1, 'short JWT_SECRET: exit 1');
+    like($out, qr/JWT_SECRET must be set and at least 32 bytes/, 'short JWT_SECRET: message');
+    $out = `HTTPS_PORT=99999 FCGI_SOCKET=$ENV{STACK_DIR}/run/other.sock $ENV{LAFETE_BIN} check-config 2>&1`;
+    is($? >> 8, 1, 'bad port: exit 1');
+    $out = `FCGI_SOCKET=/nonexistent/dir/x.sock $ENV{LAFETE_BIN} check-config 2>&1`;
+    like($out, qr/FCGI_SOCKET/, 'unwritable socket path named');
+    $out = `FCGI_SOCKET=$ENV{FCGI_SOCKET} $ENV{LAFETE_BIN} serve 2>&1`;
+    like($out, qr/in use/, 'refuses to steal the socket of a running instance');
+    is(req(GET => '/api/health')->{status}, 200, 'the running instance is untouched');
+}
+
+# SIGTERM stops a second instance cleanly, letting its workers finish
+{
+    my $sock = "$ENV{STACK_DIR}/run/second.sock";
+    my $pid = fork // die;
+    if (!$pid) {
+        $ENV{FCGI_SOCKET} = $sock; $ENV{WORKERS} = 2;
+        open STDERR, '>>', "$ENV{STACK_DIR}/log/second.log";
+        exec $ENV{LAFETE_BIN}, 'serve';
+    }
+    ok(wait_for(sub { -S $sock }, 10), 'second instance listening');
+    my @kids = grep { /^\d+$/ } split /\s+/, `pgrep -P $pid`;
+    is(scalar @kids, 2, 'second instance has its workers');
+    # SIGHUP replaces the workers gracefully
+    kill 'HUP', $pid;
+    ok(wait_for(sub { my @n = grep { /^\d+$/ } split /\s+/, `pgrep -P $pid`;
+                      @n == 2 && !grep { my $k = $_; grep { $_ == $k } @kids } @n }, 10), 'SIGHUP: new generation of workers');
+    kill 'TERM', $pid;
+    my $t0 = time;
+    my $done = wait_for(sub { waitpid($pid, WNOHANG) == $pid }, 15);
+    ok($done, 'SIGTERM: master exits');
+    is($? >> 8, 0, 'SIGTERM: exit code 0');
+    ok(!-e $sock, 'socket removed');
+    is(`pgrep -P $pid` // '', '', 'no worker left behind');
+}
+
+done_testing;

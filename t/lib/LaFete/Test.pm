@@ -1,0 +1,124 @@
+package LaFete::Test;
+# LaFete::Test: helpers for the integration tests: HTTPS requests to the stack
+# started by script/test, JSON, users and tokens, the database, the processes.
+use strict;
+use warnings;
+use Exporter 'import';
+use HTTP::Tiny;
+use JSON::PP;
+use Test::More;
+use Time::HiRes qw(time sleep);
+
+our @EXPORT = qw(api req json_of base_url register_user login admin_token psql psql_row
+                 app_master_pid worker_pids wait_for uniq_email stack_dir fake_get fake_post
+                 jwt_forge);
+
+my $json = JSON::PP->new->utf8->canonical->allow_nonref;
+my $http = HTTP::Tiny->new(verify_SSL => 0, timeout => 30, max_redirect => 0, keep_alive => 1);
+
+sub base_url  { $ENV{BASE_URL} or die "BASE_URL unset: run the tests through script/test\n" }
+sub stack_dir { $ENV{STACK_DIR} }
+sub json_of   { my $s = shift; my $v = eval { $json->decode($s) }; $v }
+
+# req(METHOD, PATH, %opt): opt json => data, raw => bytes, token => JWT,
+# headers => {...}, type => content-type. Returns {status, headers, content, json}.
+sub req {
+    my ($method, $path, %o) = @_;
+    my %h = %{ $o{headers} || {} };
+    $h{Authorization} = "Bearer $o{token}" if $o{token};
+    my $body;
+    if (exists $o{json}) {
+        $body = $json->encode($o{json});
+        $h{'Content-Type'} //= 'application/json';
+    } elsif (defined $o{raw}) {
+        $body = $o{raw};
+    }
+    $h{'Content-Type'} = $o{type} if $o{type};
+    my $url = $path =~ m{^https?://} ? $path : base_url() . $path;
+    my $res = $http->request($method, $url, { headers => \%h, (defined $body ? (content => $body) : ()) });
+    $res->{json} = json_of($res->{content}) if ($res->{headers}{'content-type'} // '') =~ m{application/json};
+    return $res;
+}
+sub api { req(@_) }
+
+my $seq = 0;
+sub uniq_email { sprintf 'user-%d-%d-%d@example.test', $$, time * 1000 % 1e9, ++$seq }
+
+# Registers a fresh customer; returns {token, user, email, password}.
+sub register_user {
+    my (%o) = @_;
+    my $email = $o{email} // uniq_email();
+    my $pw = $o{password} // 'correct horse battery';
+    my $r = req(POST => '/api/auth/register', json => {
+        email => $email, password => $pw, name => $o{name} // 'Test Customer',
+        phone => $o{phone} // '9876543210' });
+    die "register failed: $r->{status} $r->{content}" unless $r->{status} == 201;
+    return { %{ $r->{json} }, email => $email, password => $pw };
+}
+
+sub login {
+    my ($email, $pw) = @_;
+    my $r = req(POST => '/api/auth/login', json => { email => $email, password => $pw });
+    return $r->{status} == 200 ? $r->{json}{token} : undef;
+}
+
+my $admin;
+sub admin_token { $admin //= login($ENV{ADMIN_EMAIL}, $ENV{ADMIN_PASSWORD}) or die "admin login failed" }
+
+# psql(SQL, @params): runs SQL on the app's database; returns rows as arrayrefs.
+sub psql {
+    my ($sql, @params) = @_;
+    my @cmd = ('psql', '-X', '-q', '-tA', '-F', "\x1f", '-h', $ENV{DB_HOST}, '-p', $ENV{DB_PORT},
+               '-U', $ENV{DB_USERNAME}, '-d', $ENV{DB_NAME}, '-v', 'ON_ERROR_STOP=1');
+    my $i = 0;
+    push @cmd, '-v', 'p' . ++$i . "=$_" for @params;
+    local $ENV{PGPASSWORD} = $ENV{DB_PASSWORD};
+    open(my $fh, '-|', @cmd, '-c', $sql) or die "psql: $!";
+    my @rows = map { chomp; [ split /\x1f/, $_, -1 ] } grep { length } <$fh>;
+    close $fh or die "psql failed for: $sql\n";
+    return @rows;
+}
+sub psql_row { my @r = psql(@_); return $r[0] ? @{ $r[0] } : () }
+
+sub app_master_pid {
+    open my $fh, '<', "$ENV{STACK_DIR}/run/app.pid" or die "no app.pid";
+    chomp(my $pid = <$fh>);
+    return $pid;
+}
+sub worker_pids {
+    my $master = app_master_pid();
+    my @pids = grep { /^\d+$/ } split /\s+/, `pgrep -P $master`;
+    return @pids;
+}
+
+# wait_for(sub { cond }, seconds): polls until true; returns the last value.
+sub wait_for {
+    my ($cond, $secs) = @_;
+    my $deadline = time + ($secs // 10);
+    while (1) {
+        my $v = $cond->();
+        return $v if $v || time > $deadline;
+        sleep 0.05;
+    }
+}
+
+sub fake_get  { my ($base, $path) = @_; my $r = $http->get("$base$path"); json_of($r->{content}) }
+sub fake_post {
+    my ($base, $path, $data) = @_;
+    my $r = $http->post("$base$path", { headers => { 'Content-Type' => 'application/json' },
+                                       content => $json->encode($data // {}) });
+    return json_of($r->{content});
+}
+
+# jwt_forge(header => {...}, payload => {...}, key => secret or undef): builds a token.
+sub jwt_forge {
+    my (%o) = @_;
+    require Digest::SHA; require MIME::Base64;
+    my $b64 = sub { my $s = MIME::Base64::encode_base64url(shift); $s =~ s/=+$//; $s };
+    my $h = $b64->($json->encode($o{header} // { alg => 'HS256', typ => 'JWT' }));
+    my $p = $b64->($json->encode($o{payload}));
+    my $sig = defined $o{key} ? $b64->(Digest::SHA::hmac_sha256("$h.$p", $o{key})) : '';
+    return "$h.$p.$sig";
+}
+
+1;
