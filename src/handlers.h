@@ -13,4 +13,10 @@ int auth_register(struct req *r);
 int auth_login(struct req *r);
 int me_get(struct req *r);
 
+/* payments.c */
+int payments_create_order(struct req *r);
+int payments_verify(struct req *r);
+int payments_webhook(struct req *r);
+int admin_order_refund(struct req *r);
+
 #endif

@@ -17,6 +17,12 @@ const struct route routes[] = {
 	{ "POST", "/api/auth/register", auth_register, AUTH_NONE, BODY_JSON, 16 * KB },
 	{ "POST", "/api/auth/login", auth_login, AUTH_NONE, BODY_JSON, 16 * KB },
 	{ "GET", "/api/me", me_get, AUTH_USER, BODY_NONE, 0 },
+
+	/* payments (Razorpay) */
+	{ "POST", "/api/payments/create-order", payments_create_order, AUTH_USER, BODY_JSON, 4 * KB },
+	{ "POST", "/api/payments/verify", payments_verify, AUTH_USER, BODY_JSON, 4 * KB },
+	{ "POST", "/api/payments/webhook", payments_webhook, AUTH_NONE, BODY_RAW, 64 * KB },
+	{ "POST", "/api/admin/orders/{id}/refund", admin_order_refund, AUTH_ADMIN, BODY_NONE, 0 },
 };
 
 const size_t routes_count = sizeof routes / sizeof routes[0];
