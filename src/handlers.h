@@ -13,4 +13,19 @@ int auth_register(struct req *r);
 int auth_login(struct req *r);
 int me_get(struct req *r);
 
+/* slots.c */
+int slots_get(struct req *r);
+
+/* estimate.c */
+int estimate_get(struct req *r);
+
+/* orders.c */
+int orders_create(struct req *r);
+int orders_list(struct req *r);
+int orders_get(struct req *r);
+int orders_cancel(struct req *r);
+
+/* dispatch.c */
+int dispatch_run(struct req *r);
+
 #endif
