@@ -68,7 +68,7 @@ enum borzo_result borzo_call(struct req *r, const char *method, const char *path
 		log_warn("borzo %s %s refused: errors=%s parameter_errors=%s", method, path,
 			 e ? json_object_to_json_string(e) : "null", pe ? json_object_to_json_string(pe) : "null");
 	} else if (out->result != BORZO_OK) {
-		log_warn("borzo %s %s failed: %s (status %ld%s%s)", method, path, borzo_result_name(out->result),
+		log_warn("borzo %s %s failed: %s (status %ld%s%s)", method, c.url, borzo_result_name(out->result),
 			 c.status, c.error[0] ? ", " : "", c.error);
 	}
 	buf_free(&c.response);
