@@ -18,5 +18,19 @@ int payments_create_order(struct req *r);
 int payments_verify(struct req *r);
 int payments_webhook(struct req *r);
 int admin_order_refund(struct req *r);
+/* slots.c */
+int slots_get(struct req *r);
+
+/* estimate.c */
+int estimate_get(struct req *r);
+
+/* orders.c */
+int orders_create(struct req *r);
+int orders_list(struct req *r);
+int orders_get(struct req *r);
+int orders_cancel(struct req *r);
+
+/* dispatch.c */
+int dispatch_run(struct req *r);
 
 #endif

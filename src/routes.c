@@ -23,6 +23,15 @@ const struct route routes[] = {
 	{ "POST", "/api/payments/verify", payments_verify, AUTH_USER, BODY_JSON, 4 * KB },
 	{ "POST", "/api/payments/webhook", payments_webhook, AUTH_NONE, BODY_RAW, 64 * KB },
 	{ "POST", "/api/admin/orders/{id}/refund", admin_order_refund, AUTH_ADMIN, BODY_NONE, 0 },
+
+	/* checkout: slots, delivery estimate, orders, dispatch */
+	{ "GET", "/api/delivery/slots", slots_get, AUTH_NONE, BODY_NONE, 0 },
+	{ "GET", "/api/delivery/estimate", estimate_get, AUTH_NONE, BODY_NONE, 0 },
+	{ "POST", "/api/orders", orders_create, AUTH_USER, BODY_JSON, 16 * KB },
+	{ "GET", "/api/orders", orders_list, AUTH_USER, BODY_NONE, 0 },
+	{ "GET", "/api/orders/{id}", orders_get, AUTH_USER, BODY_NONE, 0 },
+	{ "POST", "/api/orders/{id}/cancel", orders_cancel, AUTH_USER, BODY_NONE, 0 },
+	{ "POST", "/api/internal/dispatch", dispatch_run, AUTH_DISPATCH, BODY_NONE, 0 },
 };
 
 const size_t routes_count = sizeof routes / sizeof routes[0];
