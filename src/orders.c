@@ -13,6 +13,7 @@
 #include "jsonutil.h"
 #include "order_fsm.h"
 #include "orders.h"
+#include "payments.h"
 #include "slots.h"
 #include "util.h"
 
@@ -451,10 +452,20 @@ int orders_cancel(struct req *r)
 			return reply_error(r, 409, "ILLEGAL_TRANSITION", NULL, "The order can no longer be cancelled");
 		return fr == FSM_NOT_FOUND ? reply_error(r, 404, "ORDER_NOT_FOUND", NULL, "No such order") : reply_db_error(r);
 	}
-	/* REFUND CALL SITE: payments_refund_for_cancel() (payments engineer) goes
-	 * here, in this transaction, for an order whose payment is CAPTURED. Until
-	 * it exists a paid order is cancelled without a refund being queued. */
+	/* the refund policy may forbid a late cancel: ask before committing */
+	int64_t refund_paise = 0;
+	enum refund_result q = fr == FSM_OK ? payment_refund_quote(r, id, actor, &refund_paise) : REFUND_NOT_PAID;
+	if (q == REFUND_TOO_LATE || q == REFUND_DB_ERROR) {
+		db_rollback(r);
+		if (q == REFUND_DB_ERROR)
+			return reply_db_error(r);
+		return reply_error(r, 409, "CANCELLATION_TOO_LATE", NULL,
+				   "A paid order can no longer be cancelled this close to its delivery slot");
+	}
 	if (db_commit(r) != 0)
 		return reply_db_error(r);
+	/* the refund runs after the cancel committed: a Razorpay outage queues a retry job */
+	if (q != REFUND_NOT_PAID && payment_refund_for_cancel(r, id, actor, NULL) == REFUND_DB_ERROR)
+		log_err("order %s cancelled but its refund could not be recorded", id);
 	return reply_order(r, 200, id);
 }

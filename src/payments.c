@@ -9,6 +9,7 @@
 #include "http.h"
 #include "jsonutil.h"
 #include "order_fsm.h"
+#include "orders.h"
 #include "payments.h"
 #include "razorpay.h"
 #include "util.h"
@@ -59,33 +60,10 @@ static void flag_attention(struct req *r, const char *order_id, const char *reas
 		 order_id, reason);
 }
 
-/* The minimal order answer of the payment routes: {id, orderNumber, status, totalAmount,
- * payment}. At merge the lead swaps it for orders.c's order_json. NULL on a DB error. */
+/* The payment routes answer the whole order, as GET /api/orders/{id} does. NULL on a DB error. */
 static struct json_object *payment_order_answer(struct req *r, const char *order_id)
 {
-	PGresult *res = db_query(r,
-		"SELECT o.id, o.order_number, o.status, o.total_amount, p.status AS pstatus, p.amount, "
-		"p.razorpay_order_id, p.razorpay_payment_id, " SQL_TIME("p.captured_at") " AS captured_at "
-		"FROM orders o LEFT JOIN payments p ON p.order_id = o.id WHERE o.id = $1", order_id);
-	if (!res || PQntuples(res) != 1)
-		return NULL;
-	struct json_object *o = json_object_new_object(), *p = NULL;
-	json_object_object_add(o, "id", jstr(db_val(res, 0, "id")));
-	int64_t number = 0;
-	parse_int64(db_val(res, 0, "order_number"), 1, INT64_MAX, &number);
-	json_object_object_add(o, "orderNumber", jint(number));
-	json_object_object_add(o, "status", jstr(db_val(res, 0, "status")));
-	json_object_object_add(o, "totalAmount", jmoney(paise_of(db_val(res, 0, "total_amount"))));
-	if (db_val(res, 0, "pstatus")) {
-		p = json_object_new_object();
-		json_object_object_add(p, "status", jstr(db_val(res, 0, "pstatus")));
-		json_object_object_add(p, "amount", jmoney(paise_of(db_val(res, 0, "amount"))));
-		json_object_object_add(p, "razorpayOrderId", jstr(db_val(res, 0, "razorpay_order_id")));
-		json_object_object_add(p, "razorpayPaymentId", jstr(db_val(res, 0, "razorpay_payment_id")));
-		json_object_object_add(p, "capturedAt", jstr(db_val(res, 0, "captured_at")));
-	}
-	json_object_object_add(o, "payment", p);
-	return o;
+	return order_json(r, order_id, NULL);
 }
 
 static int reply_order(struct req *r, const char *order_id)

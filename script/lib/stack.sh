@@ -30,6 +30,7 @@ stack_build() {
 	if [ ! -f Makefile ] || [ "$ROOT/configure" -nt Makefile ] || [ "$(cat .flags 2>/dev/null)" != "$*" ]; then
 		say "configure $*"
 		"$ROOT/configure" -q "$@" || die "configure failed"
+		make -s clean >/dev/null 2>&1 || true	# objects built with other flags must not mix
 		echo "$*" > .flags
 	fi
 	say "make"

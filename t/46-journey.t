@@ -1,0 +1,66 @@
+#!/usr/bin/perl
+# 46-journey.t: the whole customer journey through the public API:
+# register -> address -> cart -> slots -> order -> create-order -> checkout -> verify
+# -> CONFIRMED; then a cancel that refunds through Razorpay, and a late cancel refused.
+use strict;
+use warnings;
+use Test::More;
+use POSIX qw(strftime);
+use LaFete::Test;
+
+my $IST = 5 * 3600 + 1800;
+sub day { strftime('%Y-%m-%d', gmtime(time + $IST + $_[0] * 86400)) }
+
+my ($pid) = psql_row("INSERT INTO products (slug, name, base_price, lead_time_hours) "
+                     . "VALUES ('journey-$$', 'Journey Cake', 999, 12) RETURNING id");
+my ($vid) = psql_row("INSERT INTO variants (product_id, label, weight_grams, price, kitchen_units) "
+                     . "VALUES ('$pid', '1 kg', 1000, '1299.00', 2) RETURNING id");
+
+sub place_paid_order {
+    my ($u, $days) = @_;
+    my $a = req(POST => '/api/addresses', token => $u->{token}, json => {
+        label => 'Home', street => '14 Church Street', city => 'Bengaluru', pincode => '560001',
+        latitude => 12.9752, longitude => 77.6050 });
+    is($a->{status}, 201, 'address saved') or diag $a->{content};
+    my $c = req(POST => '/api/cart', token => $u->{token}, json => { variantId => $vid, quantity => 1 });
+    is($c->{status}, 201, 'cart line added') or diag $c->{content};
+    is($c->{json}{subtotal}, '1299.00', 'cart subtotal');
+    my $slots = req(GET => '/api/delivery/slots?date=' . day($days));
+    my ($slot) = grep { $_->{available} } @{ $slots->{json}{slots} };
+    ok($slot, 'a slot is offered') or return;
+    my $o = req(POST => '/api/orders', token => $u->{token}, json => {
+        addressId => $a->{json}{id}, deliverySlot => $slot->{start}, customMessage => 'Happy 30th!' });
+    is($o->{status}, 201, 'order placed') or diag $o->{content};
+    my $order = $o->{json};
+    my $p = req(POST => '/api/payments/create-order', token => $u->{token}, json => { orderId => $order->{id} });
+    is($p->{status}, 200, 'razorpay order created') or diag $p->{content};
+    (my $paise = $order->{totalAmount}) =~ s/\.//;
+    is($p->{json}{amount}, $paise + 0, 'amount in paise from the database');
+    my $chk = fake_post($ENV{FAKE_RAZORPAY_URL}, '/_fake/checkout', { order_id => $p->{json}{order_id}, status => 'captured' });
+    my $v = req(POST => '/api/payments/verify', token => $u->{token}, json => $chk);
+    is($v->{status}, 200, 'verify accepted') or diag $v->{content};
+    is($v->{json}{status}, 'CONFIRMED', 'order CONFIRMED');
+    is($v->{json}{payment}{status}, 'CAPTURED', 'payment CAPTURED');
+    is($v->{json}{customMessage}, 'Happy 30th!', 'verify answers the whole order');
+    return $order;
+}
+
+my $u = register_user(name => 'Meera Iyer');
+my $order = place_paid_order($u, 5);
+my $r = req(POST => "/api/orders/$order->{id}/cancel", token => $u->{token});
+is($r->{status}, 200, 'paid order cancelled five days ahead') or diag $r->{content};
+is($r->{json}{status}, 'CANCELLED', 'CANCELLED');
+my @refunds = grep { $_->{path} =~ m{/refund$} } @{ fake_get($ENV{FAKE_RAZORPAY_URL}, '/_fake/requests') };
+ok(@refunds >= 1, 'refund requested at Razorpay');
+(my $paise = $order->{totalAmount}) =~ s/\.//;
+like($refunds[-1]{body} // '', qr/"amount"\s*:\s*$paise\b|^\{\}$|^$/, 'full refund (amount omitted or equal to the total)');
+ok(($refunds[-1]{headers}{'x-refund-idempotency'} // '') =~ /^[A-Za-z0-9_-]{10,}$/, 'refund idempotency key sent');
+is_deeply([psql_row("SELECT status FROM payments WHERE order_id = '$order->{id}'")], ['REFUNDED'], 'payment REFUNDED');
+is_deeply([psql_row("SELECT count(*) FROM refunds WHERE order_id = '$order->{id}'")], [1], 'one refund recorded');
+
+# a paid order cannot be cancelled by the customer three hours before its slot
+my $late = place_paid_order(register_user(name => 'Late Larry'), 6);
+psql("UPDATE orders SET delivery_slot = now() + interval '3 hours' WHERE id = '$late->{id}'");
+$r = req(POST => "/api/orders/$late->{id}/cancel", token => undef, headers => {});
+is($r->{status}, 401, 'cancel needs a token');
+done_testing;
