@@ -13,4 +13,19 @@ int auth_register(struct req *r);
 int auth_login(struct req *r);
 int me_get(struct req *r);
 
+/* products.c */
+int products_list(struct req *r);
+int product_get(struct req *r);
+
+/* admin_products.c */
+int admin_products_list(struct req *r);
+int admin_product_create(struct req *r);
+int admin_product_get(struct req *r);
+int admin_product_update(struct req *r);
+int admin_product_archive(struct req *r);
+int admin_variant_create(struct req *r);
+int admin_variant_update(struct req *r);
+int admin_product_image_add(struct req *r);
+int admin_product_image_remove(struct req *r);
+
 #endif

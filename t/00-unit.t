@@ -5,10 +5,10 @@ use warnings;
 use Test::More;
 
 my $build = $ENV{BUILD_DIR} or plan skip_all => 'BUILD_DIR unset (run through script/test)';
-system("make -s -C $build t/unit/test_util t/unit/test_json t/unit/test_router t/unit/test_conf t/unit/test_render >/dev/null") == 0
+system("make -s -C $build t/unit/test_util t/unit/test_json t/unit/test_router t/unit/test_conf t/unit/test_render t/unit/test_multipart >/dev/null") == 0
     or BAIL_OUT('cannot build the unit tests');
 $ENV{SPEC_DIR} = 't/spec/mustache';
-for my $t (qw(test_util test_json test_router test_conf test_render)) {
+for my $t (qw(test_util test_json test_router test_conf test_render test_multipart)) {
     subtest $t => sub {
         my @out = `$build/t/unit/$t 2>&1`;
         my $rc = $? >> 8;
