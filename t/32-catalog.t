@@ -35,6 +35,11 @@ for my $p (@seeded) {
 }
 is($r->{headers}{'cache-control'}, 'public, max-age=60', 'Cache-Control');
 
+# seeding again changes nothing
+my @counts = psql("SELECT (SELECT count(*) FROM products), (SELECT count(*) FROM variants)");
+is(system("$ENV{LAFETE_BIN} seed seed >/dev/null 2>&1"), 0, 'seed runs again');
+is_deeply([psql("SELECT (SELECT count(*) FROM products), (SELECT count(*) FROM variants)")], \@counts, 'seed is idempotent');
+
 # a product of our own to filter on
 my $tag = 'zq' . $$ . int(rand 1e6);
 sub create {
@@ -88,7 +93,7 @@ is($r->{json}{limit}, 20, 'default limit 20');
 is($r->{json}{offset}, 0, 'default offset 0');
 
 for my $bad ('limit=0', 'limit=101', 'limit=abc', 'limit=', 'offset=-1', 'offset=1.5', 'available=yes',
-             'available=1', 'q=' . ('x' x 101), 'q=%01') {
+             'available=1', 'q=' . ('x' x 101), 'q=%01', 'q=%C0%AF') {
     $r = req(GET => "/api/products?$bad");
     is($r->{status}, 400, "400 for $bad");
     is($r->{json}{error}{code}, 'VALIDATION_ERROR', "code for $bad");
