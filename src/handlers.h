@@ -32,5 +32,18 @@ int orders_cancel(struct req *r);
 
 /* dispatch.c */
 int dispatch_run(struct req *r);
+/* products.c */
+int products_list(struct req *r);
+int product_get(struct req *r);
+/* admin_products.c */
+int admin_products_list(struct req *r);
+int admin_product_create(struct req *r);
+int admin_product_get(struct req *r);
+int admin_product_update(struct req *r);
+int admin_product_archive(struct req *r);
+int admin_variant_create(struct req *r);
+int admin_variant_update(struct req *r);
+int admin_product_image_add(struct req *r);
+int admin_product_image_remove(struct req *r);
 
 #endif

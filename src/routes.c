@@ -32,6 +32,19 @@ const struct route routes[] = {
 	{ "GET", "/api/orders/{id}", orders_get, AUTH_USER, BODY_NONE, 0 },
 	{ "POST", "/api/orders/{id}/cancel", orders_cancel, AUTH_USER, BODY_NONE, 0 },
 	{ "POST", "/api/internal/dispatch", dispatch_run, AUTH_DISPATCH, BODY_NONE, 0 },
+	/* catalog */
+	{ "GET", "/api/products", products_list, AUTH_NONE, BODY_NONE, 0 },
+	{ "GET", "/api/products/{id}", product_get, AUTH_NONE, BODY_NONE, 0 },
+	/* admin catalog */
+	{ "GET", "/api/admin/products", admin_products_list, AUTH_ADMIN, BODY_NONE, 0 },
+	{ "POST", "/api/admin/products", admin_product_create, AUTH_ADMIN, BODY_JSON, 64 * KB },
+	{ "GET", "/api/admin/products/{id}", admin_product_get, AUTH_ADMIN, BODY_NONE, 0 },
+	{ "PATCH", "/api/admin/products/{id}", admin_product_update, AUTH_ADMIN, BODY_JSON, 16 * KB },
+	{ "DELETE", "/api/admin/products/{id}", admin_product_archive, AUTH_ADMIN, BODY_NONE, 0 },
+	{ "POST", "/api/admin/products/{id}/variants", admin_variant_create, AUTH_ADMIN, BODY_JSON, 4 * KB },
+	{ "PATCH", "/api/admin/products/{id}/variants/{variantId}", admin_variant_update, AUTH_ADMIN, BODY_JSON, 4 * KB },
+	{ "POST", "/api/admin/products/{id}/images", admin_product_image_add, AUTH_ADMIN, BODY_MULTIPART, 6 * MB },
+	{ "DELETE", "/api/admin/products/{id}/images", admin_product_image_remove, AUTH_ADMIN, BODY_NONE, 0 },
 };
 
 const size_t routes_count = sizeof routes / sizeof routes[0];
