@@ -13,4 +13,17 @@ int auth_register(struct req *r);
 int auth_login(struct req *r);
 int me_get(struct req *r);
 
+/* addresses.c */
+int addresses_list(struct req *r);
+int addresses_create(struct req *r);
+int addresses_get(struct req *r);
+int addresses_update(struct req *r);
+int addresses_delete(struct req *r);
+
+/* cart.c */
+int cart_get(struct req *r);
+int cart_add(struct req *r);
+int cart_item_update(struct req *r);
+int cart_item_delete(struct req *r);
+
 #endif
