@@ -15,8 +15,7 @@
  * stays NUMERIC(10,2) and is printed by PostgreSQL ("1299.00"). */
 #define CART_SQL \
 	"SELECT ci.id, ci.variant_id, v.product_id, p.name, v.label, v.price AS unit_price, ci.quantity, " \
-	"(v.price * ci.quantity)::numeric(12,2) AS line_total, " \
-	"(sum(v.price * ci.quantity) OVER ())::numeric(12,2) AS subtotal " \
+	"v.price * ci.quantity AS line_total, sum(v.price * ci.quantity) OVER () AS subtotal " \
 	"FROM carts c JOIN cart_items ci ON ci.cart_id = c.id " \
 	"JOIN variants v ON v.id = ci.variant_id JOIN products p ON p.id = v.product_id " \
 	"WHERE c.user_id = $1 ORDER BY ci.created_at, ci.id"

@@ -49,7 +49,8 @@ int normalize_email(const char *in, char out[256])
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)in[i];
-		if (c <= ' ' || c == 0x7F || c == ',' || c == ';' || c == '<' || c == '>' || c == '"')
+		/* ASCII only: PostgreSQL's lower() and ours must agree (the CHECK on users.email) */
+		if (c <= ' ' || c >= 0x7F || c == ',' || c == ';' || c == '<' || c == '>' || c == '"')
 			return -1;
 		out[i] = (char)tolower(c);
 	}

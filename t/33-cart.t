@@ -218,4 +218,13 @@ $r = req(GET => '/api/cart', token => $erin->{token});
 is($r->{json}{items}[0]{quantity}, 18, 'cap held under concurrency');
 is($r->{json}{items}[0]{lineTotal}, '1800.00', 'lineTotal 18 x 100.00');
 
+# the largest prices still add up (no overflow into a 500)
+my ($p5, $v5, $v6) = product('99999999.99', '99999999.99');
+my $frank = register_user();
+req(POST => '/api/cart', token => $frank->{token}, json => { variantId => $_, quantity => 20 }) for $v5, $v6;
+$r = req(GET => '/api/cart', token => $frank->{token});
+is($r->{status}, 200, 'cart of the largest prices 200');
+is($r->{json}{items}[0]{lineTotal}, '1999999999.80', 'lineTotal 20 x 99999999.99');
+is($r->{json}{subtotal}, '3999999999.60', 'subtotal of two such lines');
+
 done_testing;
