@@ -45,5 +45,16 @@ int admin_variant_create(struct req *r);
 int admin_variant_update(struct req *r);
 int admin_product_image_add(struct req *r);
 int admin_product_image_remove(struct req *r);
+/* addresses.c */
+int addresses_list(struct req *r);
+int addresses_create(struct req *r);
+int addresses_get(struct req *r);
+int addresses_update(struct req *r);
+int addresses_delete(struct req *r);
+/* cart.c */
+int cart_get(struct req *r);
+int cart_add(struct req *r);
+int cart_item_update(struct req *r);
+int cart_item_delete(struct req *r);
 
 #endif

@@ -45,6 +45,17 @@ const struct route routes[] = {
 	{ "PATCH", "/api/admin/products/{id}/variants/{variantId}", admin_variant_update, AUTH_ADMIN, BODY_JSON, 4 * KB },
 	{ "POST", "/api/admin/products/{id}/images", admin_product_image_add, AUTH_ADMIN, BODY_MULTIPART, 6 * MB },
 	{ "DELETE", "/api/admin/products/{id}/images", admin_product_image_remove, AUTH_ADMIN, BODY_NONE, 0 },
+	/* addresses */
+	{ "GET", "/api/addresses", addresses_list, AUTH_USER, BODY_NONE, 0 },
+	{ "POST", "/api/addresses", addresses_create, AUTH_USER, BODY_JSON, 16 * KB },
+	{ "GET", "/api/addresses/{id}", addresses_get, AUTH_USER, BODY_NONE, 0 },
+	{ "PATCH", "/api/addresses/{id}", addresses_update, AUTH_USER, BODY_JSON, 16 * KB },
+	{ "DELETE", "/api/addresses/{id}", addresses_delete, AUTH_USER, BODY_NONE, 0 },
+	/* cart */
+	{ "GET", "/api/cart", cart_get, AUTH_USER, BODY_NONE, 0 },
+	{ "POST", "/api/cart", cart_add, AUTH_USER, BODY_JSON, 4 * KB },
+	{ "PATCH", "/api/cart/items/{id}", cart_item_update, AUTH_USER, BODY_JSON, 4 * KB },
+	{ "DELETE", "/api/cart/items/{id}", cart_item_delete, AUTH_USER, BODY_NONE, 0 },
 };
 
 const size_t routes_count = sizeof routes / sizeof routes[0];

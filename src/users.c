@@ -13,13 +13,17 @@
 #include "users.h"
 #include "util.h"
 
-/* After this many consecutive failures an account backs off (see README). */
+/* After this many consecutive failures an account backs off (see README):
+ * the 5th failure locks it for 30 s, each further failure doubles that, up to
+ * 15 minutes; a success resets the count. */
 #define LOGIN_FREE_FAILURES 5
+#define LOGIN_FIRST_LOCK_SECONDS 30
 #define LOGIN_MAX_LOCK_SECONDS 900
 #define STR_(x) #x
 #define STR(x) STR_(x)
 #define LOGIN_FREE_FAILURES_S STR(LOGIN_FREE_FAILURES)
 #define LOGIN_MAX_LOCK_S STR(LOGIN_MAX_LOCK_SECONDS)
+#define LOGIN_FIRST_LOCK_S STR(LOGIN_FIRST_LOCK_SECONDS)
 
 #define USER_COLUMNS "id, email, name, phone, role, " SQL_TIME("created_at") " AS created_at"
 
@@ -45,7 +49,8 @@ int normalize_email(const char *in, char out[256])
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)in[i];
-		if (c <= ' ' || c == 0x7F || c == ',' || c == ';' || c == '<' || c == '>' || c == '"')
+		/* ASCII only: PostgreSQL's lower() and ours must agree (the CHECK on users.email) */
+		if (c <= ' ' || c >= 0x7F || c == ',' || c == ';' || c == '<' || c == '>' || c == '"')
 			return -1;
 		out[i] = (char)tolower(c);
 	}
@@ -132,9 +137,9 @@ static void note_failure(struct req *r, const char *id)
 {
 	db_query(r, "UPDATE users SET failed_logins = failed_logins + 1, "
 		    "locked_until = CASE WHEN failed_logins + 1 >= $2::int "
-		    "THEN now() + make_interval(secs => least($3::int, 2 ^ (failed_logins + 2 - $2::int))) END "
+		    "THEN now() + make_interval(secs => least($3::int, $4::int * 2 ^ least(10, failed_logins + 1 - $2::int))) END "
 		    "WHERE id = $1",
-		 id, LOGIN_FREE_FAILURES_S, LOGIN_MAX_LOCK_S);
+		 id, LOGIN_FREE_FAILURES_S, LOGIN_MAX_LOCK_S, LOGIN_FIRST_LOCK_S);
 }
 
 int auth_login(struct req *r)
@@ -157,9 +162,11 @@ int auth_login(struct req *r)
 	int found = PQntuples(res) == 1;
 	const char *hash = found ? db_val(res, 0, "password_hash") : NULL;
 	if (found && atoi(db_val(res, 0, "locked_for")) > 0) {
+		reply_error(r, 429, "TOO_MANY_ATTEMPTS", NULL, "Too many failed logins; try again in %s seconds",
+			    db_val(res, 0, "locked_for"));
+		/* after reply_error, which starts the headers afresh */
 		reply_header(r, "Retry-After", "%s", db_val(res, 0, "locked_for"));
-		return reply_error(r, 429, "TOO_MANY_ATTEMPTS", NULL, "Too many failed logins; try again in %s seconds",
-				   db_val(res, 0, "locked_for"));
+		return 0;
 	}
 	/* unknown email and wrong password cost one Argon2id verify each and answer alike */
 	if (auth_check_password(hash, raw) != 0) {
