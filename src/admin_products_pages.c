@@ -31,6 +31,8 @@ static const char *need_text(struct req *r, struct json_object *errors, const ch
 			     int multiline, int optional, const char *what)
 {
 	const char *v = admin_form_text(r, r->body, name, multiline);
+	if (optional && !form_get(r, r->body, name))
+		return "";
 	long n = v ? utf8_length(v, strlen(v)) : -1;
 	if (v && n >= (optional ? 0 : 1) && (size_t)n <= max)
 		return v;
