@@ -56,6 +56,26 @@ const struct route routes[] = {
 	{ "POST", "/api/cart", cart_add, AUTH_USER, BODY_JSON, 4 * KB },
 	{ "PATCH", "/api/cart/items/{id}", cart_item_update, AUTH_USER, BODY_JSON, 4 * KB },
 	{ "DELETE", "/api/cart/items/{id}", cart_item_delete, AUTH_USER, BODY_NONE, 0 },
+	/* admin pages and the admin orders/analytics API (admin_*.c, analytics.c) */
+	{ "GET", "/admin/login", admin_login_get, AUTH_NONE, BODY_NONE, 0 },
+	{ "POST", "/admin/login", admin_login_post, AUTH_NONE, BODY_FORM, 8 * KB },
+	{ "POST", "/admin/logout", admin_logout_post, AUTH_PAGE, BODY_FORM, 8 * KB },
+	{ "GET", "/admin/orders", admin_orders_page, AUTH_PAGE, BODY_NONE, 0 },
+	{ "GET", "/admin/orders/{id}", admin_order_page, AUTH_PAGE, BODY_NONE, 0 },
+	{ "POST", "/admin/orders/{id}/status", admin_order_status_post, AUTH_PAGE, BODY_FORM, 8 * KB },
+	{ "GET", "/admin/kitchen", admin_kitchen_page, AUTH_PAGE, BODY_NONE, 0 },
+	{ "GET", "/admin/analytics", admin_analytics_page, AUTH_PAGE, BODY_NONE, 0 },
+	{ "GET", "/admin/jobs", admin_jobs_page, AUTH_PAGE, BODY_NONE, 0 },
+	{ "POST", "/admin/jobs/{id}/retry", admin_job_retry_post, AUTH_PAGE, BODY_FORM, 8 * KB },
+	{ "GET", "/admin/products", admin_products_page, AUTH_PAGE, BODY_NONE, 0 },
+	{ "GET", "/admin/products/new", admin_product_new_get, AUTH_PAGE, BODY_NONE, 0 },
+	{ "POST", "/admin/products/new", admin_product_new_post, AUTH_PAGE, BODY_FORM, 64 * KB },
+	{ "GET", "/admin/products/{id}", admin_product_page_get, AUTH_PAGE, BODY_NONE, 0 },
+	{ "POST", "/admin/products/{id}", admin_product_post, AUTH_PAGE, BODY_FORM, 64 * KB },
+	{ "GET", "/api/admin/orders", api_admin_orders, AUTH_ADMIN, BODY_NONE, 0 },
+	{ "GET", "/api/admin/orders/{id}", api_admin_order_get, AUTH_ADMIN, BODY_NONE, 0 },
+	{ "PATCH", "/api/admin/orders/{id}/status", api_admin_order_status, AUTH_ADMIN, BODY_JSON, 4 * KB },
+	{ "GET", "/api/admin/analytics", api_admin_analytics, AUTH_ADMIN, BODY_NONE, 0 },
 };
 
 const size_t routes_count = sizeof routes / sizeof routes[0];

@@ -65,7 +65,8 @@ sub login {
 my $admin;
 sub admin_token { $admin //= login($ENV{ADMIN_EMAIL}, $ENV{ADMIN_PASSWORD}) or die "admin login failed" }
 
-# psql(SQL, @params): runs SQL on the app's database; returns rows as arrayrefs.
+# psql(SQL, @params): runs SQL on the app's database, with :'p1', :'p2'... bound to
+# @params by psql itself (quoted as literals); returns rows as arrayrefs.
 sub psql {
     my ($sql, @params) = @_;
     my @cmd = ('psql', '-X', '-q', '-tA', '-F', "\x1f", '-h', $ENV{DB_HOST}, '-p', $ENV{DB_PORT},
@@ -73,9 +74,14 @@ sub psql {
     my $i = 0;
     push @cmd, '-v', 'p' . ++$i . "=$_" for @params;
     local $ENV{PGPASSWORD} = $ENV{DB_PASSWORD};
-    open(my $fh, '-|', @cmd, '-c', $sql) or die "psql: $!";
-    my @rows = map { chomp; [ split /\x1f/, $_, -1 ] } grep { length } <$fh>;
-    close $fh or die "psql failed for: $sql\n";
+    # variables are substituted in SQL read from a file or stdin, not in -c
+    require IPC::Open2;
+    my $pid = IPC::Open2::open2(my $out, my $in, @cmd, '-f', '-');
+    print $in $sql, ";\n";
+    close $in;
+    my @rows = map { chomp; [ split /\x1f/, $_, -1 ] } grep { length } <$out>;
+    waitpid($pid, 0);
+    die "psql failed for: $sql\n" if $?;
     return @rows;
 }
 sub psql_row { my @r = psql(@_); return $r[0] ? @{ $r[0] } : () }

@@ -1,0 +1,286 @@
+/* admin_session.c: admin sign-in and sign-out pages, and the helpers every admin page shares. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "admin.h"
+#include "auth.h"
+#include "conf.h"
+#include "db.h"
+#include "handlers.h"
+#include "jsonutil.h"
+#include "users.h"
+#include "util.h"
+
+#define NONCE_BYTES 24
+#define LOGIN_FREE_FAILURES "5"
+#define LOGIN_MAX_LOCK_SECONDS "900"
+
+static const struct flash {
+	const char *code, *kind, *text;
+} flashes[] = {
+	{ "logged_out", "ok", "You are signed out." },
+	{ "status_ok", "ok", "Status updated." },
+	{ "status_same", "info", "The order already had that status." },
+	{ "status_illegal", "error", "That status change is not allowed for this order now." },
+	{ "status_bad", "error", "Unknown status." },
+	{ "job_retried", "ok", "The job was queued again." },
+	{ "job_missing", "error", "That job is not dead or failing any more." },
+	{ "product_saved", "ok", "Product saved." },
+	{ "product_created", "ok", "Product created." },
+	{ "bad_date", "error", "That date is not valid; showing today." },
+};
+
+/* ---- small helpers ---- */
+
+static int nonce_ok(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	if (n < 16 || n > 64)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_", s[i]))
+			return 0;
+	return 1;
+}
+
+static void set_cookie(struct req *r, const char *name, const char *value, int max_age)
+{
+	reply_header(r, "Set-Cookie", "%s=%s; HttpOnly; Secure; SameSite=Strict; Path=/admin; Max-Age=%d",
+		     name, value, max_age);
+}
+
+/* A fresh nonce, sent to the browser in the CSRF cookie. */
+static const char *new_nonce(struct req *r)
+{
+	const char *n = auth_random_token(r->a, NONCE_BYTES);
+	set_cookie(r, CSRF_COOKIE, n, cfg->jwt_ttl_seconds);
+	return n;
+}
+
+static const char *csrf_for(struct req *r, const char *nonce)
+{
+	const char *who = r->who.user_id[0] ? r->who.user_id : "login";
+	const char *msg = arena_printf(r->a, "csrf:%s:%s", who, nonce);
+	char *hex = arena_alloc(r->a, 65);
+	auth_hmac_sha256_hex(cfg->jwt_secret, strlen(cfg->jwt_secret), msg, strlen(msg), hex);
+	return hex;
+}
+
+static struct json_object *flash_json(struct req *r)
+{
+	const char *m = query_get(r, "m");
+	for (size_t i = 0; m && i < sizeof flashes / sizeof flashes[0]; i++) {
+		if (strcmp(m, flashes[i].code) != 0)
+			continue;
+		struct json_object *f = json_object_new_object();
+		json_object_object_add(f, "kind", jstr(flashes[i].kind));
+		json_object_object_add(f, "text", jstr(flashes[i].text));
+		return f;
+	}
+	return NULL;
+}
+
+struct json_object *admin_page_ctx(struct req *r, const char *section, const char *title)
+{
+	struct json_object *ctx = json_object_new_object();
+	const char *nonce = cookie_get(r, CSRF_COOKIE);
+
+	if (!nonce_ok(nonce))
+		nonce = new_nonce(r);
+	json_object_object_add(ctx, "title", jstr(title));
+	json_object_object_add(ctx, "csrf", jstr(csrf_for(r, nonce)));
+	if (r->who.user_id[0]) {
+		struct json_object *u = json_object_new_object();
+		json_object_object_add(u, "name", jstr(r->who.name));
+		json_object_object_add(u, "email", jstr(r->who.email));
+		json_object_object_add(ctx, "user", u);
+	}
+	if (section) {
+		struct json_object *nav = json_object_new_object();
+		json_object_object_add(nav, section, jbool(1));
+		json_object_object_add(ctx, "nav", nav);
+	}
+	struct json_object *f = flash_json(r);
+	if (f)
+		json_object_object_add(ctx, "flash", f);
+	return ctx;
+}
+
+int admin_csrf_ok(struct req *r, const char *form_body)
+{
+	const char *nonce = cookie_get(r, CSRF_COOKIE);
+	const char *sent = form_get(r, form_body, "csrf");
+
+	if (!nonce_ok(nonce) || !sent || !*sent)
+		return 0;
+	return auth_secure_equal(sent, csrf_for(r, nonce));
+}
+
+int admin_message_page(struct req *r, int status, const char *title, const char *message)
+{
+	struct json_object *ctx = admin_page_ctx(r, NULL, title);
+	json_object_object_add(ctx, "message", jstr(message));
+	return reply_html(r, status, "admin/message", ctx);
+}
+
+int admin_csrf_fail(struct req *r)
+{
+	return admin_message_page(r, 403, "Form expired",
+				  "This form has expired or did not come from this site. Go back, reload the page and try again.");
+}
+
+const char *admin_form_text(struct req *r, const char *body, const char *name, int multiline)
+{
+	const char *v = form_get(r, body, name);
+	if (!v)
+		return NULL;
+	size_t n = strlen(v);
+	if (utf8_length(v, n) < 0 || text_has_controls(v, n, multiline ? TEXT_MULTI_LINE : TEXT_SINGLE_LINE))
+		return NULL;
+	while (*v == ' ')
+		v++;
+	n = strlen(v);
+	while (n > 0 && v[n - 1] == ' ')
+		n--;
+	return arena_strndup(r->a, v, n);
+}
+
+int admin_parse_date(const char *s)
+{
+	int y, m, d;
+	char tail;
+	if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+		return -1;
+	for (int i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+			return -1;
+	if (sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || y < 2000 || y > 2200 || m < 1 || m > 12 || d < 1)
+		return -1;
+	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	return d <= mdays[m - 1] + (m == 2 && leap) ? 0 : -1;
+}
+
+void admin_kolkata_date(int days, char out[11])
+{
+	/* India keeps no daylight saving: UTC+05:30 all year */
+	time_t t = time(NULL) + 19800 + (time_t)days * 86400;
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+const char *admin_date_param(struct req *r)
+{
+	const char *d = query_get(r, "date");
+	if (d && *d)
+		return admin_parse_date(d) == 0 ? d : NULL;
+	char *today = arena_alloc(r->a, 11);
+	admin_kolkata_date(0, today);
+	return today;
+}
+
+struct json_object *admin_json_text(const char *text)
+{
+	if (!text)
+		return NULL;
+	return json_tokener_parse(text);
+}
+
+/* ---- sign in / sign out ---- */
+
+/* Only a local admin path: "/admin/..." of plain characters, no "//" or "\". */
+static const char *safe_next(const char *next)
+{
+	if (!next || strncmp(next, "/admin/", 7) != 0 || strstr(next, "//") || strstr(next, "/.."))
+		return NULL;
+	for (const char *p = next; *p; p++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/-_.=&?", *p))
+			return NULL;
+	return strlen(next) < 300 ? next : NULL;
+}
+
+static int login_page(struct req *r, int status, const char *error, const char *email, const char *next)
+{
+	struct json_object *ctx = admin_page_ctx(r, NULL, "Sign in");
+	if (error)
+		json_object_object_add(ctx, "error", jstr(error));
+	if (email)
+		json_object_object_add(ctx, "email", jstr(email));
+	if (safe_next(next))
+		json_object_object_add(ctx, "next", jstr(next));
+	return reply_html(r, status, "admin/login", ctx);
+}
+
+int admin_login_get(struct req *r)
+{
+	return login_page(r, 200, NULL, NULL, query_get(r, "next"));
+}
+
+static void note_failure(struct req *r, const char *id)
+{
+	db_query(r, "UPDATE users SET failed_logins = failed_logins + 1, "
+		    "locked_until = CASE WHEN failed_logins + 1 >= $2::int "
+		    "THEN now() + make_interval(secs => least($3::int, 2 ^ (failed_logins + 2 - $2::int))) END "
+		    "WHERE id = $1",
+		 id, LOGIN_FREE_FAILURES, LOGIN_MAX_LOCK_SECONDS);
+}
+
+/* Signs the admin in: session cookie, a fresh CSRF nonce, 303 onwards. */
+static int start_session(struct req *r, const char *id, const char *next)
+{
+	char *tok = auth_issue_token(id, "ADMIN", time(NULL));
+	if (!tok)
+		return admin_message_page(r, 500, "Error", "Could not sign you in; try again.");
+	set_cookie(r, ADMIN_COOKIE, tok, cfg->jwt_ttl_seconds);
+	free(tok);
+	new_nonce(r);
+	return reply_redirect(r, safe_next(next) ? next : "/admin/orders");
+}
+
+int admin_login_post(struct req *r)
+{
+	if (!admin_csrf_ok(r, r->body))
+		return admin_csrf_fail(r);
+	const char *email = admin_form_text(r, r->body, "email", 0);
+	const char *pw = form_get(r, r->body, "password");
+	const char *next = form_get(r, r->body, "next");
+	char em[256];
+
+	if (!email || !pw || !*pw || strlen(pw) > 1000 || normalize_email(email, em) != 0)
+		em[0] = '\0';
+	PGresult *res = db_query(r,
+		"SELECT id, role, password_hash, "
+		"GREATEST(0, CEIL(EXTRACT(EPOCH FROM locked_until - now())))::int AS locked_for "
+		"FROM users WHERE lower(email) = $1 AND deleted_at IS NULL", em);
+	if (!res)
+		return reply_db_error(r);
+	int found = PQntuples(res) == 1;
+	if (found && atoi(db_val(res, 0, "locked_for")) > 0) {
+		reply_header(r, "Retry-After", "%s", db_val(res, 0, "locked_for"));
+		return login_page(r, 429, "Too many failed attempts; wait a few minutes and try again.", email, next);
+	}
+	if (auth_check_password(found ? db_val(res, 0, "password_hash") : NULL, pw && strlen(pw) <= 1000 ? pw : "") != 0) {
+		if (found)
+			note_failure(r, db_val(res, 0, "id"));
+		return login_page(r, 401, "Wrong email or password.", email, next);
+	}
+	const char *id = db_val(res, 0, "id");
+	if (!db_query(r, "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1 AND failed_logins > 0", id))
+		return reply_db_error(r);
+	if (strcmp(db_val(res, 0, "role"), "ADMIN") != 0)
+		return admin_message_page(r, 403, "Staff only",
+					  "This account is a customer account. The admin pages are for the shop's staff.");
+	return start_session(r, id, next);
+}
+
+int admin_logout_post(struct req *r)
+{
+	if (!admin_csrf_ok(r, r->body))
+		return admin_csrf_fail(r);
+	set_cookie(r, ADMIN_COOKIE, "", 0);
+	set_cookie(r, CSRF_COOKIE, "", 0);
+	return reply_redirect(r, "/admin/login?m=logged_out");
+}
