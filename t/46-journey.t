@@ -59,8 +59,14 @@ is_deeply([psql_row("SELECT status FROM payments WHERE order_id = '$order->{id}'
 is_deeply([psql_row("SELECT count(*) FROM refunds WHERE order_id = '$order->{id}'")], [1], 'one refund recorded');
 
 # a paid order cannot be cancelled by the customer three hours before its slot
-my $late = place_paid_order(register_user(name => 'Late Larry'), 6);
-psql("UPDATE orders SET delivery_slot = now() + interval '3 hours' WHERE id = '$late->{id}'");
-$r = req(POST => "/api/orders/$late->{id}/cancel", token => undef, headers => {});
+my $larry = register_user(name => 'Late Larry');
+my $late = place_paid_order($larry, 6);
+psql("UPDATE orders SET delivery_slot = now() + interval '3 hours' WHERE id = :'p1'", $late->{id});
+$r = req(POST => "/api/orders/$late->{id}/cancel");
 is($r->{status}, 401, 'cancel needs a token');
+$r = req(POST => "/api/orders/$late->{id}/cancel", token => $larry->{token});
+is($r->{status}, 409, 'a paid order three hours before its slot cannot be cancelled');
+is($r->{json}{error}{code}, 'CANCELLATION_TOO_LATE', 'with a precise code');
+is_deeply([psql_row("SELECT status FROM orders WHERE id = :'p1'", $late->{id})], ['CONFIRMED'], 'still CONFIRMED');
+is_deeply([psql_row("SELECT count(*) FROM refunds WHERE order_id = :'p1'", $late->{id})], [0], 'no refund');
 done_testing;
