@@ -9,6 +9,7 @@
 #include "handlers.h"
 #include "jsonutil.h"
 #include "order_fsm.h"
+#include "payments.h"
 #include "util.h"
 
 #define PAGE_LIMIT "1000"
@@ -261,7 +262,9 @@ int admin_order_page(struct req *r)
 	return reply_html(r, 200, "admin/order", ctx);
 }
 
-/* Runs the admin's move in a transaction: FSM result, or FSM_DB_ERROR. */
+/* Runs the admin's move in a transaction: FSM result, or FSM_DB_ERROR. A
+ * cancelled order that was paid is then refunded in full (admin policy); a
+ * Razorpay outage leaves a queued refund job, never a failed move. */
 static enum fsm_result admin_move(struct req *r, const char *id, const char *to)
 {
 	const char *actor = arena_printf(r->a, "admin:%s", r->who.user_id);
@@ -272,7 +275,11 @@ static enum fsm_result admin_move(struct req *r, const char *id, const char *to)
 		db_rollback(r);
 		return rc;
 	}
-	return db_commit(r) == 0 ? FSM_OK : FSM_DB_ERROR;
+	if (db_commit(r) != 0)
+		return FSM_DB_ERROR;
+	if (strcmp(to, "CANCELLED") == 0 && payment_refund_for_cancel(r, id, actor, NULL) == REFUND_DB_ERROR)
+		log_err("order %s cancelled by an admin but its refund could not be recorded", id);
+	return FSM_OK;
 }
 
 int admin_order_status_post(struct req *r)

@@ -69,4 +69,12 @@ is($r->{status}, 409, 'a paid order three hours before its slot cannot be cancel
 is($r->{json}{error}{code}, 'CANCELLATION_TOO_LATE', 'with a precise code');
 is_deeply([psql_row("SELECT status FROM orders WHERE id = :'p1'", $late->{id})], ['CONFIRMED'], 'still CONFIRMED');
 is_deeply([psql_row("SELECT count(*) FROM refunds WHERE order_id = :'p1'", $late->{id})], [0], 'no refund');
+
+# an admin may cancel the same late order: always a full refund
+$r = req(PATCH => "/api/admin/orders/$late->{id}/status", token => admin_token(), json => { status => 'CANCELLED' });
+is($r->{status}, 200, 'admin cancels the late paid order') or diag $r->{content};
+is_deeply([psql_row("SELECT r.amount, p.status FROM refunds r JOIN payments p ON p.id = r.payment_id WHERE r.order_id = :'p1'",
+                    $late->{id})], [$late->{totalAmount}, 'REFUNDED'], 'refunded in full by the admin policy');
+is_deeply([psql_row("SELECT actor FROM order_status_history WHERE order_id = :'p1' AND to_status = 'CANCELLED'", $late->{id})],
+          ['admin:' . req(GET => '/api/me', token => admin_token())->{json}{id}], 'recorded as the admin');
 done_testing;
