@@ -20,6 +20,8 @@ struct json_object *admin_page_ctx(struct req *r, const char *section, const cha
  * cookie) and user (r->who, or the login form when anonymous); 0 otherwise.
  * Every POST under /admin/ calls it first. */
 int admin_csrf_ok(struct req *r, const char *form_body);
+/* The same check for a token taken from elsewhere (a multipart part). */
+int admin_csrf_token_ok(struct req *r, const char *sent);
 /* Answers 403 with the "form expired" page. Returns 0. */
 int admin_csrf_fail(struct req *r);
 

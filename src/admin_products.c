@@ -316,6 +316,27 @@ static int upload_image(struct req *r, const struct mp_part **img, const struct 
 	return 0;
 }
 
+enum image_store_result product_image_store(struct req *r, const char *product_id, const void *data, size_t len,
+					    const struct image_kind *kind, const char **url)
+{
+	PGresult *res = db_query(r, "SELECT cardinality(images) AS n FROM products WHERE id = $1", product_id);
+	if (!res)
+		return IMAGE_DB_ERROR;
+	if (PQntuples(res) != 1)
+		return IMAGE_NO_PRODUCT;
+	if (atoi(db_val(res, 0, "n")) >= MAX_IMAGES)
+		return IMAGE_TOO_MANY;
+	if (storage_put_image(r, data, len, kind, url) != 0)
+		return IMAGE_STORAGE_DOWN;
+	res = db_query(r, "UPDATE products SET images = array_append(images, $2), updated_at = now() "
+			  "WHERE id = $1 RETURNING id", product_id, *url);
+	if (!res || PQntuples(res) != 1) {
+		storage_forget_image(*url);
+		return res ? IMAGE_NO_PRODUCT : IMAGE_DB_ERROR;
+	}
+	return IMAGE_STORED;
+}
+
 int admin_product_image_add(struct req *r)
 {
 	const struct mp_part *img;
@@ -326,23 +347,19 @@ int admin_product_image_add(struct req *r)
 		return not_found(r, "product");
 	if (upload_image(r, &img, &kind) != 0)
 		return 0;
-	PGresult *res = db_query(r, "SELECT cardinality(images) AS n FROM products WHERE id = $1", r->param[0]);
-	if (!res)
-		return reply_db_error(r);
-	if (PQntuples(res) != 1)
+	switch (product_image_store(r, r->param[0], img->data, img->len, kind, &url)) {
+	case IMAGE_STORED:
+		reply_header(r, "Location", "%s", url);
+		return product_reply(r, 201, r->param[0], 1);
+	case IMAGE_NO_PRODUCT:
 		return not_found(r, "product");
-	if (atoi(db_val(res, 0, "n")) >= MAX_IMAGES)
+	case IMAGE_TOO_MANY:
 		return reply_error(r, 409, "TOO_MANY_IMAGES", "image", "A product has at most %d images", MAX_IMAGES);
-	if (storage_put_image(r, img->data, img->len, kind, &url) != 0)
+	case IMAGE_STORAGE_DOWN:
 		return reply_error(r, 502, "STORAGE_UNAVAILABLE", NULL, "The image store is unavailable; try again");
-	res = db_query(r, "UPDATE products SET images = array_append(images, $2), updated_at = now() "
-			  "WHERE id = $1 RETURNING id", r->param[0], url);
-	if (!res || PQntuples(res) != 1) {
-		storage_forget_image(url);
-		return res ? not_found(r, "product") : reply_db_error(r);
+	default:
+		return reply_db_error(r);
 	}
-	reply_header(r, "Location", "%s", url);
-	return product_reply(r, 201, r->param[0], 1);
 }
 
 int admin_product_image_remove(struct req *r)

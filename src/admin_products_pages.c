@@ -7,6 +7,9 @@
 #include "db.h"
 #include "handlers.h"
 #include "jsonutil.h"
+#include "multipart.h"
+#include "products.h"
+#include "storage.h"
 #include "util.h"
 
 #define MAX_PRICE_PAISE 100000000LL	/* ₹10,00,000: far above any cake */
@@ -133,6 +136,7 @@ static int read_variant(struct req *r, struct json_object *errors, const char *k
 #define PRODUCT_JSON \
 	"json_build_object('id', p.id, 'name', p.name, 'slug', p.slug, 'description', p.description, " \
 	"'basePrice', p.base_price::text, 'leadTimeHours', p.lead_time_hours, 'isAvailable', p.is_available, " \
+	"'images', to_json(p.images), " \
 	"'variants', COALESCE((SELECT json_agg(json_build_object('id', v.id, 'label', v.label, " \
 	"  'weightGrams', v.weight_grams, 'price', v.price::text, 'kitchenUnits', v.kitchen_units, " \
 	"  'isAvailable', v.is_available) ORDER BY v.sort_order, v.weight_grams, v.label) " \
@@ -325,4 +329,37 @@ int admin_product_post(struct req *r)
 	json_object_put(errors);
 	json_object_put(prod);
 	return reply_redirect(r, arena_printf(r->a, "/admin/products/%s?m=product_saved", r->param[0]));
+}
+
+/* POST /admin/products/{id}/images: the page's upload form (multipart, CSRF
+ * token in the "csrf" part); stored through the same function as the API. */
+int admin_product_image_post(struct req *r)
+{
+	struct mp_part parts[MP_MAX_PARTS];
+	char err[160];
+	const char *back = arena_printf(r->a, "/admin/products/%s", r->param[0]);
+	int n = multipart_parse(r->a, r->content_type, r->body, r->body_len, parts, MP_MAX_PARTS, err, sizeof err);
+	const struct mp_part *csrf = n > 0 ? multipart_find(parts, n, "csrf") : NULL;
+
+	if (!csrf || !admin_csrf_token_ok(r, arena_strndup(r->a, csrf->data, csrf->len)))
+		return admin_csrf_fail(r);
+	if (!is_uuid(r->param[0]))
+		return admin_message_page(r, 404, "Not found", "There is no such product.");
+	const struct mp_part *img = multipart_find(parts, n, "image");
+	const struct image_kind *kind = img ? image_sniff((const unsigned char *)img->data, img->len) : NULL;
+	if (!img || img->len > PRODUCT_IMAGE_MAX_BYTES || !kind)
+		return reply_redirect(r, arena_printf(r->a, "%s?m=image_bad", back));
+	const char *url;
+	switch (product_image_store(r, r->param[0], img->data, img->len, kind, &url)) {
+	case IMAGE_STORED:
+		return reply_redirect(r, arena_printf(r->a, "%s?m=image_ok", back));
+	case IMAGE_NO_PRODUCT:
+		return admin_message_page(r, 404, "Not found", "There is no such product.");
+	case IMAGE_TOO_MANY:
+		return reply_redirect(r, arena_printf(r->a, "%s?m=image_too_many", back));
+	case IMAGE_STORAGE_DOWN:
+		return reply_redirect(r, arena_printf(r->a, "%s?m=image_storage", back));
+	default:
+		return reply_db_error(r);
+	}
 }

@@ -29,6 +29,10 @@ static const struct flash {
 	{ "job_missing", "error", "That job is not dead or failing any more." },
 	{ "product_saved", "ok", "Product saved." },
 	{ "product_created", "ok", "Product created." },
+	{ "image_ok", "ok", "Image uploaded." },
+	{ "image_bad", "error", "Choose a JPEG, PNG or WebP image of at most 5 MiB." },
+	{ "image_too_many", "error", "This product already has the most images allowed." },
+	{ "image_storage", "error", "The image store is unavailable; try again in a minute." },
 	{ "bad_date", "error", "That date is not valid; showing today." },
 };
 
@@ -108,14 +112,18 @@ struct json_object *admin_page_ctx(struct req *r, const char *section, const cha
 	return ctx;
 }
 
-int admin_csrf_ok(struct req *r, const char *form_body)
+int admin_csrf_token_ok(struct req *r, const char *sent)
 {
 	const char *nonce = cookie_get(r, CSRF_COOKIE);
-	const char *sent = form_get(r, form_body, "csrf");
 
 	if (!nonce_ok(nonce) || !sent || !*sent)
 		return 0;
 	return auth_secure_equal(sent, csrf_for(r, nonce));
+}
+
+int admin_csrf_ok(struct req *r, const char *form_body)
+{
+	return admin_csrf_token_ok(r, form_get(r, form_body, "csrf"));
 }
 
 int admin_message_page(struct req *r, int status, const char *title, const char *message)

@@ -80,5 +80,6 @@ int admin_product_page_get(struct req *r);
 int admin_product_new_get(struct req *r);
 int admin_product_new_post(struct req *r);
 int admin_product_post(struct req *r);
+int admin_product_image_post(struct req *r);
 
 #endif

@@ -35,4 +35,19 @@ int products_list_reply(struct req *r, int admin);
  * (or archived, for the public shape). id must already be a UUID. */
 int product_reply(struct req *r, int status, const char *id, int admin);
 
+/* admin_products.c: stores an image (already sniffed) for a product and appends
+ * its public URL to products.images; shared by the API and the admin page. */
+#include <stddef.h>
+struct image_kind;
+#define PRODUCT_IMAGE_MAX_BYTES (5 * 1024 * 1024)
+enum image_store_result {
+	IMAGE_STORED = 0,
+	IMAGE_NO_PRODUCT,
+	IMAGE_TOO_MANY,
+	IMAGE_STORAGE_DOWN,	/* 502: nothing recorded */
+	IMAGE_DB_ERROR,
+};
+enum image_store_result product_image_store(struct req *r, const char *product_id, const void *data, size_t len,
+					    const struct image_kind *kind, const char **url);
+
 #endif

@@ -72,6 +72,7 @@ const struct route routes[] = {
 	{ "POST", "/admin/products/new", admin_product_new_post, AUTH_PAGE, BODY_FORM, 64 * KB },
 	{ "GET", "/admin/products/{id}", admin_product_page_get, AUTH_PAGE, BODY_NONE, 0 },
 	{ "POST", "/admin/products/{id}", admin_product_post, AUTH_PAGE, BODY_FORM, 64 * KB },
+	{ "POST", "/admin/products/{id}/images", admin_product_image_post, AUTH_PAGE, BODY_MULTIPART, 6 * MB },
 	{ "GET", "/api/admin/orders", api_admin_orders, AUTH_ADMIN, BODY_NONE, 0 },
 	{ "GET", "/api/admin/orders/{id}", api_admin_order_get, AUTH_ADMIN, BODY_NONE, 0 },
 	{ "PATCH", "/api/admin/orders/{id}/status", api_admin_order_status, AUTH_ADMIN, BODY_JSON, 4 * KB },

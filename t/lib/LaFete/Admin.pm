@@ -10,23 +10,8 @@ our @EXPORT = qw(set_cookies login_form admin_session customer_session page post
 
 my $n = 0;
 
-# sql(SQL, @params): like LaFete::Test::psql, but :'p1'... are interpolated (psql reads a file).
-sub sql {
-    my ($q, @params) = @_;
-    require File::Temp;
-    my $fh = File::Temp->new(SUFFIX => '.sql');
-    print $fh "$q;\n";
-    close $fh;
-    my @cmd = ('psql', '-X', '-q', '-tA', '-F', "\x1f", '-h', $ENV{DB_HOST}, '-p', $ENV{DB_PORT},
-               '-U', $ENV{DB_USERNAME}, '-d', $ENV{DB_NAME}, '-v', 'ON_ERROR_STOP=1');
-    my $i = 0;
-    push @cmd, '-v', 'p' . ++$i . "=$_" for @params;
-    local $ENV{PGPASSWORD} = $ENV{DB_PASSWORD};
-    open(my $out, '-|', @cmd, '-f', $fh->filename) or die "psql: $!";
-    my @rows = map { chomp; [ split /\x1f/, $_, -1 ] } grep { length } <$out>;
-    close $out or die "psql failed for: $q\n";
-    return @rows;
-}
+# sql(SQL, @params): LaFete::Test::psql, under the name these tests use.
+sub sql { LaFete::Test::psql(@_) }
 sub sql_row { my @r = sql(@_); return $r[0] ? @{ $r[0] } : () }
 
 # The name=value pairs of every Set-Cookie of a response, and the raw headers.
