@@ -13,4 +13,15 @@ int auth_register(struct req *r);
 int auth_login(struct req *r);
 int me_get(struct req *r);
 
+/* deliveries.c */
+int delivery_book_post(struct req *r);
+int delivery_cancel_post(struct req *r);
+int delivery_webhook(struct req *r);
+
+/* dispatch.c */
+int dispatch_post(struct req *r);
+
+/* track.c */
+int track_get(struct req *r);
+
 #endif

@@ -17,6 +17,13 @@ const struct route routes[] = {
 	{ "POST", "/api/auth/register", auth_register, AUTH_NONE, BODY_JSON, 16 * KB },
 	{ "POST", "/api/auth/login", auth_login, AUTH_NONE, BODY_JSON, 16 * KB },
 	{ "GET", "/api/me", me_get, AUTH_USER, BODY_NONE, 0 },
+
+	/* fulfilment: courier booking, Borzo callbacks, dispatch, tracking */
+	{ "POST", "/api/delivery/book/{orderId}", delivery_book_post, AUTH_ADMIN, BODY_NONE, 0 },
+	{ "POST", "/api/delivery/cancel/{orderId}", delivery_cancel_post, AUTH_ADMIN, BODY_NONE, 0 },
+	{ "POST", "/api/delivery/webhook", delivery_webhook, AUTH_NONE, BODY_RAW, 256 * KB },
+	{ "POST", "/api/internal/dispatch", dispatch_post, AUTH_DISPATCH, BODY_NONE, 0 },
+	{ "GET", "/track/{token}", track_get, AUTH_NONE, BODY_NONE, 0 },
 };
 
 const size_t routes_count = sizeof routes / sizeof routes[0];
