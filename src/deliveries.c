@@ -322,7 +322,7 @@ static enum book_result record_booking(struct req *r, const struct claim *c, str
 	if (db_begin(r) != 0)
 		return BOOK_DB_ERROR;
 	if (!db_query(r, "UPDATE deliveries SET booking_state = 'BOOKED', borzo_order_id = $2::bigint, tracking_url = $3, "
-			 "courier_name = $4, courier_phone = $5, status = CASE WHEN $4 IS NULL THEN 'SEARCHING' ELSE 'ASSIGNED' END, "
+			 "courier_name = $4, courier_phone = $5, status = CASE WHEN $4::text IS NULL THEN 'SEARCHING' ELSE 'ASSIGNED' END, "
 			 "borzo_status = $6, price = CASE WHEN $7 ~ '^[0-9]+(\\.[0-9]{1,2})?$' THEN $7::numeric END, "
 			 "booked_at = now(), outcome_unknown = false, last_error = NULL, updated_at = now() "
 			 "WHERE order_id = $1",
