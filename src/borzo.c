@@ -1,116 +1,182 @@
-/* borzo.c: the Borzo Business API client: one generic call, then one function per method. */
+/* borzo.c: the Borzo Business API client: X-DV-Auth-Token, 3 s connect / 10 s total. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "arena.h"
 #include "borzo.h"
 #include "conf.h"
 #include "http.h"
 #include "httpc.h"
+#include "jsonutil.h"
 #include "util.h"
 
-const char *borzo_result_name(enum borzo_result res)
+#define BORZO_TIMEOUT_MS 10000	/* httpc gives the connect min(3000, this) */
+
+/* Writes errors and parameter_errors of a refusal into err, as compact JSON. */
+static void describe_refusal(struct json_object *ans, char *err, size_t errlen)
 {
-	switch (res) {
-	case BORZO_OK: return "ok";
-	case BORZO_REFUSED: return "refused";
-	case BORZO_SERVER_ERROR: return "server error";
-	case BORZO_TIMEOUT: return "timeout";
-	case BORZO_UNREACHABLE: return "unreachable";
-	case BORZO_BAD_ANSWER: return "bad answer";
+	struct json_object *e = NULL, *pe = NULL;
+
+	json_object_object_get_ex(ans, "errors", &e);
+	json_object_object_get_ex(ans, "parameter_errors", &pe);
+	snprintf(err, errlen, "errors=%s parameter_errors=%s",
+		 e ? json_object_to_json_string_ext(e, JSON_C_TO_STRING_PLAIN) : "[]",
+		 pe ? json_object_to_json_string_ext(pe, JSON_C_TO_STRING_PLAIN) : "null");
+}
+
+/* One call: method on base/path with an optional JSON body. On BORZO_OK and
+ * BORZO_REJECTED *ans is the parsed answer (owned by the request). */
+static enum borzo_result borzo_call(struct req *r, const char *method, const char *path,
+				    struct json_object *body, struct json_object **ans,
+				    char *err, size_t errlen)
+{
+	const char *hdrs[] = { arena_printf(r->a, "X-DV-Auth-Token: %s", cfg->borzo_api_token),
+			       "Content-Type: application/json", "Accept: application/json", NULL };
+	struct httpc_call c = { .method = method, .headers = hdrs, .timeout_ms = BORZO_TIMEOUT_MS };
+	size_t blen = 0;
+
+	c.url = arena_printf(r->a, "%s/%s", cfg->borzo_api_url, path);
+	if (body) {
+		c.body = json_object_to_json_string_length(body, JSON_C_TO_STRING_PLAIN, &blen);
+		c.body_len = blen;
 	}
-	return "?";
-}
-
-/* Maps a transport outcome and HTTP status to a result; parses JSON answers. */
-static enum borzo_result classify(struct req *r, enum httpc_result hr, struct httpc_call *c,
-				  struct borzo_answer *out)
-{
-	if (hr == HTTPC_UNREACHABLE)
-		return BORZO_UNREACHABLE;
-	if (hr != HTTPC_OK)
-		return BORZO_TIMEOUT;	/* timeout, reset or an empty answer: outcome unknown */
-	out->http_status = c->status;
-	if (c->status >= 500 || (c->status != 200 && c->status != 201 && c->status != 400))
-		return BORZO_SERVER_ERROR;
-	out->json = c->response.data ? req_own(r, json_tokener_parse(c->response.data)) : NULL;
-	struct json_object *ok;
-	if (!out->json || !json_object_is_type(out->json, json_type_object) ||
-	    !json_object_object_get_ex(out->json, "is_successful", &ok))
-		return BORZO_BAD_ANSWER;
-	if (!json_object_get_boolean(ok))
-		return BORZO_REFUSED;
-	return c->status == 400 ? BORZO_BAD_ANSWER : BORZO_OK;
-}
-
-enum borzo_result borzo_call(struct req *r, const char *method, const char *path,
-			     struct json_object *body, struct borzo_answer *out)
-{
-	const char *auth = arena_printf(r->a, "X-DV-Auth-Token: %s", cfg->borzo_api_token);
-	const char *headers[] = { auth, "Content-Type: application/json", "Accept: application/json", NULL };
-	const char *text = body ? json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN) : NULL;
-	struct httpc_call c = {
-		.method = method,
-		.url = arena_printf(r->a, "%s%s", cfg->borzo_api_url, path),
-		.headers = headers,
-		.body = text,
-		.body_len = text ? strlen(text) : 0,
-		.timeout_ms = BORZO_TOTAL_TIMEOUT_MS,
-	};
-
-	memset(out, 0, sizeof *out);
+	*ans = NULL;
 	enum httpc_result hr = httpc_perform(&c);
-	out->result = classify(r, hr, &c, out);
-	if (out->result == BORZO_REFUSED) {
-		struct json_object *e = NULL, *pe = NULL;
-		json_object_object_get_ex(out->json, "errors", &e);
-		json_object_object_get_ex(out->json, "parameter_errors", &pe);
-		log_warn("borzo %s %s refused: errors=%s parameter_errors=%s", method, path,
-			 e ? json_object_to_json_string(e) : "null", pe ? json_object_to_json_string(pe) : "null");
-	} else if (out->result != BORZO_OK) {
-		log_warn("borzo %s %s failed: %s (status %ld%s%s)", method, c.url, borzo_result_name(out->result),
-			 c.status, c.error[0] ? ", " : "", c.error);
+	if (hr != HTTPC_OK) {
+		snprintf(err, errlen, "borzo %s %s: %s", method, path, c.error);
+		buf_free(&c.response);
+		if (hr == HTTPC_UNREACHABLE)
+			return BORZO_UNREACHABLE;
+		/* the request may have been acted on: a create must be looked up */
+		return hr == HTTPC_TIMEOUT || strcmp(method, "POST") == 0 ? BORZO_TIMEOUT : BORZO_UNREACHABLE;
 	}
+	char perr[128];
+	struct json_object *o = c.response.data ? json_parse_strict(c.response.data, c.response.len, perr, sizeof perr) : NULL;
 	buf_free(&c.response);
-	return out->result;
+	req_own(r, o);
+	struct json_object *ok = NULL;
+	int has_ok = o && json_object_object_get_ex(o, "is_successful", &ok) && json_object_is_type(ok, json_type_boolean);
+	if (c.status >= 500 || !has_ok) {
+		snprintf(err, errlen, "borzo %s %s: HTTP %ld%s", method, path, c.status,
+			 has_ok ? "" : " without a Borzo answer");
+		/* a 2xx we cannot read may still have created the order */
+		if (c.status >= 200 && c.status < 300 && strcmp(method, "POST") == 0)
+			return BORZO_TIMEOUT;
+		return BORZO_SERVER_ERROR;
+	}
+	*ans = o;
+	if (!json_object_get_boolean(ok)) {
+		describe_refusal(o, err, errlen);
+		return BORZO_REJECTED;
+	}
+	err[0] = '\0';
+	return BORZO_OK;
 }
 
 /* One route point: address and coordinates kept as the decimal texts given. */
-static struct json_object *point(const char *address, const char *lat, double latv, const char *lng, double lngv)
+static struct json_object *point(const char *address, const char *lat, const char *lng)
 {
 	struct json_object *p = json_object_new_object();
 	json_object_object_add(p, "address", json_object_new_string(address));
-	json_object_object_add(p, "latitude", json_object_new_double_s(latv, lat));
-	json_object_object_add(p, "longitude", json_object_new_double_s(lngv, lng));
+	json_object_object_add(p, "latitude", json_object_new_double_s(strtod(lat, NULL), lat));
+	json_object_object_add(p, "longitude", json_object_new_double_s(strtod(lng, NULL), lng));
 	return p;
 }
 
 enum borzo_result borzo_calculate(struct req *r, const char *address, const char *lat, const char *lng,
 				  int64_t *paise)
 {
-	char slat[32], slng[32];
-	struct borzo_answer ans;
+	char slat[32], slng[32], err[512];
+	struct json_object *ans, *order, *amount;
 
 	snprintf(slat, sizeof slat, "%.6f", cfg->store_lat);
 	snprintf(slng, sizeof slng, "%.6f", cfg->store_lng);
 	struct json_object *body = req_own(r, json_object_new_object());
 	struct json_object *points = json_object_new_array();
-	json_object_array_add(points, point(cfg->store_address, slat, cfg->store_lat, slng, cfg->store_lng));
-	json_object_array_add(points, point(address, lat, strtod(lat, NULL), lng, strtod(lng, NULL)));
+	json_object_array_add(points, point(cfg->store_address, slat, slng));
+	json_object_array_add(points, point(address, lat, lng));
 	json_object_object_add(body, "type", json_object_new_string("standard"));
 	json_object_object_add(body, "matter", json_object_new_string("Fragile Cake"));
 	json_object_object_add(body, "vehicle_type_id", json_object_new_int(cfg->borzo_vehicle_type_id));
 	json_object_object_add(body, "points", points);
 
-	if (borzo_call(r, "POST", "/calculate-order", body, &ans) != BORZO_OK)
-		return ans.result;
-	struct json_object *order, *amount;
-	if (!json_object_object_get_ex(ans.json, "order", &order) ||
+	enum borzo_result br = borzo_call(r, "POST", "calculate-order", body, &ans, err, sizeof err);
+	if (br != BORZO_OK) {
+		log_warn("borzo calculate-order: %s", err);
+		/* a quote creates nothing: an unknown outcome is simply unavailable */
+		return br == BORZO_TIMEOUT ? BORZO_UNREACHABLE : br;
+	}
+	if (!json_object_object_get_ex(ans, "order", &order) ||
 	    !json_object_object_get_ex(order, "payment_amount", &amount) ||
 	    !json_object_is_type(amount, json_type_string) ||
-	    money_parse(json_object_get_string(amount), paise) != 0 || *paise < 0) {
+	    money_parse(json_object_get_string(amount), paise) != 0) {
 		log_warn("borzo calculate-order: no usable order.payment_amount");
-		return BORZO_BAD_ANSWER;
+		return BORZO_SERVER_ERROR;
 	}
 	return BORZO_OK;
+}
+
+enum borzo_result borzo_create_order(struct req *r, struct json_object *body,
+				     struct json_object **order, char *err, size_t errlen)
+{
+	struct json_object *ans;
+	enum borzo_result br = borzo_call(r, "POST", "create-order", body, &ans, err, errlen);
+
+	*order = NULL;
+	if (br != BORZO_OK)
+		return br;
+	if (!json_object_object_get_ex(ans, "order", order) || !json_object_is_type(*order, json_type_object)) {
+		snprintf(err, errlen, "borzo create-order: answer without an order");
+		return BORZO_TIMEOUT;	/* something was said to succeed: look it up */
+	}
+	return BORZO_OK;
+}
+
+/* Percent-encodes s for a query value (RFC 3986 unreserved kept). */
+static const char *query_escape(struct req *r, const char *s)
+{
+	char *out = arena_alloc(r->a, strlen(s) * 3 + 1), *o = out;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+		    *p == '-' || *p == '_' || *p == '.' || *p == '~')
+			*o++ = (char)*p;
+		else
+			o += sprintf(o, "%%%02X", *p);
+	}
+	*o = '\0';
+	return out;
+}
+
+enum borzo_result borzo_get_orders(struct req *r, const char *created_from, int offset,
+				   struct json_object **orders, char *err, size_t errlen)
+{
+	struct json_object *ans;
+	const char *path = arena_printf(r->a, "orders?created_datetime_from=%s&offset=%d&count=50",
+					query_escape(r, created_from), offset);
+	enum borzo_result br = borzo_call(r, "GET", path, NULL, &ans, err, errlen);
+
+	*orders = NULL;
+	if (br != BORZO_OK)
+		return br;
+	if (!json_object_object_get_ex(ans, "orders", orders) || !json_object_is_type(*orders, json_type_array)) {
+		snprintf(err, errlen, "borzo orders: answer without an orders list");
+		return BORZO_SERVER_ERROR;
+	}
+	return BORZO_OK;
+}
+
+enum borzo_result borzo_cancel_order(struct req *r, long long borzo_order_id,
+				     const char **code, char *err, size_t errlen)
+{
+	struct json_object *body = req_own(r, json_object_new_object()), *ans, *errs;
+
+	json_object_object_add(body, "order_id", json_object_new_int64(borzo_order_id));
+	if (code)
+		*code = NULL;
+	enum borzo_result br = borzo_call(r, "POST", "cancel-order", body, &ans, err, errlen);
+	if (br == BORZO_REJECTED && code && json_object_object_get_ex(ans, "errors", &errs) &&
+	    json_object_is_type(errs, json_type_array) && json_object_array_length(errs) > 0)
+		*code = json_object_get_string(json_object_array_get_idx(errs, 0));
+	return br;
 }

@@ -1,19 +1,37 @@
-/* dispatch.c: POST /api/internal/dispatch: one bounded pass over the background duties. */
+/* dispatch.c: POST /api/internal/dispatch: one bounded pass over a table of background duties. */
+#include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "conf.h"
 #include "db.h"
-#include "dispatch.h"
+#include "deliveries.h"
 #include "handlers.h"
 #include "http.h"
+#include "jobs.h"
 #include "jsonutil.h"
+#include "mail.h"
 #include "order_fsm.h"
+#include "payments.h"
 #include "util.h"
 
-/* Later duties (booking couriers, emails, reconciliation) are added here. */
-static const struct dispatch_duty duties[] = {
-	{ "expired", dispatch_expire_unpaid },
-};
+#define DISPATCH_BUDGET_MS 20000	/* no new work starts after this; a started call may take 10 s more */
+#define DISPATCH_BATCH 20		/* orders, jobs and emails per duty and pass */
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+/* summary[key] += n (created at 0 on first use). */
+static void count(struct json_object *summary, const char *key, int n)
+{
+	struct json_object *v;
+	int64_t cur = json_object_object_get_ex(summary, key, &v) ? json_object_get_int64(v) : 0;
+	json_object_object_add(summary, key, json_object_new_int64(cur + n));
+}
+
+/* ---- duty: expire unpaid orders ---- */
+
+#define EXPIRY_BATCH 50
 
 /* Claims and cancels one expired order: 1 done, 0 none left, -1 failure. */
 static int expire_one(struct req *r, const char *minutes, const char *note)
@@ -41,13 +59,13 @@ static int expire_one(struct req *r, const char *minutes, const char *note)
 	return 1;
 }
 
-int dispatch_expire_unpaid(struct req *r)
+static int expire_unpaid(struct req *r)
 {
 	const char *minutes = arena_printf(r->a, "%d", cfg->unpaid_expiry_minutes);
 	const char *note = arena_printf(r->a, "unpaid after %d minutes", cfg->unpaid_expiry_minutes);
 	int n = 0;
 
-	for (int i = 0; i < DISPATCH_BATCH; i++) {
+	for (int i = 0; i < EXPIRY_BATCH; i++) {
 		int rc = expire_one(r, minutes, note);
 		if (rc < 0)
 			return n ? n : -1;
@@ -58,21 +76,209 @@ int dispatch_expire_unpaid(struct req *r)
 	return n;
 }
 
-int dispatch_run(struct req *r)
+static int duty_expire_unpaid(struct req *r, struct json_object *summary, int64_t deadline_ms)
 {
-	int64_t t0 = mono_ms();
-	struct json_object *o = req_own(r, json_object_new_object());
-	struct json_object *errors = json_object_new_array();
+	(void)deadline_ms;
+	int n = expire_unpaid(r);
+	count(summary, "expired", n > 0 ? n : 0);
+	return n < 0 ? -1 : 0;
+}
 
-	for (size_t i = 0; i < sizeof duties / sizeof duties[0]; i++) {
-		int n = duties[i].run(r);
-		json_object_object_add(o, duties[i].name, jint(n < 0 ? 0 : n));
-		if (n < 0)
-			json_object_array_add(errors, jstr(duties[i].name));
+/* ---- duty: book couriers for due paid orders ---- */
+
+/* Paid orders whose slot starts within the lead window, with no delivery row
+ * (or a presumed-lost IN_PROGRESS one), not flagged for staff. */
+static PGresult *due_orders(struct req *r)
+{
+	char lead[16];
+
+	snprintf(lead, sizeof lead, "%d", cfg->dispatch_lead_minutes);
+	if (db_begin(r) != 0)
+		return NULL;
+	PGresult *res = db_query(r,
+		"SELECT o.id FROM orders o LEFT JOIN deliveries d ON d.order_id = o.id "
+		"WHERE o.status IN ('CONFIRMED', 'BAKING', 'READY') AND NOT o.needs_attention "
+		"AND o.delivery_slot <= now() + make_interval(mins => $1::int) "
+		"AND (d.id IS NULL OR (d.booking_state = 'IN_PROGRESS' AND d.attempt_started_at < now() - "
+		"make_interval(mins => " STR(BOOKING_STALE_MINUTES) "))) "
+		"ORDER BY o.delivery_slot FOR UPDATE OF o SKIP LOCKED LIMIT " STR(DISPATCH_BATCH), lead);
+	/* the lock only keeps two selecting passes apart; the IN_PROGRESS row that
+	 * delivery_book commits is what makes a booking exactly-once */
+	if (!res || db_commit(r) != 0) {
+		db_rollback(r);
+		return NULL;
 	}
-	json_object_object_add(o, "errors", errors);
-	if (db_lost())
-		return reply_db_error(r);
-	json_object_object_add(o, "tookMs", jint(mono_ms() - t0));
-	return reply_json(r, 200, json_object_get(o));
+	return res;
+}
+
+static int duty_book_couriers(struct req *r, struct json_object *summary, int64_t deadline_ms)
+{
+	PGresult *res = due_orders(r);
+	char msg[1200];
+
+	count(summary, "booked", 0);
+	count(summary, "bookingFailed", 0);
+	count(summary, "bookingSkipped", 0);
+	if (!res)
+		return -1;
+	for (int i = 0; i < PQntuples(res) && mono_ms() < deadline_ms; i++) {
+		switch (delivery_book(r, db_val(res, i, "id"), "system:dispatch", msg, sizeof msg)) {
+		case BOOK_OK:
+			count(summary, "booked", 1);
+			break;
+		case BOOK_REJECTED:
+		case BOOK_UNAVAILABLE:
+			log_warn("dispatch: order %s: %s", db_val(res, i, "id"), msg);
+			count(summary, "bookingFailed", 1);
+			break;
+		case BOOK_DB_ERROR:
+			return -1;
+		default:	/* taken by another pass, or no longer bookable */
+			count(summary, "bookingSkipped", 1);
+		}
+	}
+	return 0;
+}
+
+/* ---- duty: run due jobs ---- */
+
+/* A book_courier job: 0 done, 1 failed (err filled), -1 DB error. */
+static int job_book_courier(struct req *r, const char *order_id, char *err, size_t errlen)
+{
+	switch (delivery_book(r, order_id, "system:dispatch", err, errlen)) {
+	case BOOK_UNAVAILABLE:
+		return 1;
+	case BOOK_DB_ERROR:
+		return -1;
+	default:	/* booked, or nothing a retry could change (a refusal waits for staff) */
+		return 0;
+	}
+}
+
+static const struct job_kind {
+	const char *kind;
+	int (*run)(struct req *r, const char *order_id, char *err, size_t errlen);
+} job_kinds[] = {
+	{ "book_courier", job_book_courier },
+};
+
+static const struct job_kind *job_kind_find(const char *kind)
+{
+	for (size_t i = 0; i < sizeof job_kinds / sizeof job_kinds[0]; i++)
+		if (strcmp(job_kinds[i].kind, kind) == 0)
+			return &job_kinds[i];
+	return NULL;
+}
+
+/* Runs one claimed job row and records its outcome. -1 on a DB error. */
+static int run_job(struct req *r, PGresult *job, struct json_object *summary)
+{
+	const char *id = db_val(job, 0, "id"), *order_id = db_val(job, 0, "order_id");
+	const struct job_kind *k = job_kind_find(db_val(job, 0, "kind"));
+	char err[1200] = "";
+	int rc = k && order_id ? k->run(r, order_id, err, sizeof err) : 1;
+
+	count(summary, "jobsRun", 1);
+	if (rc < 0)
+		return -1;	/* left running: requeued as stale later */
+	if (rc == 0)
+		return job_done(r, id);
+	count(summary, "jobsFailed", 1);
+	int dead = job_failed(r, id, err[0] ? err : "no handler for this job");
+	if (dead < 0)
+		return -1;
+	if (dead && order_id) {
+		count(summary, "jobsDead", 1);
+		return order_flag_attention(r, order_id, arena_printf(r->a, "%s gave up after %s attempts: %s",
+								      db_val(job, 0, "kind"), db_val(job, 0, "attempts"), err));
+	}
+	return 0;
+}
+
+static int duty_run_jobs(struct req *r, struct json_object *summary, int64_t deadline_ms)
+{
+	const char *kinds[sizeof job_kinds / sizeof job_kinds[0] + 1];
+	int stale = jobs_requeue_stale(r);
+
+	for (size_t i = 0; i < sizeof job_kinds / sizeof job_kinds[0]; i++)
+		kinds[i] = job_kinds[i].kind;
+	kinds[sizeof job_kinds / sizeof job_kinds[0]] = NULL;
+	count(summary, "jobsRun", 0);
+	count(summary, "jobsFailed", 0);
+	count(summary, "jobsDead", 0);
+	count(summary, "jobsRequeued", stale > 0 ? stale : 0);
+	if (stale < 0)
+		return -1;
+	for (int i = 0; i < DISPATCH_BATCH && mono_ms() < deadline_ms; i++) {
+		PGresult *job = jobs_claim(r, kinds, 1);
+		if (!job)
+			return -1;
+		if (PQntuples(job) == 0)
+			break;
+		if (run_job(r, job, summary) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- duty: send due emails ---- */
+
+static int duty_send_emails(struct req *r, struct json_object *summary, int64_t deadline_ms)
+{
+	int sent = 0, failed = 0;
+	int rc = mail_send_due(r, DISPATCH_BATCH, deadline_ms, &sent, &failed);
+
+	count(summary, "emailsSent", sent);
+	count(summary, "emailsFailed", failed);
+	if (!cfg->smtp_url || !*cfg->smtp_url)
+		json_object_object_add(summary, "emailsHeld", json_object_new_string("SMTP_URL is unset"));
+	return rc;
+}
+
+/* ---- duty: retry refunds Razorpay could not take ---- */
+
+static int duty_retry_refunds(struct req *r, struct json_object *summary, int64_t deadline_ms)
+{
+	(void)deadline_ms;
+	int n = payments_retry_refunds(r, DISPATCH_BATCH);
+	count(summary, "refundsRetried", n > 0 ? n : 0);
+	return n < 0 ? -1 : 0;
+}
+
+/* ---- the pass ---- */
+
+static const struct duty {
+	const char *name;
+	int (*run)(struct req *r, struct json_object *summary, int64_t deadline_ms);
+} duties[] = {
+	{ "expire_unpaid", duty_expire_unpaid },
+	{ "book_couriers", duty_book_couriers },
+	{ "run_jobs", duty_run_jobs },
+	{ "send_emails", duty_send_emails },
+	{ "retry_refunds", duty_retry_refunds },
+};
+
+int dispatch_post(struct req *r)
+{
+	int64_t start = mono_ms(), deadline = start + DISPATCH_BUDGET_MS;
+	struct json_object *summary = req_own(r, json_object_new_object());
+	struct json_object *errors = json_object_new_array(), *skipped = json_object_new_array();
+
+	json_object_object_add(summary, "errors", errors);
+	json_object_object_add(summary, "skipped", skipped);
+	for (size_t i = 0; i < sizeof duties / sizeof duties[0]; i++) {
+		if (mono_ms() >= deadline) {
+			json_object_array_add(skipped, json_object_new_string(duties[i].name));
+			continue;
+		}
+		if (duties[i].run(r, summary, deadline) != 0) {
+			db_rollback(r);
+			if (db_lost())
+				return reply_db_error(r);
+			log_err("dispatch: duty %s failed", duties[i].name);
+			json_object_array_add(errors, json_object_new_string(duties[i].name));
+		}
+	}
+	json_object_object_add(summary, "elapsedMs", json_object_new_int64(mono_ms() - start));
+	return reply_json(r, 200, json_object_get(summary));
 }

@@ -78,7 +78,7 @@ int reply_fee_error(struct req *r, int result)
 {
 	if (result == ESTIMATE_DB_ERROR)
 		return reply_db_error(r);
-	if (result == BORZO_REFUSED)
+	if (result == BORZO_REJECTED)
 		return reply_error(r, 502, "DELIVERY_QUOTE_FAILED", NULL,
 				   "The courier partner could not price a delivery to this address");
 	return reply_error(r, 503, "DELIVERY_UNAVAILABLE", NULL,

@@ -30,8 +30,6 @@ int orders_list(struct req *r);
 int orders_get(struct req *r);
 int orders_cancel(struct req *r);
 
-/* dispatch.c */
-int dispatch_run(struct req *r);
 /* products.c */
 int products_list(struct req *r);
 int product_get(struct req *r);
@@ -81,5 +79,12 @@ int admin_product_new_get(struct req *r);
 int admin_product_new_post(struct req *r);
 int admin_product_post(struct req *r);
 int admin_product_image_post(struct req *r);
+/* deliveries.c */
+int delivery_book_post(struct req *r);
+int delivery_cancel_post(struct req *r);
+int delivery_webhook(struct req *r);
+int dispatch_post(struct req *r);
+/* track.c */
+int track_get(struct req *r);
 
 #endif

@@ -24,14 +24,13 @@ const struct route routes[] = {
 	{ "POST", "/api/payments/webhook", payments_webhook, AUTH_NONE, BODY_RAW, 64 * KB },
 	{ "POST", "/api/admin/orders/{id}/refund", admin_order_refund, AUTH_ADMIN, BODY_NONE, 0 },
 
-	/* checkout: slots, delivery estimate, orders, dispatch */
+	/* checkout: slots, delivery estimate, orders */
 	{ "GET", "/api/delivery/slots", slots_get, AUTH_NONE, BODY_NONE, 0 },
 	{ "GET", "/api/delivery/estimate", estimate_get, AUTH_NONE, BODY_NONE, 0 },
 	{ "POST", "/api/orders", orders_create, AUTH_USER, BODY_JSON, 16 * KB },
 	{ "GET", "/api/orders", orders_list, AUTH_USER, BODY_NONE, 0 },
 	{ "GET", "/api/orders/{id}", orders_get, AUTH_USER, BODY_NONE, 0 },
 	{ "POST", "/api/orders/{id}/cancel", orders_cancel, AUTH_USER, BODY_NONE, 0 },
-	{ "POST", "/api/internal/dispatch", dispatch_run, AUTH_DISPATCH, BODY_NONE, 0 },
 	/* catalog */
 	{ "GET", "/api/products", products_list, AUTH_NONE, BODY_NONE, 0 },
 	{ "GET", "/api/products/{id}", product_get, AUTH_NONE, BODY_NONE, 0 },
@@ -77,6 +76,12 @@ const struct route routes[] = {
 	{ "GET", "/api/admin/orders/{id}", api_admin_order_get, AUTH_ADMIN, BODY_NONE, 0 },
 	{ "PATCH", "/api/admin/orders/{id}/status", api_admin_order_status, AUTH_ADMIN, BODY_JSON, 4 * KB },
 	{ "GET", "/api/admin/analytics", api_admin_analytics, AUTH_ADMIN, BODY_NONE, 0 },
+	/* fulfilment: courier booking, Borzo callbacks, dispatch, tracking */
+	{ "POST", "/api/delivery/book/{orderId}", delivery_book_post, AUTH_ADMIN, BODY_NONE, 0 },
+	{ "POST", "/api/delivery/cancel/{orderId}", delivery_cancel_post, AUTH_ADMIN, BODY_NONE, 0 },
+	{ "POST", "/api/delivery/webhook", delivery_webhook, AUTH_NONE, BODY_RAW, 256 * KB },
+	{ "POST", "/api/internal/dispatch", dispatch_post, AUTH_DISPATCH, BODY_NONE, 0 },
+	{ "GET", "/track/{token}", track_get, AUTH_NONE, BODY_NONE, 0 },
 };
 
 const size_t routes_count = sizeof routes / sizeof routes[0];

@@ -214,7 +214,7 @@ psql("UPDATE orders SET created_at = now() - interval '31 minutes' WHERE id = '$
 $r = req(POST => '/api/internal/dispatch', headers => { Authorization => $D });
 is($r->{status}, 200, 'dispatch 200');
 cmp_ok($r->{json}{expired}, '>=', 1, 'expired counted');
-ok(defined $r->{json}{tookMs}, 'tookMs');
+ok(defined $r->{json}{elapsedMs}, 'elapsedMs');
 is((psql_row("SELECT status FROM orders WHERE id = '$e->{id}'"))[0], 'CANCELLED', 'unpaid order cancelled');
 is((psql_row("SELECT actor FROM order_status_history WHERE order_id = '$e->{id}' ORDER BY id DESC LIMIT 1"))[0], 'system:expiry', 'by system:expiry');
 is(booked($eslot), 0, 'units back to the slot');
