@@ -1,19 +1,23 @@
 #!/bin/sh
 # bench/analytics.sh: insert 100 000 orders into the database given by DB_* and time
-# GET /api/admin/analytics several times (median). A benchmark, not a test.
+# GET /api/admin/analytics (bearer token) and GET /admin/analytics (the page, cookie
+# session) several times each (median), for a 30-day and a 366-day range. A benchmark,
+# not a test; see bench/README.md for the numbers.
 # Environment: DB_HOST DB_PORT DB_USERNAME DB_PASSWORD DB_NAME, BASE_URL (e.g. https://localhost:8443),
 # ADMIN_EMAIL ADMIN_PASSWORD; optional N (orders, default 100000), RUNS (default 7),
-# FROM/TO (default the year the orders are spread over).
+# FROM (default 2035-01-01: the orders are spread over the 365 days from it),
+# SKIP_INSERT=1 (time only: the orders are there from an earlier run).
 set -eu
 : "${DB_HOST:?}" "${DB_PORT:?}" "${DB_USERNAME:?}" "${DB_NAME:?}" "${BASE_URL:?}" "${ADMIN_EMAIL:?}" "${ADMIN_PASSWORD:?}"
 N=${N:-100000}
 RUNS=${RUNS:-7}
 FROM=${FROM:-2035-01-01}
-TO=${TO:-2035-12-31}
 export PGPASSWORD="${DB_PASSWORD:-}"
 PSQL="psql -X -q -v ON_ERROR_STOP=1 -h $DB_HOST -p $DB_PORT -U $DB_USERNAME -d $DB_NAME"
 
-echo "inserting $N orders over $FROM .. $TO"
+day() { date -u -d "$FROM + $1 days" +%F; }
+if [ "${SKIP_INSERT:-0}" != 1 ]; then
+echo "inserting $N orders over the 365 days from $FROM"
 $PSQL -v n="$N" -v from="$FROM" <<'SQL'
 BEGIN;
 INSERT INTO users (email, name, phone) VALUES ('bench@bench.test', 'Bench', '+919800000000')
@@ -40,33 +44,53 @@ WITH ins AS (
          CASE WHEN o.status IN ('DISPATCHED','DELIVERED') THEN o.slot - interval '40 minutes' END,
          CASE WHEN o.status = 'DELIVERED' THEN o.slot + make_interval(mins => 30 + (o.g % 150)) END
   FROM bench_o o JOIN bench_v v ON v.k = o.k
-  RETURNING id, total_amount, delivery_fee, status)
+  RETURNING id, tracking_token)
+-- the inserted rows are not visible to this statement's own scan of orders: the
+-- order's variant and quantity come back through bench_o (g is in the tracking token)
 INSERT INTO order_items (order_id, product_id, variant_id, product_name, variant_label, weight_grams, kitchen_units,
                          unit_price, quantity, line_total)
-SELECT ins.id, v.pid, v.vid, v.name, '1 kg', 1000, 1, v.price, ((ins.total_amount - ins.delivery_fee) / v.price)::int,
-       ins.total_amount - ins.delivery_fee
-FROM ins JOIN orders o ON o.id = ins.id JOIN bench_v v ON v.k = 1 + (o.order_number % 20)
-WHERE (ins.total_amount - ins.delivery_fee) % v.price = 0;
+SELECT ins.id, v.pid, v.vid, v.name, '1 kg', 1000, 1, v.price, o.qty, v.price * o.qty
+FROM ins JOIN bench_o o ON o.g = split_part(ins.tracking_token, '-', 2)::int JOIN bench_v v ON v.k = o.k;
 INSERT INTO deliveries (order_id, booking_state)
   SELECT id, 'BOOKED' FROM orders WHERE tracking_token LIKE 'bench-%' AND status IN ('DISPATCHED','DELIVERED')
   ON CONFLICT (order_id) DO NOTHING;
 COMMIT;
 ANALYZE orders; ANALYZE order_items; ANALYZE deliveries;
 SQL
+fi
 
 TOKEN=$(curl -sk -H 'Content-Type: application/json' \
 	-d "{\"email\":\"$ADMIN_EMAIL\",\"password\":\"$ADMIN_PASSWORD\"}" "$BASE_URL/api/auth/login" |
 	sed -n 's/.*"token"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p')
 [ -n "$TOKEN" ] || { echo "admin login failed" >&2; exit 1; }
 
-URL="$BASE_URL/api/admin/analytics?from=$FROM&to=$TO"
-echo "timing $URL ($RUNS runs)"
-i=0
-TIMES=""
-while [ $i -lt "$RUNS" ]; do
-	t=$(curl -sk -o /dev/null -w '%{http_code} %{time_total}' -H "Authorization: Bearer $TOKEN" "$URL")
-	echo "  run $((i + 1)): $t"
-	TIMES="$TIMES ${t#* }"
-	i=$((i + 1))
+# the page wants the cookie session of the login form (nonce cookie + CSRF field)
+JAR=$(mktemp); trap 'rm -f "$JAR"' EXIT
+CSRF=$(curl -sk -c "$JAR" "$BASE_URL/admin/login" | sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' | head -1)
+curl -sk -b "$JAR" -c "$JAR" -o /dev/null --data-urlencode "csrf=$CSRF" --data-urlencode "email=$ADMIN_EMAIL" \
+	--data-urlencode "password=$ADMIN_PASSWORD" "$BASE_URL/admin/login"
+grep -q lafete_admin "$JAR" || { echo "admin page login failed" >&2; exit 1; }
+
+# time LABEL URL CURL-ARGS...: RUNS requests after one warm-up; prints the median
+time_url() {
+	label=$1; url=$2; shift 2
+	curl -sk -o /dev/null "$@" "$url"
+	times=""
+	i=0
+	while [ $i -lt "$RUNS" ]; do
+		t=$(curl -sk -o /dev/null -w '%{http_code} %{time_total}' "$@" "$url")
+		[ "${t%% *}" = 200 ] || { echo "$label: HTTP ${t%% *} from $url" >&2; exit 1; }
+		times="$times ${t#* }"
+		i=$((i + 1))
+	done
+	echo "$times" | tr ' ' '\n' | grep . | sort -n | awk -v l="$label" -v all="$times" \
+		'{ a[NR] = $1 } END { m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2;
+		   printf "%-34s median %6.1f ms  (runs:%s s)\n", l, m * 1000, all }'
+}
+
+echo "timing $RUNS runs each (after one warm-up) against $BASE_URL"
+for range in "30 $(day 150) $(day 179)" "366 $FROM $(day 365)"; do
+	set -- $range
+	time_url "GET /api/admin/analytics $1 days" "$BASE_URL/api/admin/analytics?from=$2&to=$3" -H "Authorization: Bearer $TOKEN"
+	time_url "GET /admin/analytics $1 days" "$BASE_URL/admin/analytics?from=$2&to=$3" -b "$JAR"
 done
-echo "$TIMES" | tr ' ' '\n' | grep . | sort -n | awk '{ a[NR] = $1 } END { printf "median: %.3f s\n", (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
