@@ -277,8 +277,8 @@ static enum fsm_result admin_move(struct req *r, const char *id, const char *to)
 	}
 	if (db_commit(r) != 0)
 		return FSM_DB_ERROR;
-	if (strcmp(to, "CANCELLED") == 0 && payment_refund_for_cancel(r, id, actor, NULL) == REFUND_DB_ERROR)
-		log_err("order %s cancelled by an admin but its refund could not be recorded", id);
+	if (strcmp(to, "CANCELLED") == 0)
+		payment_after_cancel(r, id, actor, NULL);
 	return FSM_OK;
 }
 

@@ -13,7 +13,6 @@
 #include "http.h"
 #include "jobs.h"
 #include "jsonutil.h"
-#include "mail.h"
 #include "order_fsm.h"
 #include "util.h"
 
@@ -337,8 +336,6 @@ static enum book_result record_booking(struct req *r, const struct claim *c, str
 	    order_flag_attention(r, c->order_id, arena_printf(r->a, "Borzo order %s was booked but the order can no longer "
 							      "be dispatched: cancel it at Borzo", bid)) != 0)
 		goto fail;
-	if (fr == FSM_OK && mail_queue(r, c->order_id, "on_the_way") == -1)
-		goto fail;
 	if (db_commit(r) != 0)
 		goto fail;
 	snprintf(msg, msglen, "Borzo order %s booked", bid);
@@ -583,7 +580,7 @@ static int apply_final(struct req *r, const char *order_id, const struct borzo_e
 		return -1;
 	if (fr == FSM_ILLEGAL || fr == FSM_NOT_FOUND)
 		return order_flag_attention(r, order_id, "Borzo completed a delivery for an order that was not DISPATCHED");
-	return fr == FSM_OK && mail_queue(r, order_id, "delivered") == -1 ? -1 : 0;
+	return 0;	/* the FSM queued the "delivered" email */
 }
 
 /* Applies ev inside one transaction. 1 applied or harmless, 0 unknown order, -1 DB error. */

@@ -50,7 +50,7 @@ static int expire_one(struct req *r, const char *minutes, const char *note)
 	}
 	const char *id = arena_strdup(r->a, db_val(res, 0, "id"));
 	enum fsm_result fr = order_transition(r, id, "CANCELLED", CAUSE_SYSTEM, "system:expiry", note, NULL);
-	if (fr != FSM_OK || db_commit(r) != 0) {
+	if (fr != FSM_OK || mail_queue(r, id, "cancelled") == -1 || db_commit(r) != 0) {
 		db_rollback(r);
 		log_err("expiry of order %s failed (%d)", id, (int)fr);
 		return -1;
@@ -245,12 +245,27 @@ static int duty_retry_refunds(struct req *r, struct json_object *summary, int64_
 	return n < 0 ? -1 : 0;
 }
 
+/* ---- duty: reconcile payments with Razorpay ---- */
+
+static int duty_reconcile_payments(struct req *r, struct json_object *summary, int64_t deadline_ms)
+{
+	int confirmed = 0, refunded = 0;
+
+	(void)deadline_ms;
+	int rc = payments_reconcile(r, DISPATCH_BATCH, &confirmed, &refunded);
+	count(summary, "paymentsReconciled", confirmed);
+	count(summary, "lateRefunds", refunded);
+	return rc;
+}
+
 /* ---- the pass ---- */
 
 static const struct duty {
 	const char *name;
 	int (*run)(struct req *r, struct json_object *summary, int64_t deadline_ms);
 } duties[] = {
+	/* reconcile before expiring: a payment that only Razorpay knows of confirms instead */
+	{ "reconcile_payments", duty_reconcile_payments },
 	{ "expire_unpaid", duty_expire_unpaid },
 	{ "book_couriers", duty_book_couriers },
 	{ "run_jobs", duty_run_jobs },

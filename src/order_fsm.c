@@ -3,6 +3,7 @@
 
 #include "db.h"
 #include "http.h"
+#include "mail.h"
 #include "order_fsm.h"
 #include "util.h"
 
@@ -20,6 +21,19 @@ static const struct move {
 	{ "READY", "DISPATCHED", CAUSE_COURIER },
 	{ "DISPATCHED", "DELIVERED", CAUSE_BORZO | CAUSE_ADMIN },
 };
+
+/* The customer hears of these moves; the email is written in the move's own
+ * transaction (a cancellation's email waits for its refund: see cancel paths). */
+static const char *email_for(const char *to)
+{
+	if (strcmp(to, "CONFIRMED") == 0)
+		return "confirmed";
+	if (strcmp(to, "DISPATCHED") == 0)
+		return "on_the_way";
+	if (strcmp(to, "DELIVERED") == 0)
+		return "delivered";
+	return NULL;
+}
 
 static const char *const states[] = { "PENDING", "CONFIRMED", "BAKING", "READY", "DISPATCHED", "DELIVERED", "CANCELLED" };
 
@@ -78,6 +92,9 @@ enum fsm_result order_transition(struct req *r, const char *order_id, const char
 		return FSM_DB_ERROR;
 	if (!db_query(r, "INSERT INTO order_status_history (order_id, from_status, to_status, actor, note) "
 			 "VALUES ($1, $2, $3, $4, $5)", order_id, from, to, actor, note))
+		return FSM_DB_ERROR;
+	const char *email = email_for(to);
+	if (email && mail_queue(r, order_id, email) == -1)
 		return FSM_DB_ERROR;
 	/* a cancelled order gives its kitchen units back to the slot, once */
 	if (strcmp(to, "CANCELLED") == 0 &&

@@ -27,7 +27,8 @@ enum fsm_result {
  * inside the caller's transaction (it locks the row FOR UPDATE). Records the
  * change in order_status_history with actor (e.g. "admin:<uuid>", "razorpay")
  * and note; stamps confirmed_at/dispatched_at/delivered_at/cancelled_at; on
- * CANCELLED releases the order's slot units exactly once. from_out (may be
+ * CANCELLED releases the order's slot units exactly once; queues the customer's
+ * email for CONFIRMED, DISPATCHED and DELIVERED (mail_queue). from_out (may be
  * NULL) gets the previous status, in the request's arena. */
 enum fsm_result order_transition(struct req *r, const char *order_id, const char *to,
 				 enum fsm_cause cause, const char *actor, const char *note,

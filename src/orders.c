@@ -465,7 +465,7 @@ int orders_cancel(struct req *r)
 	if (db_commit(r) != 0)
 		return reply_db_error(r);
 	/* the refund runs after the cancel committed: a Razorpay outage queues a retry job */
-	if (q != REFUND_NOT_PAID && payment_refund_for_cancel(r, id, actor, NULL) == REFUND_DB_ERROR)
-		log_err("order %s cancelled but its refund could not be recorded", id);
+	if (fr == FSM_OK)
+		payment_after_cancel(r, id, actor, NULL);
 	return reply_order(r, 200, id);
 }

@@ -9,6 +9,7 @@
 #include "http.h"
 #include "jsonutil.h"
 #include "order_fsm.h"
+#include "mail.h"
 #include "orders.h"
 #include "payments.h"
 #include "razorpay.h"
@@ -512,9 +513,10 @@ int payments_webhook(struct req *r)
 
 /* ---- refunds ---------------------------------------------------------- */
 
+/* Staff and the system itself (reconciliation) always refund in full. */
 static int is_admin_actor(const char *actor)
 {
-	return actor && strncmp(actor, "admin:", 6) == 0;
+	return actor && (strncmp(actor, "admin:", 6) == 0 || strncmp(actor, "system:", 7) == 0);
 }
 
 /* The policy on paise captured, refunded so far, subtotal, fee and hours left. */
@@ -699,6 +701,87 @@ int payments_retry_refunds(struct req *r, int limit)
 	return done;
 }
 
+enum refund_result payment_after_cancel(struct req *r, const char *order_id, const char *actor,
+					const char **refund_id)
+{
+	enum refund_result rr = payment_refund_for_cancel(r, order_id, actor, refund_id);
+	if (rr == REFUND_DB_ERROR)
+		log_err("order %s cancelled but its refund could not be recorded", order_id);
+	/* a failing mail queue never undoes a cancellation */
+	if (mail_queue(r, order_id, "cancelled") == -1)
+		log_err("order %s cancelled but its email could not be queued", order_id);
+	return rr;
+}
+
+/* ---- reconciliation ---------------------------------------------------- */
+
+/* Asks Razorpay about one payment we have not seen captured; confirms it when a
+ * captured attempt exists (the same transition as verify and the webhook).
+ * Returns 1 confirmed, 0 nothing to do, -1 DB error. */
+static int reconcile_one(struct req *r, const char *rzp_order_id)
+{
+	struct rzp_answer a = { 0 };
+	struct json_object *items;
+	int rc = 0;
+
+	/* touched first: a payment is asked about at most every few minutes */
+	if (!db_query(r, "UPDATE payments SET updated_at = now() WHERE razorpay_order_id = $1", rzp_order_id))
+		return -1;
+	if (razorpay_order_payments(rzp_order_id, &a) != RZP_OK || !json_object_object_get_ex(a.json, "items", &items) ||
+	    !json_object_is_type(items, json_type_array)) {
+		log_warn("reconcile %s: %s %s", rzp_order_id, a.code, a.description);
+		rzp_answer_free(&a);
+		return 0;
+	}
+	for (size_t i = 0; i < json_object_array_length(items) && rc == 0; i++) {
+		struct json_object *p = json_object_array_get_idx(items, i);
+		const char *st = jstr_of(p, "status"), *id = jstr_of(p, "id"), *cur = jstr_of(p, "currency");
+		if (!st || strcmp(st, "captured") != 0 || !razorpay_id_valid(id, "pay_") || !cur || strcmp(cur, "INR") != 0)
+			continue;
+		enum pay_result pr = payment_confirm(r, rzp_order_id, id, jpaise_of(p, "amount"), "razorpay:reconcile");
+		rc = pr == PAY_DB_ERROR ? -1 : pr == PAY_OK;
+	}
+	rzp_answer_free(&a);
+	return rc;
+}
+
+int payments_reconcile(struct req *r, int limit, int *confirmed, int *refunded)
+{
+	const char *lim = arena_printf(r->a, "%d", limit);
+
+	/* 1. payments whose verify and webhook never came, within Razorpay's late-authorisation window */
+	PGresult *res = db_query(r,
+		"SELECT p.razorpay_order_id FROM payments p JOIN orders o ON o.id = p.order_id "
+		"WHERE p.status IN ('CREATED', 'AUTHORIZED', 'FAILED') AND p.razorpay_order_id IS NOT NULL "
+		"AND o.status IN ('PENDING', 'CANCELLED') AND p.created_at > now() - interval '" RECONCILE_WINDOW "' "
+		"AND p.updated_at < now() - interval '" RECONCILE_AFTER "' "
+		"ORDER BY p.updated_at LIMIT $1::int", lim);
+	if (!res)
+		return -1;
+	for (int i = 0; i < PQntuples(res); i++) {
+		int rc = reconcile_one(r, db_val(res, i, "razorpay_order_id"));
+		if (rc < 0)
+			return -1;
+		*confirmed += rc;
+	}
+	/* 2. money held for a cancelled order with no refund yet: a payment captured after
+	 * the order expired, or a cancel whose refund was never recorded */
+	res = db_query(r,
+		"SELECT o.id FROM orders o JOIN payments p ON p.order_id = o.id "
+		"WHERE o.status = 'CANCELLED' AND p.status = 'CAPTURED' "
+		"AND NOT EXISTS (SELECT 1 FROM refunds f WHERE f.order_id = o.id) "
+		"ORDER BY o.cancelled_at LIMIT $1::int", lim);
+	if (!res)
+		return -1;
+	for (int i = 0; i < PQntuples(res); i++) {
+		enum refund_result rr = payment_refund_for_cancel(r, db_val(res, i, "id"), "system:reconcile", NULL);
+		if (rr == REFUND_DB_ERROR)
+			return -1;
+		*refunded += rr == REFUND_DONE || rr == REFUND_QUEUED;
+	}
+	return 0;
+}
+
 /* ---- admin: cancel and refund in full --------------------------------- */
 
 static int reply_refund(struct req *r, const char *order_id, const char *refund_id)
@@ -751,7 +834,7 @@ int admin_order_refund(struct req *r)
 		db_rollback(r);
 		return reply_db_error(r);
 	}
-	switch (payment_refund_for_cancel(r, order_id, actor, &refund_id)) {
+	switch (payment_after_cancel(r, order_id, actor, &refund_id)) {
 	case REFUND_DB_ERROR:
 		return reply_db_error(r);
 	case REFUND_NOT_PAID:

@@ -47,6 +47,22 @@ enum refund_result payment_refund_quote(struct req *r, const char *order_id, con
 enum refund_result payment_refund_for_cancel(struct req *r, const char *order_id, const char *actor,
 					     const char **refund_id);
 
+/* What follows every committed cancellation: the refund above (when paid) and
+ * the customer's "cancelled" email, which names the refund. Outside a
+ * transaction. Returns the refund's result (REFUND_NOT_PAID when unpaid). */
+enum refund_result payment_after_cancel(struct req *r, const char *order_id, const char *actor,
+					const char **refund_id);
+/* Reconciliation (the dispatch pass), outside a transaction:
+ *  - payments still CREATED/AUTHORIZED/FAILED after RECONCILE_AFTER, and younger than
+ *    RECONCILE_WINDOW (Razorpay's late-authorisation window), are looked up with the
+ *    order-payments API; a captured attempt confirms the order like verify does;
+ *  - a cancelled order holding a captured payment and no refund (a payment that came
+ *    after the order expired unpaid) is refunded in full: the documented policy is to
+ *    refund such late money rather than revive an order whose slot was released.
+ * Adds to *confirmed and *refunded. 0, or -1 on a DB error. */
+#define RECONCILE_AFTER "2 minutes"
+#define RECONCILE_WINDOW "3 days"
+int payments_reconcile(struct req *r, int limit, int *confirmed, int *refunded);
 /* The dispatch pass: retries up to limit due `refund` jobs (SKIP LOCKED, backoff, dead
  * after max_attempts). Outside a transaction. Returns how many refunds Razorpay took, or -1. */
 int payments_retry_refunds(struct req *r, int limit);
