@@ -60,6 +60,8 @@ is($h->{'content-type'}, 'text/plain; charset=utf-8', 'Content-Type');
 unlike($raw, qr/(?<!\r)\n/, 'CRLF line ends only');
 like($body, qr/\Q$inscription\E/, 'inscription as typed (plain text mail)');
 unlike($body, qr/&lt;|&amp;/, 'no HTML entities in a text email');
+unlike($body, qr/\}\}|\{\{/, 'no template syntax leaks into the mail');
+like($body, qr/^Hello /, 'the mail starts with the greeting');
 my ($slot_date, $from, $to) = sql_row("SELECT to_char(delivery_slot AT TIME ZONE 'Asia/Kolkata', 'Dy DD Mon YYYY'), "
     . "to_char(delivery_slot AT TIME ZONE 'Asia/Kolkata', 'HH24:MI'), to_char((delivery_slot + interval '120 minutes') AT TIME ZONE 'Asia/Kolkata', 'HH24:MI') "
     . "FROM orders WHERE id = :'p1'", $o->{id});
