@@ -6,6 +6,7 @@
 #include "admin.h"
 #include "conf.h"
 #include "db.h"
+#include "deliveries.h"
 #include "handlers.h"
 #include "jsonutil.h"
 #include "order_fsm.h"
@@ -242,6 +243,20 @@ static struct json_object *next_buttons(const char *status)
 	return arr;
 }
 
+/* A paid order not yet handed to a courier, or whose last booking failed:
+ * delivery_book has the final word, this only decides whether to offer it. */
+static int can_book(struct json_object *o)
+{
+	const char *st = jget(o, "status");
+	struct json_object *d;
+	if (!st || (strcmp(st, "CONFIRMED") != 0 && strcmp(st, "BAKING") != 0 && strcmp(st, "READY") != 0))
+		return 0;
+	if (!json_object_object_get_ex(o, "delivery", &d) || !json_object_is_type(d, json_type_object))
+		return 1;
+	const char *bs = jget(d, "bookingState");
+	return bs && (strcmp(bs, "FAILED") == 0 || strcmp(bs, "CANCELLED") == 0);
+}
+
 int admin_order_page(struct req *r)
 {
 	int found;
@@ -258,8 +273,31 @@ int admin_order_page(struct req *r)
 	struct json_object *ctx = admin_page_ctx(r, "orders", "Order");
 	const char *st = jget(o, "status");
 	json_object_object_add(ctx, "next", next_buttons(st ? st : ""));
+	json_object_object_add(ctx, "canBook", jbool(can_book(o)));
 	json_object_object_add(ctx, "order", o);
 	return reply_html(r, 200, "admin/order", ctx);
+}
+
+/* POST /admin/orders/{id}/book: the same booking function as the API and cron. */
+int admin_order_book_post(struct req *r)
+{
+	static const char *const flash[] = {
+		[BOOK_OK] = "book_ok", [BOOK_NOT_FOUND] = NULL, [BOOK_NOT_PAID] = "book_not_paid",
+		[BOOK_ALREADY] = "book_already", [BOOK_NOT_BOOKABLE] = "book_not_bookable",
+		[BOOK_REJECTED] = "book_rejected", [BOOK_UNAVAILABLE] = "book_unavailable", [BOOK_DB_ERROR] = NULL,
+	};
+	char msg[1200];
+
+	if (!admin_csrf_ok(r, r->body))
+		return admin_csrf_fail(r);
+	if (!is_uuid(r->param[0]))
+		return admin_message_page(r, 404, "Not found", "There is no such order.");
+	enum book_result br = delivery_book(r, r->param[0], arena_printf(r->a, "admin:%s", r->who.user_id), msg, sizeof msg);
+	if (br == BOOK_DB_ERROR)
+		return reply_db_error(r);
+	if (br == BOOK_NOT_FOUND)
+		return admin_message_page(r, 404, "Not found", "There is no such order.");
+	return reply_redirect(r, arena_printf(r->a, "/admin/orders/%s?m=%s", r->param[0], flash[br]));
 }
 
 /* Runs the admin's move in a transaction: FSM result, or FSM_DB_ERROR. A

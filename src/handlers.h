@@ -62,6 +62,7 @@ int admin_logout_post(struct req *r);
 int admin_orders_page(struct req *r);
 int admin_order_page(struct req *r);
 int admin_order_status_post(struct req *r);
+int admin_order_book_post(struct req *r);
 int admin_kitchen_page(struct req *r);
 int api_admin_orders(struct req *r);
 int api_admin_order_get(struct req *r);

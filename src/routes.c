@@ -62,6 +62,7 @@ const struct route routes[] = {
 	{ "GET", "/admin/orders", admin_orders_page, AUTH_PAGE, BODY_NONE, 0 },
 	{ "GET", "/admin/orders/{id}", admin_order_page, AUTH_PAGE, BODY_NONE, 0 },
 	{ "POST", "/admin/orders/{id}/status", admin_order_status_post, AUTH_PAGE, BODY_FORM, 8 * KB },
+	{ "POST", "/admin/orders/{id}/book", admin_order_book_post, AUTH_PAGE, BODY_FORM, 8 * KB },
 	{ "GET", "/admin/kitchen", admin_kitchen_page, AUTH_PAGE, BODY_NONE, 0 },
 	{ "GET", "/admin/analytics", admin_analytics_page, AUTH_PAGE, BODY_NONE, 0 },
 	{ "GET", "/admin/jobs", admin_jobs_page, AUTH_PAGE, BODY_NONE, 0 },
