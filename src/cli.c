@@ -169,6 +169,17 @@ static int upsert_admin(PGconn *c, const char *email, const char *password, cons
 		fprintf(stderr, "lafete: password hashing failed\n");
 		return 1;
 	}
+	if (!password) {
+		/* promoting needs no password; creating does: ask before writing anything */
+		const char *q[1] = { lower };
+		PGresult *e = PQexecParams(c, "SELECT 1 FROM users WHERE lower(email) = $1", 1, NULL, q, NULL, NULL, 0);
+		int exists = ok(e) && PQntuples(e) == 1;
+		PQclear(e);
+		if (!exists) {
+			fprintf(stderr, "lafete: a new admin needs --password\n");
+			return 1;
+		}
+	}
 	const char *p[3] = { lower, password ? hash : NULL, name };
 	PGresult *r = PQexecParams(c,
 		"INSERT INTO users (email, password_hash, name, phone, role) "
@@ -179,11 +190,6 @@ static int upsert_admin(PGconn *c, const char *email, const char *password, cons
 		3, NULL, p, NULL, NULL, 0);
 	if (!ok(r)) {
 		fprintf(stderr, "lafete: cannot save the admin: %s", PQresultErrorMessage(r));
-		PQclear(r);
-		return 1;
-	}
-	if (PQntuples(r) == 1 && PQgetvalue(r, 0, 0)[0] == 't' && !password) {
-		fprintf(stderr, "lafete: a new admin needs --password\n");
 		PQclear(r);
 		return 1;
 	}

@@ -302,6 +302,7 @@ SKIP: {
 $out = `$bin admin --email nobody-$$\@example.test 2>&1`;
 is($? >> 8, 1, 'a new admin without a password fails');
 like($out, qr/needs --password/, 'and says it needs --password');
+is_deeply([psql_row("SELECT count(*) FROM users WHERE email = :'p1'", "nobody-$$\@example.test")], [0], 'and leaves no account behind');
 
 # ---------- nginx limit_req on /api/auth/ ----------
 # 40 clients x 30 cheap requests (400: no password, so no Argon2) outrun
