@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addresses.h"
 #include "conf.h"
 #include "db.h"
 #include "handlers.h"
@@ -266,4 +267,19 @@ int addresses_delete(struct req *r)
 	if (PQntuples(res) != 1)
 		return address_not_found(r);
 	return reply_empty(r, 204);
+}
+
+int address_point(struct req *r, const char *id, const char **lat, const char **lng, const char **text)
+{
+	PGresult *res = db_query(r, "SELECT latitude::text AS lat, longitude::text AS lng, "
+				    "street || ', ' || city || ' ' || pincode AS addr "
+				    "FROM addresses WHERE id = $1 AND user_id = $2", id, r->who.user_id);
+	if (!res)
+		return reply_db_error(r), -1;
+	if (PQntuples(res) != 1)
+		return reply_error(r, 404, "ADDRESS_NOT_FOUND", "addressId", "No such address"), -1;
+	*lat = arena_strdup(r->a, db_val(res, 0, "lat"));
+	*lng = arena_strdup(r->a, db_val(res, 0, "lng"));
+	*text = arena_strdup(r->a, db_val(res, 0, "addr"));
+	return 0;
 }

@@ -52,14 +52,14 @@ static int not_found(struct req *r, const char *what)
 	return reply_error(r, 404, "NOT_FOUND", NULL, "No such %s", what);
 }
 
-static int slug_valid(const char *s)
+int product_slug_valid(const char *s)
 {
 	size_t n = strlen(s);
 	return n >= 1 && n <= 80 && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == n;
 }
 
 /* "Rose Pistachio Entremet" -> "rose-pistachio-entremet" (ASCII letters and digits kept). */
-static const char *slugify(struct req *r, const char *name)
+const char *product_slugify(struct req *r, const char *name)
 {
 	char *s = arena_alloc(r->a, 81);
 	size_t n = 0;
@@ -91,7 +91,7 @@ static int read_product(struct req *r, struct json_object *o, int create, struct
 	    jget_bool(r, o, "isAvailable", OPTIONAL, &avail, &has_avail) ||
 	    (!create && jget_bool(r, o, "archived", OPTIONAL, &arch, &has_arch)))
 		return -1;
-	if (in->slug && !slug_valid(in->slug))
+	if (in->slug && !product_slug_valid(in->slug))
 		return reply_error(r, 400, "VALIDATION_ERROR", "slug", "slug must be 1 to 80 of a-z, 0-9 and -"), -1;
 	in->base_price = money_text(r, has_price, price);
 	in->lead_time = int_text(r, has_lead, lead);
@@ -186,7 +186,7 @@ int admin_product_create(struct req *r)
 		"INSERT INTO products (name, slug, description, base_price, lead_time_hours, is_available) "
 		"VALUES ($1, $2, COALESCE($3, ''), $4::numeric, COALESCE($5::int, 24), COALESCE($6::boolean, true)) "
 		"RETURNING id",
-		p.name, p.slug ? p.slug : slugify(r, p.name), p.description, p.base_price, p.lead_time, p.available);
+		p.name, p.slug ? p.slug : product_slugify(r, p.name), p.description, p.base_price, p.lead_time, p.available);
 	if (!res) {
 		db_rollback(r);
 		return reply_write_error(r, "SLUG_TAKEN", "slug", "Another product already uses this slug");

@@ -75,34 +75,6 @@ static int checked(struct req *r, const char *name)
 	return v && *v;
 }
 
-/* A slug from the name: lower-case letters and digits joined by '-'. */
-static const char *slug_of(struct req *r, const char *name)
-{
-	char *s = arena_alloc(r->a, 81);
-	size_t n = 0;
-	for (const char *p = name; *p && n < 80; p++) {
-		if (isalnum((unsigned char)*p) && !((unsigned char)*p & 0x80))
-			s[n++] = (char)tolower((unsigned char)*p);
-		else if (n > 0 && s[n - 1] != '-')
-			s[n++] = '-';
-	}
-	while (n > 0 && s[n - 1] == '-')
-		n--;
-	s[n] = '\0';
-	return n ? s : "cake";
-}
-
-static int slug_ok(const char *s)
-{
-	size_t n = strlen(s);
-	if (n < 1 || n > 80)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (!islower((unsigned char)s[i]) && !isdigit((unsigned char)s[i]) && s[i] != '-')
-			return 0;
-	return 1;
-}
-
 static void read_product(struct req *r, struct json_object *errors, struct product_in *p, int is_new)
 {
 	p->name = need_text(r, errors, "name", 120, 0, 0, "Name");
@@ -114,10 +86,10 @@ static void read_product(struct req *r, struct json_object *errors, struct produ
 	if (!is_new)
 		return;
 	const char *s = admin_form_text(r, r->body, "slug", 0);
-	if (s && *s && !slug_ok(s))
+	if (s && *s && !product_slug_valid(s))
 		add_error(errors, "Slug may hold only lower-case letters, digits and '-' (at most 80).");
 	else
-		p->slug = s && *s ? s : p->name ? slug_of(r, p->name) : NULL;
+		p->slug = s && *s ? s : p->name ? product_slugify(r, p->name) : NULL;
 }
 
 static int read_variant(struct req *r, struct json_object *errors, const char *key, struct variant_in *v, int with_label)

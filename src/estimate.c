@@ -4,6 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "addresses.h"
 #include "auth.h"
 #include "conf.h"
 #include "db.h"
@@ -85,8 +86,8 @@ int reply_fee_error(struct req *r, int result)
 			   "The courier partner is unavailable; try again shortly");
 }
 
-/* The caller's address (token required): 0 with lat/lng/address set, or -1 answered. */
-static int address_point(struct req *r, const char *id, const char **lat, const char **lng, const char **addr)
+/* The caller's address (token required here, the route is public): 0 with lat/lng/address set, or -1 answered. */
+static int caller_address_point(struct req *r, const char *id, const char **lat, const char **lng, const char **addr)
 {
 	const char *h = r->authorization;
 	int rc = h && strncasecmp(h, "Bearer ", 7) == 0 ? auth_load_principal(r, h + 7) : -1;
@@ -96,17 +97,7 @@ static int address_point(struct req *r, const char *id, const char **lat, const 
 		return reply_error(r, 401, "UNAUTHORIZED", NULL, "addressId needs a valid bearer token"), -1;
 	if (!is_uuid(id))
 		return reply_error(r, 404, "ADDRESS_NOT_FOUND", "addressId", "No such address"), -1;
-	PGresult *res = db_query(r, "SELECT latitude::text AS lat, longitude::text AS lng, "
-				    "street || ', ' || city || ' ' || pincode AS addr "
-				    "FROM addresses WHERE id = $1 AND user_id = $2", id, r->who.user_id);
-	if (!res)
-		return reply_db_error(r), -1;
-	if (PQntuples(res) != 1)
-		return reply_error(r, 404, "ADDRESS_NOT_FOUND", "addressId", "No such address"), -1;
-	*lat = arena_strdup(r->a, db_val(res, 0, "lat"));
-	*lng = arena_strdup(r->a, db_val(res, 0, "lng"));
-	*addr = arena_strdup(r->a, db_val(res, 0, "addr"));
-	return 0;
+	return address_point(r, id, lat, lng, addr);
 }
 
 int estimate_get(struct req *r)
@@ -115,7 +106,7 @@ int estimate_get(struct req *r)
 	int64_t fee;
 
 	if (id) {
-		if (address_point(r, id, &lat, &lng, &addr) != 0)
+		if (caller_address_point(r, id, &lat, &lng, &addr) != 0)
 			return 0;
 	} else {
 		lat = query_get(r, "lat"), lng = query_get(r, "lng");

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addresses.h"
 #include "auth.h"
 #include "buf.h"
 #include "conf.h"
@@ -220,22 +221,6 @@ static int reply_order(struct req *r, int status, const char *id)
 	return o ? reply_json(r, status, o) : reply_order_missing(r);
 }
 
-/* The caller's address coordinates and text: 0, or -1 answered. */
-static int load_address(struct req *r, const char *id, const char **lat, const char **lng, const char **text)
-{
-	PGresult *res = db_query(r, "SELECT latitude::text AS lat, longitude::text AS lng, "
-				    "street || ', ' || city || ' ' || pincode AS addr "
-				    "FROM addresses WHERE id = $1 AND user_id = $2", id, r->who.user_id);
-	if (!res)
-		return reply_db_error(r), -1;
-	if (PQntuples(res) != 1)
-		return reply_error(r, 404, "ADDRESS_NOT_FOUND", "addressId", "No such address"), -1;
-	*lat = arena_strdup(r->a, db_val(res, 0, "lat"));
-	*lng = arena_strdup(r->a, db_val(res, 0, "lng"));
-	*text = arena_strdup(r->a, db_val(res, 0, "addr"));
-	return 0;
-}
-
 /* Locks the cart and its items and prices them: 0; 1 when the cart is empty;
  * -1 answered (rolled back). */
 static int lock_and_price_cart(struct req *r, struct cart_sum *cs)
@@ -390,7 +375,7 @@ int orders_create(struct req *r)
 	int found = find_by_key(r, in.idem_key, &id);
 	if (found != 0)
 		return found > 0 ? reply_order(r, 200, id) : reply_db_error(r);
-	if (load_address(r, in.address_id, &lat, &lng, &text) != 0)
+	if (address_point(r, in.address_id, &lat, &lng, &text) != 0)
 		return 0;
 	/* priced before the transaction: no partner call while rows are locked */
 	int rc = delivery_fee(r, lat, lng, text, &fee);

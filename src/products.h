@@ -35,6 +35,11 @@ int products_list_reply(struct req *r, int admin);
  * (or archived, for the public shape). id must already be a UUID. */
 int product_reply(struct req *r, int status, const char *id, int admin);
 
+/* admin_products.c: slugs. 1 when s is 1-80 of a-z, 0-9 and '-'. */
+int product_slug_valid(const char *s);
+/* A slug made of name's ASCII letters and digits joined by '-' (arena). */
+const char *product_slugify(struct req *r, const char *name);
+
 /* admin_products.c: stores an image (already sniffed) for a product and appends
  * its public URL to products.images; shared by the API and the admin page. */
 #include <stddef.h>
