@@ -111,6 +111,7 @@ is(db_one("SELECT status FROM orders WHERE id = :'p1'", $d->{id}), 'DISPATCHED',
 my $pid = fork() // die "fork: $!";
 if (!$pid) {
     open STDOUT, '>', "$dir/.sink2.out" or die;
+    open STDERR, '>>', "$ENV{STACK_DIR}/log/fake-smtp2.log" or die;	# prove waits for every holder of its pipe
     exec($^X, 't/fakes/smtp.pl', '--port', $port, '--dir', $dir, '--parent', app_master_pid()) or die;
 }
 wait_for(sub { -s "$dir/.sink2.out" }, 10);
