@@ -86,10 +86,33 @@ void reply_header(struct req *r, const char *name, const char *fmt, ...)
 	va_list ap;
 
 	buf_printf(&r->headers, "%s: ", name);
+	size_t start = r->headers.len;
 	va_start(ap, fmt);
 	buf_vprintf(&r->headers, fmt, ap);
 	va_end(ap);
+	/* a value never ends the header block: no response splitting, whatever went in */
+	for (size_t i = start; i < r->headers.len; i++)
+		if (r->headers.data[i] == '\r' || r->headers.data[i] == '\n')
+			r->headers.data[i] = ' ';
 	buf_puts(&r->headers, "\r\n");
+}
+
+const char *url_encode(struct arena *a, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char *out = arena_alloc(a, strlen(s) * 3 + 1), *o = out;
+
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (isalnum(*p) || strchr("-._~/", *p)) {
+			*o++ = (char)*p;
+		} else {
+			*o++ = '%';
+			*o++ = hex[*p >> 4];
+			*o++ = hex[*p & 15];
+		}
+	}
+	*o = '\0';
+	return out;
 }
 
 int reply_raw(struct req *r, int status, const char *ctype, const char *body, size_t len)

@@ -49,6 +49,10 @@ const char *cookie_get(struct req *r, const char *name);
 const char *form_get(struct req *r, const char *body, const char *name);
 const char *req_header(struct req *r, const char *cgi_name);	/* e.g. "HTTP_X_RAZORPAY_SIGNATURE" */
 
+/* Percent-encodes s for a query value (unreserved characters and '/' kept). */
+const char *url_encode(struct arena *a, const char *s);
+
+/* Adds a response header; CR and LF in the value become spaces. */
 void reply_header(struct req *r, const char *name, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Every reply function returns 0 so that handlers can `return reply_...(r, ...)`. */
 int reply_json(struct req *r, int status, struct json_object *o);	/* takes o */

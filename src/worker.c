@@ -91,7 +91,7 @@ static int authorize(struct req *r)
 		if (rc == -2)
 			return reply_db_error(r), -1;
 		if (rc != 0)
-			return reply_redirect(r, arena_printf(r->a, "/admin/login?next=%s", r->path)), -1;
+			return reply_redirect(r, arena_printf(r->a, "/admin/login?next=%s", url_encode(r->a, r->path))), -1;
 		if (r->who.role != ROLE_ADMIN)
 			return reply_raw(r, 403, "text/html; charset=utf-8",
 					 "<!doctype html><title>Forbidden</title><p>Staff only.</p>\n", 57), -1;

@@ -57,6 +57,13 @@ is($r->{status}, 400, 'NUL in a string field 400');
 $r = req(POST => '/api/auth/login', raw => "{\"email\":\"\xc0\xaf\",\"password\":\"x\"}", type => 'application/json');
 is($r->{status}, 400, 'invalid UTF-8 400');
 
+# no response splitting: a decoded CR/LF in the path never reaches a header
+$r = req(GET => '/admin/orders/x%0d%0aSet-Cookie:%20pwned=1');
+is($r->{status}, 303, 'an admin path redirects to the login');
+ok(!grep({ /pwned/ } ref $r->{headers}{'set-cookie'} ? @{ $r->{headers}{'set-cookie'} } : ($r->{headers}{'set-cookie'} // '')),
+   'no injected cookie');
+like($r->{headers}{location} // '', qr{^/admin/login\?next=/admin/orders/x%0D%0ASet-Cookie%3A%20pwned%3D1$}, 'the path is percent-encoded in next');
+
 # internal endpoints: loopback only in nginx, token in the app
 $r = req(POST => '/api/internal/dispatch');
 ok($r->{status} == 401 || $r->{status} == 404, 'dispatch without token refused');
