@@ -541,7 +541,12 @@ sub control {
         if $m eq 'GET' && $p eq '/_fake/requests';
     return MiniHTTPD::json_response(200, read_state()) if $m eq 'GET' && $p eq '/_fake/state';
     if ($m eq 'POST' && $p eq '/_fake/reset') {
-        txn(sub { %{ $_[0] } = %{ $MiniHTTPD::JSON->decode($MiniHTTPD::JSON->encode(\%EMPTY_STATE)) } });
+        # ids keep counting: Borzo never hands out an order id twice, and the app's
+        # database (which outlives a reset) holds the ones already given
+        txn(sub {
+            my %keep = map { $_ => $_[0]{$_} } grep { /^next_/ } keys %{ $_[0] };
+            %{ $_[0] } = (%{ $MiniHTTPD::JSON->decode($MiniHTTPD::JSON->encode(\%EMPTY_STATE)) }, %keep);
+        });
         MiniHTTPD::state_txn($DIR, 'faults.json', [], sub { @{ $_[0] } = () });
         MiniHTTPD::log_clear($DIR, 'requests.jsonl');
         return MiniHTTPD::json_response(200, { ok => $T });
