@@ -16,6 +16,13 @@ ok($r->{headers}{'referrer-policy'}, 'Referrer-Policy');
 like($r->{headers}{'content-security-policy'} // '', qr/frame-ancestors 'none'/, 'frame-ancestors none');
 unlike($r->{headers}{server} // '', qr/\d/, 'nginx version hidden');
 
+# admin pages, the login page included, carry the admin CSP
+for my $path ('/admin/login', '/admin/orders') {
+    my $a = req(GET => $path);
+    like($a->{headers}{'content-security-policy'} // '', qr/default-src 'self'.*frame-ancestors 'none'/, "admin CSP on $path");
+    like($a->{headers}{'strict-transport-security'} // '', qr/max-age/, "HSTS on $path");
+}
+
 # plain HTTP redirects to HTTPS
 $r = req(GET => "$ENV{HTTP_URL}/api/health");
 is($r->{status}, 301, 'http redirects');
