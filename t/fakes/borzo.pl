@@ -606,16 +606,4 @@ sub advance {
 
 # ------------------------------------------------------------------ main
 
-sub main {
-    my $srv = MiniHTTPD->new(port => $opt{port}, exists $opt{parent} ? (parent => $opt{parent}) : ());
-    {
-        open my $pf, '>', "$DIR/port" or die "$DIR/port: $!";
-        print $pf $srv->port, "\n";
-        close $pf;
-    }
-    $| = 1;
-    print "PORT ", $srv->port, "\n";
-    $srv->run(\&handle);
-}
-
-main();
+MiniHTTPD::serve_fake(dir => $DIR, port => $opt{port}, parent => $opt{parent}, handler => \&handle);

@@ -499,4 +499,17 @@ sub stop {
     delete $fake->{pid};
 }
 
+# serve_fake(dir => DIR, port => P, parent => PID, handler => \&handle): the main of
+# every HTTP fake: listen, write DIR/port, announce "PORT n" on stdout, serve.
+sub serve_fake {
+    my (%o) = @_;
+    my $srv = MiniHTTPD->new(port => $o{port}, defined $o{parent} ? (parent => $o{parent}) : ());
+    open my $pf, '>', "$o{dir}/port" or die "$o{dir}/port: $!";
+    print $pf $srv->port, "\n";
+    close $pf;
+    $| = 1;
+    print "PORT ", $srv->port, "\n";
+    $srv->run($o{handler});
+}
+
 1;
