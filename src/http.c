@@ -128,7 +128,7 @@ int reply_raw(struct req *r, int status, const char *ctype, const char *body, si
 int reply_json(struct req *r, int status, struct json_object *o)
 {
 	size_t len;
-	const char *s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
+	const char *s = json_object_to_json_string_length(o, JSON_OUT_FLAGS, &len);
 
 	reply_raw(r, status, "application/json", s, len);
 	json_object_put(o);

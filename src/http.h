@@ -54,6 +54,10 @@ const char *url_encode(struct arena *a, const char *s);
 
 /* Adds a response header; CR and LF in the value become spaces. */
 void reply_header(struct req *r, const char *name, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Answers are compact and keep '/' as is ("https://..."): JSON never goes into an
+ * HTML <script> here (pages get values through the escaping renderer). */
+#define JSON_OUT_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+
 /* Every reply function returns 0 so that handlers can `return reply_...(r, ...)`. */
 int reply_json(struct req *r, int status, struct json_object *o);	/* takes o */
 int reply_raw(struct req *r, int status, const char *ctype, const char *body, size_t len);

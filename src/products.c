@@ -112,7 +112,7 @@ static int reply_cached_json(struct req *r, int status, const char *text, int ca
 
 	if (!o)
 		return reply_error(r, 500, "INTERNAL", NULL, "Internal error");
-	const char *s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
+	const char *s = json_object_to_json_string_length(o, JSON_OUT_FLAGS, &len);
 	if (!cacheable) {
 		reply_header(r, "Cache-Control", "no-store");
 		return reply_raw(r, status, "application/json", s, len);

@@ -140,4 +140,5 @@ is(req(GET => "/api/products?q=$tag", headers => { 'If-None-Match' => $letag })-
 $r = req(HEAD => "/api/products?limit=100");
 is($r->{status}, 200, 'HEAD list');
 
+like(req(GET => "/api/products?limit=100")->{content}, qr{"/static/cakes/}, "URLs in answers keep their slashes unescaped");
 done_testing;
