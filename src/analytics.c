@@ -18,35 +18,44 @@
 
 /* Orders count by their delivery slot's day (Asia/Kolkata); revenue counts the
  * paid ones (CONFIRMED, BAKING, READY, DISPATCHED, DELIVERED). One statement,
- * set-based: the range scan uses orders_slot_idx. */
+ * set-based, reading orders in ONE grouped pass (g: per day and slot time) that
+ * the totals, the days, the slots and the delivery numbers all come from; the
+ * cakes and the bookings each join once. A long range is read in parallel. */
+#define PAID "status IN ('CONFIRMED','BAKING','READY','DISPATCHED','DELIVERED')"
+#define TIMED "status = 'DELIVERED' AND dispatched_at IS NOT NULL AND delivered_at IS NOT NULL"
+#define IN_RANGE(o) o "delivery_slot >= $1::date AND " o "delivery_slot < $2::date + 1"
 static const char analytics_sql[] =
-	"WITH o AS (SELECT id, status, total_amount, delivery_slot, slot_units, dispatched_at, delivered_at "
-	"  FROM orders WHERE delivery_slot >= $1::date AND delivery_slot < $2::date + 1), "
-	"paid AS (SELECT * FROM o WHERE status IN ('CONFIRMED','BAKING','READY','DISPATCHED','DELIVERED')), "
-	"tot AS (SELECT COALESCE(sum(total_amount), 0) AS revenue, count(*) AS n FROM paid), "
+	"WITH g AS (SELECT delivery_slot::date AS day, to_char(delivery_slot, 'HH24:MI') AS slot, "
+	"  COALESCE(sum(total_amount) FILTER (WHERE " PAID "), 0) AS revenue, "
+	"  count(*) FILTER (WHERE " PAID ") AS n, "
+	"  count(*) FILTER (WHERE status = 'DELIVERED') AS delivered, "
+	"  count(*) FILTER (WHERE status = 'DELIVERED' "
+	"    AND delivered_at <= delivery_slot + make_interval(mins => $3::int)) AS on_time, "
+	"  sum(EXTRACT(EPOCH FROM delivered_at - dispatched_at) / 60) FILTER (WHERE " TIMED ") AS min_sum, "
+	"  count(*) FILTER (WHERE " TIMED ") AS min_n, "
+	"  sum(slot_units) FILTER (WHERE status <> 'CANCELLED') AS units, "
+	"  count(*) FILTER (WHERE status <> 'CANCELLED') AS live "
+	"  FROM orders WHERE " IN_RANGE("") " GROUP BY 1, 2), "
+	"tot AS (SELECT COALESCE(sum(revenue), 0) AS revenue, COALESCE(sum(n), 0) AS n, "
+	"  COALESCE(sum(delivered), 0) AS delivered, COALESCE(sum(on_time), 0) AS on_time, "
+	"  sum(min_sum) / NULLIF(sum(min_n), 0) AS avg_min FROM g), "
 	"cakes AS (SELECT i.product_id, max(i.product_name) AS name, sum(i.quantity)::int AS quantity, "
-	"  sum(i.line_total) AS revenue FROM paid JOIN order_items i ON i.order_id = paid.id "
+	"  sum(i.line_total) AS revenue FROM orders o JOIN order_items i ON i.order_id = o.id "
+	"  WHERE " IN_RANGE("o.") " AND o." PAID " "
 	"  GROUP BY i.product_id ORDER BY 3 DESC, 4 DESC, 2 LIMIT 10), "
 	"book AS (SELECT count(*) FILTER (WHERE d.booking_state = 'BOOKED') AS booked, "
 	"  count(*) FILTER (WHERE d.booking_state = 'FAILED') AS failed "
-	"  FROM o JOIN deliveries d ON d.order_id = o.id), "
-	"dl AS (SELECT count(*) AS delivered, "
-	"  count(*) FILTER (WHERE delivered_at <= delivery_slot + make_interval(mins => $3::int)) AS on_time, "
-	"  avg(EXTRACT(EPOCH FROM delivered_at - dispatched_at) / 60) "
-	"    FILTER (WHERE dispatched_at IS NOT NULL AND delivered_at IS NOT NULL) AS avg_min "
-	"  FROM o WHERE status = 'DELIVERED'), "
-	"per_day AS (SELECT delivery_slot::date AS day, sum(total_amount) AS revenue, count(*) AS n "
-	"  FROM paid GROUP BY 1), "
+	"  FROM orders o JOIN deliveries d ON d.order_id = o.id WHERE " IN_RANGE("o.") "), "
+	"per_day AS (SELECT day, sum(revenue) AS revenue, sum(n) AS n FROM g WHERE n > 0 GROUP BY day), "
 	"days AS (SELECT g::date AS day FROM generate_series($1::date, $2::date, interval '1 day') g), "
-	"slots AS (SELECT to_char(delivery_slot, 'HH24:MI') AS slot, sum(slot_units)::int AS units "
-	"  FROM o WHERE status <> 'CANCELLED' GROUP BY 1) "
+	"slots AS (SELECT slot, sum(units)::int AS units FROM g WHERE live > 0 GROUP BY slot) "
 	"SELECT json_build_object("
 	" 'from', $1::date, 'to', $2::date, "
 	" 'totalRevenue', round(tot.revenue, 2)::text, 'orderCount', tot.n, "
 	" 'averageOrderValue', CASE WHEN tot.n > 0 THEN round(tot.revenue / tot.n, 2) ELSE 0.00 END::numeric(14,2)::text, "
 	" 'popularCakes', COALESCE((SELECT json_agg(json_build_object('productId', product_id, 'name', name, "
 	"   'quantity', quantity, 'revenue', round(revenue, 2)::text) ORDER BY quantity DESC, revenue DESC, name) FROM cakes), '[]'), "
-	" 'deliveryPerformance', json_build_object('booked', book.booked, 'delivered', dl.delivered), "
+	" 'deliveryPerformance', json_build_object('booked', book.booked, 'delivered', tot.delivered), "
 	" 'failedBookings', book.failed, "
 	" 'revenuePerDay', (SELECT json_agg(json_build_object('date', days.day, "
 	"   'revenue', round(COALESCE(per_day.revenue, 0), 2)::numeric(14,2)::text, 'orderCount', COALESCE(per_day.n, 0)) "
@@ -54,9 +63,9 @@ static const char analytics_sql[] =
 	" 'slotUtilisation', COALESCE((SELECT json_agg(json_build_object('slot', slot, 'bookedUnits', units, "
 	"   'capacityUnits', $4::int * (SELECT count(*) FROM days)) ORDER BY slot) FROM slots), '[]') "
 	")::text AS j, "
-	"CASE WHEN dl.delivered > 0 THEN round(dl.on_time::numeric / dl.delivered, 4)::text END AS on_time_rate, "
-	"round(dl.avg_min::numeric, 1)::text AS avg_min "
-	"FROM tot, book, dl";
+	"CASE WHEN tot.delivered > 0 THEN round(tot.on_time::numeric / tot.delivered, 4)::text END AS on_time_rate, "
+	"round(tot.avg_min::numeric, 1)::text AS avg_min "
+	"FROM tot, book";
 
 /* Days from a to b (both valid YYYY-MM-DD). */
 static long days_between(const char *a, const char *b)
