@@ -27,6 +27,7 @@ static const struct kind {
 	{ "on_the_way", "Your cake is on the way (order #", ")" },
 	{ "delivered", "Order #", " has been delivered" },
 	{ "cancelled", "Order #", " was cancelled" },
+	{ "refunded", "A refund for order #", "" },	/* money that came after the order expired */
 };
 
 static const struct kind *kind_find(const char *name)

@@ -13,7 +13,8 @@ struct req;
 /* Renders templates/emails/<kind>.mustache with the order's data and inserts
  * it into the outbox for the order's customer. Kinds: "confirmed" (items,
  * inscription, slot), "on_the_way" (tracking links, courier), "delivered",
- * "cancelled" (refund amount if any). Runs in the caller's transaction; a kind
+ * "cancelled" (refund amount if any), "refunded" (money
+ * refunded after the order had expired unpaid). Runs in the caller's transaction; a kind
  * already queued for the order is a no-op (unique (order_id, kind)).
  * Returns 0 (queued or already there), -1 on a DB error (the caller's
  * transaction is then aborted), -2 when nothing was queued for another reason

@@ -774,10 +774,16 @@ int payments_reconcile(struct req *r, int limit, int *confirmed, int *refunded)
 	if (!res)
 		return -1;
 	for (int i = 0; i < PQntuples(res); i++) {
-		enum refund_result rr = payment_refund_for_cancel(r, db_val(res, i, "id"), "system:reconcile", NULL);
+		const char *id = db_val(res, i, "id");
+		enum refund_result rr = payment_refund_for_cancel(r, id, "system:reconcile", NULL);
 		if (rr == REFUND_DB_ERROR)
 			return -1;
-		*refunded += rr == REFUND_DONE || rr == REFUND_QUEUED;
+		if (rr == REFUND_DONE || rr == REFUND_QUEUED) {
+			(*refunded)++;
+			/* the customer was told "no payment taken" at expiry: tell them of the refund */
+			if (mail_queue(r, id, "refunded") == -1)
+				return -1;
+		}
 	}
 	return 0;
 }

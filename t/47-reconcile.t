@@ -67,4 +67,6 @@ is(scalar @refund, 1, 'one refund at Razorpay');
 is_deeply([psql_row("SELECT amount FROM refunds WHERE order_id = :'p1'", $o2->{id})], [$o2->{totalAmount}], 'in full');
 is_deeply([psql_row("SELECT count(*) FROM emails WHERE order_id = :'p1' AND kind = 'cancelled'", $o2->{id})], [1],
           'the customer was told of the cancellation');
+like((psql_row("SELECT replace(body, E'\\n', ' ') FROM emails WHERE order_id = :'p1' AND kind = 'refunded'", $o2->{id}))[0] // '',
+     qr/refunded Rs \Q$o2->{totalAmount}\E/, 'and then of the refund');
 done_testing;
