@@ -249,12 +249,15 @@ static int can_book(struct json_object *o)
 {
 	const char *st = jget(o, "status");
 	struct json_object *d;
-	if (!st || (strcmp(st, "CONFIRMED") != 0 && strcmp(st, "BAKING") != 0 && strcmp(st, "READY") != 0))
+	if (!st || (strcmp(st, "CONFIRMED") != 0 && strcmp(st, "BAKING") != 0 && strcmp(st, "READY") != 0 &&
+		    strcmp(st, "DISPATCHED") != 0))
 		return 0;
 	if (!json_object_object_get_ex(o, "delivery", &d) || !json_object_is_type(d, json_type_object))
-		return 1;
-	const char *bs = jget(d, "bookingState");
-	return bs && (strcmp(bs, "FAILED") == 0 || strcmp(bs, "CANCELLED") == 0);
+		return strcmp(st, "DISPATCHED") != 0;
+	const char *bs = jget(d, "bookingState"), *ds = jget(d, "status");
+	/* a failed booking, or a courier cancelled by staff or by Borzo: book again */
+	return (bs && (strcmp(bs, "FAILED") == 0 || strcmp(bs, "CANCELLED") == 0)) ||
+	       (ds && (strcmp(ds, "CANCELLED") == 0 || strcmp(ds, "FAILED") == 0));
 }
 
 int admin_order_page(struct req *r)

@@ -24,6 +24,7 @@ struct claim {
 	const char *order_id, *number, *total, *street, *city, *pincode, *lat, *lng;
 	const char *name, *phone, *slot_start, *slot_end, *kg, *search_from;
 	int is_gift, lookup, attempts;
+	int dispatched;	/* a rebooking: the order kept DISPATCHED after its courier was cancelled */
 };
 
 int order_flag_attention(struct req *r, const char *order_id, const char *reason)
@@ -66,7 +67,8 @@ static enum book_result check_order(struct req *r, struct claim *c, char *msg, s
 		"SELECT o.status, o.order_number::text AS number, o.total_amount::text AS total, o.is_gift, "
 		"o.address->>'street' AS street, o.address->>'city' AS city, o.address->>'pincode' AS pincode, "
 		"o.address->>'latitude' AS lat, o.address->>'longitude' AS lng, "
-		"coalesce(o.address->>'name', u.name) AS name, coalesce(o.address->>'phone', u.phone) AS phone, "
+		"coalesce(o.address->>'contactName', o.address->>'name', u.name) AS name, "
+		"coalesce(o.address->>'contactPhone', o.address->>'phone', u.phone) AS phone, "
 		SQL_TIME("o.delivery_slot") " AS slot_start, "
 		SQL_TIME("o.delivery_slot + make_interval(mins => $2::int)") " AS slot_end, "
 		"(SELECT greatest(1, ceil(coalesce(sum(i.weight_grams * i.quantity), 0) / 1000.0))::int "
@@ -79,8 +81,7 @@ static enum book_result check_order(struct req *r, struct claim *c, char *msg, s
 	const char *st = db_val(res, 0, "status");
 	if (strcmp(st, "PENDING") == 0)
 		return say(msg, msglen, BOOK_NOT_PAID, "The order is not paid yet");
-	if (strcmp(st, "DISPATCHED") == 0)
-		return say(msg, msglen, BOOK_ALREADY, "A courier is already booked for this order");
+	c->dispatched = strcmp(st, "DISPATCHED") == 0;	/* check_delivery decides */
 	if (strcmp(st, "DELIVERED") == 0 || strcmp(st, "CANCELLED") == 0)
 		return say(msg, msglen, BOOK_NOT_BOOKABLE, "The order is delivered or cancelled");
 	c->number = db_val(res, 0, "number");
@@ -102,15 +103,20 @@ static enum book_result check_order(struct req *r, struct claim *c, char *msg, s
 static enum book_result check_delivery(struct req *r, struct claim *c, char *msg, size_t msglen)
 {
 	PGresult *res = db_query(r,
-		"SELECT booking_state, outcome_unknown, "
+		"SELECT booking_state, outcome_unknown, coalesce(status IN ('CANCELLED', 'FAILED'), false) AS courier_gone, "
 		"attempt_started_at < now() - make_interval(mins => " STR(BOOKING_STALE_MINUTES) ") AS stale "
 		"FROM deliveries WHERE order_id = $1", c->order_id);
 	if (!res)
 		return BOOK_DB_ERROR;
 	if (PQntuples(res) == 0)
-		return BOOK_OK;
+		return c->dispatched ? say(msg, msglen, BOOK_ALREADY, "A courier is already booked for this order") : BOOK_OK;
 	const char *bs = db_val(res, 0, "booking_state");
-	if (strcmp(bs, "BOOKED") == 0 || strcmp(bs, "CANCELLED") == 0)
+	/* a courier cancelled (by staff or by Borzo) or a failed delivery may be booked again */
+	if (strcmp(bs, "CANCELLED") == 0 || (strcmp(bs, "BOOKED") == 0 && db_bool(res, 0, "courier_gone"))) {
+		c->lookup = 0;
+		return BOOK_OK;
+	}
+	if (strcmp(bs, "BOOKED") == 0 || c->dispatched)
 		return say(msg, msglen, BOOK_ALREADY, "A courier is already booked for this order");
 	if (strcmp(bs, "IN_PROGRESS") == 0 && !db_bool(res, 0, "stale"))
 		return say(msg, msglen, BOOK_ALREADY, "A booking for this order is in progress");
@@ -125,7 +131,13 @@ static enum book_result mark_in_progress(struct req *r, struct claim *c)
 		"INSERT INTO deliveries (order_id, booking_state, attempts, attempt_started_at) "
 		"VALUES ($1, 'IN_PROGRESS', 1, now()) ON CONFLICT (order_id) DO UPDATE SET "
 		"booking_state = 'IN_PROGRESS', attempts = deliveries.attempts + 1, attempt_started_at = now(), "
-		"outcome_unknown = $2::boolean, updated_at = now() "
+		"outcome_unknown = $2::boolean, updated_at = now(), "
+		/* a rebooking forgets the cancelled Borzo order; its late callbacks match nothing */
+		"borzo_order_id = CASE WHEN deliveries.booking_state = 'BOOKED' OR deliveries.booking_state = 'CANCELLED' "
+		"  THEN NULL ELSE deliveries.borzo_order_id END, "
+		"status = CASE WHEN deliveries.booking_state IN ('BOOKED', 'CANCELLED') THEN NULL ELSE deliveries.status END, "
+		"courier_name = CASE WHEN deliveries.booking_state IN ('BOOKED', 'CANCELLED') THEN NULL ELSE deliveries.courier_name END, "
+		"courier_phone = CASE WHEN deliveries.booking_state IN ('BOOKED', 'CANCELLED') THEN NULL ELSE deliveries.courier_phone END "
 		"RETURNING attempts, " SQL_TIME("created_at - interval '10 minutes'") " AS search_from",
 		c->order_id, c->lookup ? "true" : "false");
 	if (!res || PQntuples(res) != 1)
@@ -335,6 +347,11 @@ static enum book_result record_booking(struct req *r, const struct claim *c, str
 	if (fr != FSM_OK && fr != FSM_ALREADY &&
 	    order_flag_attention(r, c->order_id, arena_printf(r->a, "Borzo order %s was booked but the order can no longer "
 							      "be dispatched: cancel it at Borzo", bid)) != 0)
+		goto fail;
+	/* a rebooking settles what the lost courier had flagged */
+	if (c->dispatched && !db_query(r, "UPDATE orders SET needs_attention = false, attention_reason = NULL "
+					  "WHERE id = $1 AND (attention_reason LIKE 'Courier cancelled%' "
+					  "OR attention_reason LIKE 'Borzo reports the delivery%')", c->order_id))
 		goto fail;
 	if (db_commit(r) != 0)
 		goto fail;

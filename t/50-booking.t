@@ -143,4 +143,22 @@ is(db_one("SELECT booking_state FROM deliveries WHERE order_id = :'p1'", $q->{id
 is(req(POST => "/api/delivery/cancel/$p->{id}", token => $admin)->{status}, 409, 'nothing booked: 409');
 is(req(POST => '/api/delivery/cancel/xyz', token => $admin)->{status}, 404, 'non-UUID 404');
 
+# ---- rebooking after the courier was cancelled ----
+my $old = $borzo->{order_id};
+$r = req(POST => "/api/delivery/book/$o->{id}", token => $admin);
+is($r->{status}, 200, 'a cancelled courier can be booked again') or diag($r->{content});
+isnt($r->{json}{borzoOrderId}, $old, 'a new Borzo order');
+is($r->{json}{bookingState}, 'BOOKED', 'BOOKED again');
+my ($ost2, $att2) = sql_row("SELECT status, needs_attention FROM orders WHERE id = :'p1'", $o->{id});
+is($ost2, 'DISPATCHED', 'still DISPATCHED');
+is($att2, 'f', 'the flag the cancellation raised is settled');
+is(req(POST => "/api/delivery/book/$o->{id}", token => $admin)->{status}, 409, 'but not a third time while booked');
+# a late callback about the cancelled Borzo order changes nothing
+my $late = fake_post(fake_borzo(), '/_fake/advance', { order_id => $old + 0, delivery_status => 'finished' });
+my $body = JSON::PP->new->canonical->encode($late);
+$r = req(POST => '/api/delivery/webhook', raw => $body, type => 'application/json',
+         headers => { 'X-DV-Signature' => FakeBorzo::sign_callback($body, $ENV{BORZO_CALLBACK_SECRET}) });
+is($r->{status}, 200, 'a callback for the old Borzo order is acknowledged');
+is(db_one("SELECT status FROM orders WHERE id = :'p1'", $o->{id}), 'DISPATCHED', 'and does not deliver the order');
+
 done_testing;

@@ -40,6 +40,14 @@ like($r->{headers}{location} // '', qr{m=book_already$}, 'booking twice: already
 @creates = grep { $_->{path} =~ m{/create-order$} } @{ fake_get($ENV{FAKE_BORZO_URL}, '/_fake/requests') };
 is(scalar(@creates) - $before, 1, 'still one Borzo order');
 
+# Borzo cancelled the courier: the page offers a new booking, which replaces it
+is(req(POST => "/api/delivery/cancel/$oid", token => admin_token())->{status}, 200, 'courier cancelled');
+like(page("/admin/orders/$oid", $s)->{content}, qr{action="/admin/orders/$oid/book"}, 'the page offers a new booking');
+$r = post_form("/admin/orders/$oid/book", $s);
+like($r->{headers}{location} // '', qr{m=book_ok$}, 'booked again');
+is_deeply([psql_row("SELECT booking_state, status FROM deliveries WHERE order_id = :'p1'", $oid)], ['BOOKED', 'SEARCHING'],
+          'a fresh courier search');
+
 my ($unpaid) = make_order(items => [[$pid, $vid, 1, 1200]], slot => $slot, status => 'PENDING');
 unlike(page("/admin/orders/$unpaid", $s)->{content}, qr{/book"}, 'an unpaid order offers no booking');
 $r = post_form("/admin/orders/$unpaid/book", $s);
