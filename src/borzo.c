@@ -166,6 +166,25 @@ enum borzo_result borzo_get_orders(struct req *r, const char *created_from, int 
 	return BORZO_OK;
 }
 
+enum borzo_result borzo_get_order(struct req *r, long long borzo_order_id, struct json_object **order,
+				  char *err, size_t errlen)
+{
+	struct json_object *ans, *orders;
+	enum borzo_result br = borzo_call(r, "GET", arena_printf(r->a, "orders?order_id=%lld", borzo_order_id),
+					  NULL, &ans, err, errlen);
+
+	*order = NULL;
+	if (br != BORZO_OK)
+		return br;
+	if (!json_object_object_get_ex(ans, "orders", &orders) || !json_object_is_type(orders, json_type_array)) {
+		snprintf(err, errlen, "borzo orders: answer without an orders list");
+		return BORZO_SERVER_ERROR;
+	}
+	if (json_object_array_length(orders) > 0)
+		*order = json_object_array_get_idx(orders, 0);
+	return BORZO_OK;
+}
+
 enum borzo_result borzo_cancel_order(struct req *r, long long borzo_order_id,
 				     const char **code, char *err, size_t errlen)
 {

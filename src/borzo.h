@@ -32,6 +32,11 @@ enum borzo_result borzo_create_order(struct req *r, struct json_object *body,
 enum borzo_result borzo_get_orders(struct req *r, const char *created_from, int offset,
 				   struct json_object **orders, char *err, size_t errlen);
 
+/* GET orders?order_id=: one order as Borzo sees it now. On BORZO_OK *order is
+ * the order object (owned by the request), or NULL when Borzo has no such order. */
+enum borzo_result borzo_get_order(struct req *r, long long borzo_order_id, struct json_object **order,
+				  char *err, size_t errlen);
+
 /* POST cancel-order {order_id}. On BORZO_REJECTED *code (may be NULL) gets the
  * first error code, e.g. "order_cannot_be_canceled" (owned by the request). */
 enum borzo_result borzo_cancel_order(struct req *r, long long borzo_order_id,

@@ -636,6 +636,44 @@ fail:
 	return -1;
 }
 
+/* ---- the dispatch pass: what callbacks may have missed ---- */
+
+int deliveries_refresh(struct req *r, int limit, int64_t deadline_ms, int *updated)
+{
+	const char *lim = arena_printf(r->a, "%d", limit);
+	PGresult *res = db_query(r,
+		"SELECT borzo_order_id::text AS bid FROM deliveries WHERE booking_state = 'BOOKED' "
+		"AND borzo_order_id IS NOT NULL AND coalesce(status, 'SEARCHING') IN ('SEARCHING', 'ASSIGNED', 'PICKED_UP') "
+		"AND updated_at < now() - interval '" DELIVERY_REFRESH_AFTER "' ORDER BY updated_at LIMIT $1::int", lim);
+	char err[512];
+
+	if (!res)
+		return -1;
+	for (int i = 0; i < PQntuples(res) && mono_ms() < deadline_ms; i++) {
+		const char *bid = db_val(res, i, "bid");
+		struct json_object *order, *ev_body;
+		struct borzo_event ev = { 0 };
+		/* touched first: each delivery is asked about at most every few minutes */
+		if (!db_query(r, "UPDATE deliveries SET updated_at = now() WHERE borzo_order_id = $1::bigint", bid))
+			return -1;
+		if (borzo_get_order(r, atoll(bid), &order, err, sizeof err) != BORZO_OK || !order) {
+			log_warn("refresh of Borzo order %s: %s", bid, order ? err : "not found at Borzo");
+			continue;
+		}
+		/* Borzo's current order, read as the order_changed callback it would have sent */
+		ev_body = req_own(r, json_object_new_object());
+		json_object_object_add(ev_body, "event_type", json_object_new_string("order_changed"));
+		json_object_object_add(ev_body, "order", json_object_get(order));
+		if (parse_event(r, ev_body, &ev) != 1 || !ev.status)
+			continue;
+		int rc = apply_event(r, &ev);
+		if (rc < 0)
+			return -1;
+		*updated += rc;
+	}
+	return 0;
+}
+
 int delivery_webhook(struct req *r)
 {
 	const char *sig = req_header(r, "HTTP_X_DV_SIGNATURE");

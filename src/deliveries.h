@@ -3,6 +3,7 @@
 #define APP_DELIVERIES_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct req;
 
@@ -31,6 +32,13 @@ enum book_result {
  * (FAILED, last_error); transient ones queue a book_courier job. msg gets a
  * sentence for the client. Must be called outside a transaction. */
 enum book_result delivery_book(struct req *r, const char *order_id, const char *actor, char *msg, size_t msglen);
+
+/* The dispatch pass: BOOKED deliveries not final and not heard of for
+ * DELIVERY_REFRESH_AFTER are read back from Borzo (GET orders) and applied like
+ * a callback (forward only), so a lost or early callback is caught up. Adds to
+ * *updated the deliveries that moved. 0, or -1 on a DB error. */
+#define DELIVERY_REFRESH_AFTER "10 minutes"
+int deliveries_refresh(struct req *r, int limit, int64_t deadline_ms, int *updated);
 
 /* Marks the order for staff attention with reason. Runs in the caller's
  * transaction if one is open. 0, or -1 on a DB error. */

@@ -140,6 +140,16 @@ static int duty_book_couriers(struct req *r, struct json_object *summary, int64_
 	return 0;
 }
 
+/* ---- duty: catch up deliveries whose callbacks went missing ---- */
+
+static int duty_refresh_deliveries(struct req *r, struct json_object *summary, int64_t deadline_ms)
+{
+	int updated = 0;
+	int rc = deliveries_refresh(r, DISPATCH_BATCH, deadline_ms, &updated);
+	count(summary, "deliveriesRefreshed", updated);
+	return rc;
+}
+
 /* ---- duty: run due jobs ---- */
 
 /* A book_courier job: 0 done, 1 failed (err filled), -1 DB error. */
@@ -268,6 +278,7 @@ static const struct duty {
 	{ "reconcile_payments", duty_reconcile_payments },
 	{ "expire_unpaid", duty_expire_unpaid },
 	{ "book_couriers", duty_book_couriers },
+	{ "refresh_deliveries", duty_refresh_deliveries },
 	{ "run_jobs", duty_run_jobs },
 	{ "send_emails", duty_send_emails },
 	{ "retry_refunds", duty_retry_refunds },
