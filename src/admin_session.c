@@ -294,6 +294,9 @@ int admin_logout_post(struct req *r)
 {
 	if (!admin_csrf_ok(r, r->body))
 		return admin_csrf_fail(r);
+	/* the cookie goes, and so does the token in it, wherever else it was copied */
+	if (auth_revoke_tokens(r, r->who.user_id) != 0)
+		return reply_db_error(r);
 	set_cookie(r, ADMIN_COOKIE, "", 0);
 	set_cookie(r, CSRF_COOKIE, "", 0);
 	return reply_redirect(r, "/admin/login?m=logged_out");

@@ -62,7 +62,7 @@ char *auth_issue_token(const char *user_id, const char *role, time_t now)
 	return tok;
 }
 
-int auth_verify_token(const char *token, time_t now, char sub_out[37])
+int auth_verify_token(const char *token, time_t now, char sub_out[37], long *iat_out)
 {
 	jwt_t *j = NULL;
 	size_t keylen = strlen(cfg->jwt_secret);
@@ -90,6 +90,8 @@ int auth_verify_token(const char *token, time_t now, char sub_out[37])
 	if (!(s = jwt_get_grant(j, "sub")) || !is_uuid(s))
 		goto bad;
 	memcpy(sub_out, s, 37);
+	if (iat_out)
+		*iat_out = iat;
 	jwt_free(j);
 	return 0;
 bad:
@@ -100,12 +102,16 @@ bad:
 int auth_load_principal(struct req *r, const char *token)
 {
 	char sub[37];
+	long iat;
 
 	memset(&r->who, 0, sizeof r->who);
-	if (auth_verify_token(token, time(NULL), sub) != 0)
+	if (auth_verify_token(token, time(NULL), sub, &iat) != 0)
 		return -1;
-	/* the role comes from the database: a demoted or deleted user loses access at once */
-	PGresult *res = db_query(r, "SELECT id, role, name, email FROM users WHERE id = $1 AND deleted_at IS NULL", sub);
+	/* the role comes from the database: a demoted or deleted user loses access at once,
+	 * and a token issued before the user signed out is refused */
+	PGresult *res = db_query(r, "SELECT id, role, name, email FROM users WHERE id = $1 AND deleted_at IS NULL "
+				    "AND (tokens_valid_after IS NULL OR $2::bigint >= floor(extract(epoch FROM tokens_valid_after)))",
+				 sub, arena_printf(r->a, "%ld", iat));
 	if (!res)
 		return -2;
 	if (PQntuples(res) != 1)
@@ -115,6 +121,14 @@ int auth_load_principal(struct req *r, const char *token)
 	snprintf(r->who.email, sizeof r->who.email, "%s", db_val(res, 0, "email"));
 	r->who.role = strcmp(db_val(res, 0, "role"), "ADMIN") == 0 ? ROLE_ADMIN : ROLE_CUSTOMER;
 	return 0;
+}
+
+int auth_revoke_tokens(struct req *r, const char *user_id)
+{
+	/* iat has whole seconds: a token issued in this very second still passes, so
+	 * that signing in again right away works */
+	return db_query(r, "UPDATE users SET tokens_valid_after = now() WHERE id = $1",
+			user_id) ? 0 : -1;
 }
 
 int auth_secure_equal(const char *a, const char *b)

@@ -20,12 +20,16 @@ int auth_needs_rehash(const char *hash);
 /* Issues an HS256 token {iss, sub, role, iat, exp}; caller frees. NULL on error. */
 char *auth_issue_token(const char *user_id, const char *role, time_t now);
 /* Verifies alg == HS256, signature, iss, iat and exp. Copies sub (a UUID) into
- * sub_out. 0 when valid, -1 otherwise. */
-int auth_verify_token(const char *token, time_t now, char sub_out[37]);
+ * sub_out and iat into *iat_out (may be NULL). 0 when valid, -1 otherwise. */
+int auth_verify_token(const char *token, time_t now, char sub_out[37], long *iat_out);
 
 /* Resolves r->who from the Authorization header or the admin cookie: 0 when a
- * live user was found, -1 when none or invalid, -2 on a database failure. */
+ * live user was found whose tokens were not revoked after this one was issued,
+ * -1 when none or invalid, -2 on a database failure. */
 int auth_load_principal(struct req *r, const char *token);
+
+/* Signing out: every token of the user issued up to now stops working. 0 or -1. */
+int auth_revoke_tokens(struct req *r, const char *user_id);
 
 /* Constant-time comparison of two strings (lengths compared first). */
 int auth_secure_equal(const char *a, const char *b);

@@ -83,8 +83,15 @@ $r = post_form('/admin/logout', $s, csrf => $f->{csrf});
 is($r->{status}, 403, 'logout with the login token (other user) 403');
 $r = post_form('/admin/logout', $s, csrf => '-');
 is($r->{status}, 403, 'logout without a token 403');
+my $api_token = login($ENV{ADMIN_EMAIL}, $ENV{ADMIN_PASSWORD});
+is(req(GET => '/api/me', token => $api_token)->{status}, 200, 'an API token of the same admin works');
+sleep 1;	# tokens carry whole seconds: the revoked ones must be older than the logout
 $r = post_form('/admin/logout', $s);
 is($r->{status}, 303, 'logout 303');
+is(page('/admin/orders', $s)->{status}, 303, 'the old session cookie no longer works (revoked, not only cleared)');
+is(req(GET => '/api/me', token => $api_token)->{status}, 401, 'signing out revokes the tokens issued before');
+my $again = login($ENV{ADMIN_EMAIL}, $ENV{ADMIN_PASSWORD});
+is(req(GET => '/api/me', token => $again)->{status}, 200, 'signing in again right away works');
 like($r->{headers}{location}, qr{^/admin/login}, 'to the login page');
 my (undef, $out) = set_cookies($r);
 ok((grep { /^lafete_admin=;.*Max-Age=0/ } @$out), 'session cookie cleared');
