@@ -308,7 +308,8 @@ int admin_order_book_post(struct req *r)
  * Razorpay outage leaves a queued refund job, never a failed move. */
 static enum fsm_result admin_move(struct req *r, const char *id, const char *to)
 {
-	const char *actor = arena_printf(r->a, "admin:%s", r->who.user_id);
+	const char *actor = arena_printf(r->a, "admin:%s", r->who.user_id), *refund_id = NULL;
+	int cancel = strcmp(to, "CANCELLED") == 0;
 	if (db_begin(r) != 0)
 		return FSM_DB_ERROR;
 	enum fsm_result rc = order_transition(r, id, to, CAUSE_ADMIN, actor, NULL, NULL);
@@ -316,10 +317,13 @@ static enum fsm_result admin_move(struct req *r, const char *id, const char *to)
 		db_rollback(r);
 		return rc;
 	}
-	if (db_commit(r) != 0)
+	/* a paid order cancelled by staff is refunded in full, recorded with the cancel */
+	if ((cancel && payment_refund_prepare(r, id, actor, &refund_id) == REFUND_DB_ERROR) || db_commit(r) != 0) {
+		db_rollback(r);
 		return FSM_DB_ERROR;
-	if (strcmp(to, "CANCELLED") == 0)
-		payment_after_cancel(r, id, actor, NULL);
+	}
+	if (cancel)
+		payment_after_cancel(r, id, refund_id);
 	return FSM_OK;
 }
 

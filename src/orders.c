@@ -437,9 +437,9 @@ int orders_cancel(struct req *r)
 			return reply_error(r, 409, "ILLEGAL_TRANSITION", NULL, "The order can no longer be cancelled");
 		return fr == FSM_NOT_FOUND ? reply_error(r, 404, "ORDER_NOT_FOUND", NULL, "No such order") : reply_db_error(r);
 	}
-	/* the refund policy may forbid a late cancel: ask before committing */
-	int64_t refund_paise = 0;
-	enum refund_result q = fr == FSM_OK ? payment_refund_quote(r, id, actor, &refund_paise) : REFUND_NOT_PAID;
+	/* the refund is recorded with the cancel; the policy may forbid a late one */
+	const char *refund_id = NULL;
+	enum refund_result q = fr == FSM_OK ? payment_refund_prepare(r, id, actor, &refund_id) : REFUND_NOT_PAID;
 	if (q == REFUND_TOO_LATE || q == REFUND_DB_ERROR) {
 		db_rollback(r);
 		if (q == REFUND_DB_ERROR)
@@ -449,8 +449,7 @@ int orders_cancel(struct req *r)
 	}
 	if (db_commit(r) != 0)
 		return reply_db_error(r);
-	/* the refund runs after the cancel committed: a Razorpay outage queues a retry job */
 	if (fr == FSM_OK)
-		payment_after_cancel(r, id, actor, NULL);
+		payment_after_cancel(r, id, refund_id);
 	return reply_order(r, 200, id);
 }

@@ -563,8 +563,9 @@ enum refund_result payment_refund_quote(struct req *r, const char *order_id, con
 static enum refund_result refund_record(struct req *r, const char *order_id, const char *actor, const char **refund_id)
 {
 	int64_t paise;
+	int own = PQtransactionStatus(db_conn()) == PQTRANS_IDLE;	/* else: the caller's (a cancel) */
 
-	if (db_begin(r) != 0)
+	if (own && db_begin(r) != 0)
 		return REFUND_DB_ERROR;
 	if (!db_query(r, "SELECT 1 FROM orders WHERE id = $1 FOR UPDATE", order_id) ||
 	    !db_query(r, "SELECT 1 FROM payments WHERE order_id = $1 FOR UPDATE", order_id))
@@ -578,7 +579,8 @@ static enum refund_result refund_record(struct req *r, const char *order_id, con
 	} else {
 		enum refund_result q = payment_refund_quote(r, order_id, actor, &paise);
 		if (q != REFUND_DONE) {
-			db_rollback(r);
+			if (own)
+				db_rollback(r);
 			return q;
 		}
 		res = db_query(r, "INSERT INTO refunds (payment_id, order_id, amount, idempotency_key, reason) "
@@ -593,11 +595,12 @@ static enum refund_result refund_record(struct req *r, const char *order_id, con
 	if (!db_query(r, "INSERT INTO jobs (kind, order_id, payload, run_at) VALUES ('refund', $1, "
 			 "jsonb_build_object('refund_id', $2::text), now() + interval '1 minute') ON CONFLICT DO NOTHING",
 		      order_id, *refund_id) ||
-	    db_commit(r) != 0)
+	    (own && db_commit(r) != 0))
 		goto db_error;
 	return REFUND_DONE;
 db_error:
-	db_rollback(r);
+	if (own)
+		db_rollback(r);
 	return REFUND_DB_ERROR;
 }
 
@@ -701,16 +704,21 @@ int payments_retry_refunds(struct req *r, int limit)
 	return done;
 }
 
-enum refund_result payment_after_cancel(struct req *r, const char *order_id, const char *actor,
-					const char **refund_id)
+enum refund_result payment_refund_prepare(struct req *r, const char *order_id, const char *actor,
+					  const char **refund_id)
 {
-	enum refund_result rr = payment_refund_for_cancel(r, order_id, actor, refund_id);
-	if (rr == REFUND_DB_ERROR)
-		log_err("order %s cancelled but its refund could not be recorded", order_id);
+	*refund_id = NULL;
+	return refund_record(r, order_id, actor, refund_id);
+}
+
+void payment_after_cancel(struct req *r, const char *order_id, const char *refund_id)
+{
+	/* Razorpay down: the refund's job, committed with the cancel, retries it */
+	if (refund_id && refund_execute(r, refund_id) == REFUND_DB_ERROR)
+		log_err("order %s: the outcome of refund %s could not be recorded", order_id, refund_id);
 	/* a failing mail queue never undoes a cancellation */
 	if (mail_queue(r, order_id, "cancelled") == -1)
 		log_err("order %s cancelled but its email could not be queued", order_id);
-	return rr;
 }
 
 /* ---- reconciliation ---------------------------------------------------- */
@@ -836,17 +844,10 @@ int admin_order_refund(struct req *r)
 		db_rollback(r);
 		return reply_db_error(r);
 	}
-	if (db_commit(r) != 0) {
+	if (payment_refund_prepare(r, order_id, actor, &refund_id) == REFUND_DB_ERROR || db_commit(r) != 0) {
 		db_rollback(r);
 		return reply_db_error(r);
 	}
-	switch (payment_after_cancel(r, order_id, actor, &refund_id)) {
-	case REFUND_DB_ERROR:
-		return reply_db_error(r);
-	case REFUND_NOT_PAID:
-		refund_id = NULL;
-		/* fall through */
-	default:
-		return reply_refund(r, order_id, refund_id);
-	}
+	payment_after_cancel(r, order_id, refund_id);
+	return reply_refund(r, order_id, refund_id);
 }

@@ -47,11 +47,16 @@ enum refund_result payment_refund_quote(struct req *r, const char *order_id, con
 enum refund_result payment_refund_for_cancel(struct req *r, const char *order_id, const char *actor,
 					     const char **refund_id);
 
-/* What follows every committed cancellation: the refund above (when paid) and
- * the customer's "cancelled" email, which names the refund. Outside a
- * transaction. Returns the refund's result (REFUND_NOT_PAID when unpaid). */
-enum refund_result payment_after_cancel(struct req *r, const char *order_id, const char *actor,
-					const char **refund_id);
+/* Every cancellation, in its own transaction (after order_transition): records the
+ * refund the policy gives (refunds row PENDING with its idempotency key, and a
+ * queued `refund` job), so a crash after the commit still refunds. *refund_id is
+ * NULL when nothing is refunded (REFUND_NOT_PAID); REFUND_TOO_LATE means the
+ * customer may not cancel now (roll back, 409). */
+enum refund_result payment_refund_prepare(struct req *r, const char *order_id, const char *actor,
+					  const char **refund_id);
+/* After the cancellation committed: asks Razorpay for the prepared refund (none when
+ * refund_id is NULL) and queues the customer's "cancelled" email, which names it. */
+void payment_after_cancel(struct req *r, const char *order_id, const char *refund_id);
 /* Reconciliation (the dispatch pass), outside a transaction:
  *  - payments still CREATED/AUTHORIZED/FAILED after RECONCILE_AFTER, and younger than
  *    RECONCILE_WINDOW (Razorpay's late-authorisation window), are looked up with the
