@@ -15,7 +15,8 @@
  * stays NUMERIC(10,2) and is printed by PostgreSQL ("1299.00"). */
 #define CART_SQL \
 	"SELECT ci.id, ci.variant_id, v.product_id, p.name, v.label, v.price AS unit_price, ci.quantity, " \
-	"v.price * ci.quantity AS line_total, sum(v.price * ci.quantity) OVER () AS subtotal " \
+	"v.price * ci.quantity AS line_total, sum(v.price * ci.quantity) OVER () AS subtotal, " \
+	"v.is_available AND v.archived_at IS NULL AND p.is_available AND p.archived_at IS NULL AS is_available " \
 	"FROM carts c JOIN cart_items ci ON ci.cart_id = c.id " \
 	"JOIN variants v ON v.id = ci.variant_id JOIN products p ON p.id = v.product_id " \
 	"WHERE c.user_id = $1 ORDER BY ci.created_at, ci.id"
@@ -31,6 +32,9 @@ static struct json_object *cart_line_json(PGresult *res, int row)
 	json_object_object_add(o, "unitPrice", jstr(db_val(res, row, "unit_price")));
 	json_object_object_add(o, "quantity", jint(strtoll(db_val(res, row, "quantity"), NULL, 10)));
 	json_object_object_add(o, "lineTotal", jstr(db_val(res, row, "line_total")));
+	/* a cake taken off sale since it was added: shown, so the customer can remove it
+	 * before ordering (POST /api/orders refuses it with 422) */
+	json_object_object_add(o, "isAvailable", jbool(db_bool(res, row, "is_available")));
 	return o;
 }
 

@@ -58,7 +58,7 @@ my $cart = $r->{json};
 is_deeply([sort keys %$cart], ['items', 'subtotal'], 'cart has exactly items and subtotal');
 is(scalar @{ $cart->{items} }, 1, 'one line');
 my $line = $cart->{items}[0];
-is_deeply([sort keys %$line], [sort qw(id variantId productId name label unitPrice quantity lineTotal)], 'exact line fields');
+is_deeply([sort keys %$line], [sort qw(id variantId productId name label unitPrice quantity lineTotal isAvailable)], 'exact line fields (API.md plus isAvailable)');
 like($line->{id}, qr/^[0-9a-f-]{36}$/, 'line id');
 is($line->{variantId}, $v1, 'variantId');
 is($line->{productId}, $pid, 'productId');
@@ -147,6 +147,10 @@ $r = req(POST => '/api/cart', token => $tb, json => { variantId => $v3, quantity
 is($r->{status}, 201, 'available again 201');
 is_deeply([map { $_->{variantId} } @{ $r->{json}{items} }], [$v3], "bob's cart has only his line");
 my $bobline = $r->{json}{items}[0]{id};
+ok($r->{json}{items}[0]{isAvailable}, 'a line on sale says so');
+sql("UPDATE variants SET is_available = false WHERE id = :'p1'", $v3);
+ok(!req(GET => '/api/cart', token => $tb)->{json}{items}[0]{isAvailable}, 'a line taken off sale since is marked');
+sql("UPDATE variants SET is_available = true WHERE id = :'p1'", $v3);
 
 # patch a line
 $r = req(PATCH => "/api/cart/items/$line->{id}", token => $ta, json => { quantity => 3 });
