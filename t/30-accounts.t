@@ -10,12 +10,7 @@ use MIME::Base64 qw(encode_base64url);
 use HTTP::Tiny;
 use POSIX ();
 
-# sql(SQL, @values): psql() with :'pN' replaced by quoted literals (psql -c does not interpolate variables)
-sub sql {
-    my ($q, @p) = @_;
-    $q =~ s/:'p(\d+)'/my $v = $p[$1 - 1]; $v =~ s{'}{''}g; "'$v'"/ge;
-    return psql($q);
-}
+sub sql { psql(@_) }	# :'p1'... bound by psql
 sub sql_row { my @r = sql(@_); return $r[0] ? @{ $r[0] } : () }
 
 my $secret = $ENV{JWT_SECRET} or BAIL_OUT('JWT_SECRET unset');

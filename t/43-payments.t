@@ -9,13 +9,7 @@ use FakeRazorpay qw(checkout_signature);
 
 my $FAKE = $ENV{FAKE_RAZORPAY_URL} or plan skip_all => 'run through script/test';
 
-# psql with :'pN' placeholders filled in as quoted literals (LaFete::Test's psql runs -c,
-# where psql does not interpolate variables).
-sub db {
-    my ($sql, @p) = @_;
-    $sql =~ s/:'p(\d+)'/my $v = $p[$1 - 1]; $v =~ s{'}{''}g; "'$v'"/ge;
-    return psql($sql);
-}
+sub db { psql(@_) }	# :'p1'... bound by psql
 sub db_row { my @r = db(@_); return $r[0] ? @{ $r[0] } : () }
 
 # An order straight in the database (POST /api/orders is built elsewhere): [id, number].

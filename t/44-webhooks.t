@@ -11,12 +11,7 @@ use FakeRazorpay qw(sign_webhook webhook_body event_id);
 my $FAKE = $ENV{FAKE_RAZORPAY_URL} or plan skip_all => 'run through script/test';
 my $SECRET = $ENV{RAZORPAY_WEBHOOK_SECRET};
 
-# psql with :'pN' placeholders filled in as quoted literals (LaFete::Test's psql runs -c).
-sub db {
-    my ($sql, @p) = @_;
-    $sql =~ s/:'p(\d+)'/my $v = $p[$1 - 1]; $v =~ s{'}{''}g; "'$v'"/ge;
-    return psql($sql);
-}
+sub db { psql(@_) }	# :'p1'... bound by psql
 sub db_row { my @r = db(@_); return $r[0] ? @{ $r[0] } : () }
 sub make_order {
     my ($user_id) = @_;

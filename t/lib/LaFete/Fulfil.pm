@@ -11,24 +11,8 @@ use FakeBorzo qw(sign_callback);
 
 our @EXPORT = qw(make_order fake_borzo borzo_requests creates_for fault borzo_callback db_one sql sql_row);
 
-# sql(SQL, @params): like LaFete::Test::psql, but :'p1'... are interpolated
-# (psql -c does not interpolate variables; a script file does).
-sub sql {
-    my ($q, @params) = @_;
-    require File::Temp;
-    my $f = File::Temp->new(SUFFIX => '.sql');
-    print $f $q, ";\n";
-    close $f;
-    my @cmd = ('psql', '-X', '-q', '-tA', '-F', "\x1f", '-h', $ENV{DB_HOST}, '-p', $ENV{DB_PORT},
-               '-U', $ENV{DB_USERNAME}, '-d', $ENV{DB_NAME}, '-v', 'ON_ERROR_STOP=1');
-    my $i = 0;
-    push @cmd, '-v', 'p' . ++$i . "=$_" for @params;
-    local $ENV{PGPASSWORD} = $ENV{DB_PASSWORD};
-    open(my $fh, '-|', @cmd, '-f', $f->filename) or die "psql: $!";
-    my @rows = map { chomp; [ split /\x1f/, $_, -1 ] } grep { length } <$fh>;
-    close $fh or die "psql failed for: $q\n";
-    return @rows;
-}
+# sql(SQL, @params): LaFete::Test::psql, under the name these tests use.
+sub sql { LaFete::Test::psql(@_) }
 sub sql_row { my @r = sql(@_); return $r[0] ? @{ $r[0] } : () }
 
 my $json = JSON::PP->new->utf8->canonical;
