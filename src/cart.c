@@ -10,6 +10,7 @@
 
 #define MAX_LINE_QUANTITY 20
 #define MAX_LINE_QUANTITY_S "20"
+#define MAX_CART_LINES 30
 
 /* One query for the whole cart, priced with today's variant prices. Money
  * stays NUMERIC(10,2) and is printed by PostgreSQL ("1299.00"). */
@@ -98,6 +99,14 @@ int cart_add(struct req *r)
 				     "DO UPDATE SET updated_at = now() RETURNING id", r->who.user_id);
 	if (!cart)
 		return reply_db_error(r);
+	/* a sanity cap on distinct cakes (two racing adds may pass it by one: harmless) */
+	PGresult *lines = db_query(r, "SELECT count(*) FILTER (WHERE variant_id <> $2) AS others, "
+				      "bool_or(variant_id = $2) AS has FROM cart_items WHERE cart_id = $1",
+				   PQgetvalue(cart, 0, 0), variant_id);
+	if (!lines)
+		return reply_db_error(r);
+	if (!db_bool(lines, 0, "has") && atoi(db_val(lines, 0, "others")) >= MAX_CART_LINES)
+		return reply_error(r, 422, "CART_FULL", "variantId", "A cart holds at most %d different cakes", MAX_CART_LINES);
 	/* the conflict arm holds the line's row lock: concurrent adds sum up, and the cap holds */
 	PGresult *line = db_query(r,
 		"INSERT INTO cart_items (cart_id, variant_id, quantity) VALUES ($1, $2, $3::int) "

@@ -226,4 +226,17 @@ is($r->{status}, 200, 'cart of the largest prices 200');
 is($r->{json}{items}[0]{lineTotal}, '1999999999.80', 'lineTotal 20 x 99999999.99');
 is($r->{json}{subtotal}, '3999999999.60', 'subtotal of two such lines');
 
+# a cart holds at most 30 different cakes
+{
+    my $u = register_user();
+    my (undef, @v) = product(map { '100.00' } 1 .. 31);
+    my $last;
+    $last = req(POST => '/api/cart', token => $u->{token}, json => { variantId => $_, quantity => 1 }) for @v[0 .. 29];
+    is($last->{status}, 201, 'thirty different cakes fit');
+    my $r31 = req(POST => '/api/cart', token => $u->{token}, json => { variantId => $v[30], quantity => 1 });
+    is($r31->{status}, 422, 'a thirty-first is refused');
+    is($r31->{json}{error}{code}, 'CART_FULL', 'CART_FULL');
+    is(req(POST => '/api/cart', token => $u->{token}, json => { variantId => $v[0], quantity => 1 })->{status}, 201,
+       'adding to an existing line still works');
+}
 done_testing;
