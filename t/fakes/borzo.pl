@@ -9,7 +9,6 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/../lib";
 use Getopt::Long;
-use B ();
 use File::Path qw(make_path);
 use JSON::PP ();
 use Time::Local qw(timegm);
@@ -43,15 +42,9 @@ my %DEFAULT_COURIER = (
 
 # ------------------------------------------------------------------ helpers
 
-sub jtype {
-    return 'null' unless defined $_[0];
-    return 'boolean' if JSON::PP::is_bool($_[0]);
-    return lc(ref $_[0]) eq 'hash' ? 'object' : 'array' if ref $_[0];
-    my $f = B::svref_2object(\$_[0])->FLAGS;
-    return ($f & (B::SVp_IOK | B::SVp_NOK)) && !($f & B::SVp_POK) ? 'number' : 'string';
-}
-
-sub is_int { jtype($_[0]) eq 'number' && $_[0] == int $_[0] }
+# the partners' JSON types, shared by the fakes
+*jtype = \&MiniHTTPD::jtype;
+*is_int = \&MiniHTTPD::is_int;
 
 sub ok_res { MiniHTTPD::json_response(200, { is_successful => $T, %{ $_[0] } }) }
 

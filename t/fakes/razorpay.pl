@@ -9,7 +9,6 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/../lib";
 use Getopt::Long;
-use B ();
 use Digest::SHA qw(hmac_sha256_hex);
 use MIME::Base64 qw(encode_base64);
 use File::Path qw(make_path);
@@ -31,16 +30,9 @@ my %EMPTY_STATE = (orders => {}, payments => {}, refunds => {}, idempotency => {
 
 # ------------------------------------------------------------------ helpers
 
-# JSON type of a freshly decoded value: object, array, boolean, null, number, string.
-sub jtype {
-    return 'null' unless defined $_[0];
-    return 'boolean' if JSON::PP::is_bool($_[0]);
-    return lc(ref $_[0]) eq 'hash' ? 'object' : 'array' if ref $_[0];
-    my $f = B::svref_2object(\$_[0])->FLAGS;
-    return ($f & (B::SVp_IOK | B::SVp_NOK)) && !($f & B::SVp_POK) ? 'number' : 'string';
-}
-
-sub is_int { jtype($_[0]) eq 'number' && $_[0] == int $_[0] }
+# the partners' JSON types, shared by the fakes
+*jtype = \&MiniHTTPD::jtype;
+*is_int = \&MiniHTTPD::is_int;
 
 sub error_res {
     my ($status, $desc, %o) = @_;

@@ -22,6 +22,7 @@ package MiniHTTPD;
 # `parent` (default: getppid() at start; 0 = don't watch) twice a second.
 
 use strict;
+use B ();
 use warnings;
 use IO::Socket::INET;
 use IO::Select;
@@ -498,6 +499,17 @@ sub stop {
     close $fake->{fh};
     delete $fake->{pid};
 }
+
+# JSON type of a freshly decoded value: object, array, boolean, null, number, string.
+sub jtype {
+    return 'null' unless defined $_[0];
+    return 'boolean' if JSON::PP::is_bool($_[0]);
+    return lc(ref $_[0]) eq 'hash' ? 'object' : 'array' if ref $_[0];
+    my $f = B::svref_2object(\$_[0])->FLAGS;
+    return ($f & (B::SVp_IOK | B::SVp_NOK)) && !($f & B::SVp_POK) ? 'number' : 'string';
+}
+
+sub is_int { jtype($_[0]) eq 'number' && $_[0] == int $_[0] }
 
 # serve_fake(dir => DIR, port => P, parent => PID, handler => \&handle): the main of
 # every HTTP fake: listen, write DIR/port, announce "PORT n" on stdout, serve.
