@@ -131,9 +131,9 @@ int addresses_list(struct req *r)
 		return 0;
 	const char *ls = arena_printf(r->a, "%lld", (long long)limit);
 	const char *os = arena_printf(r->a, "%lld", (long long)offset);
-	PGresult *res = db_query(r,
+	PGresult *res = db_query(&r->ctx,
 		"SELECT " ADDRESS_COLUMNS ", count(*) OVER () AS total FROM addresses WHERE user_id = $1 "
-		"ORDER BY addresses.created_at, addresses.id LIMIT $2::int OFFSET $3::int", r->who.user_id, ls, os);
+		"ORDER BY addresses.created_at, addresses.id LIMIT $2::int OFFSET $3::int", r->ctx.who.user_id, ls, os);
 	if (!res)
 		return reply_db_error(r);
 	int64_t total = 0;
@@ -141,7 +141,7 @@ int addresses_list(struct req *r)
 		total = strtoll(db_val(res, 0, "total"), NULL, 10);
 	} else if (offset > 0) {
 		/* past the end: the window count is not there, ask for it */
-		PGresult *c = db_query(r, "SELECT count(*) FROM addresses WHERE user_id = $1", r->who.user_id);
+		PGresult *c = db_query(&r->ctx, "SELECT count(*) FROM addresses WHERE user_id = $1", r->ctx.who.user_id);
 		if (!c)
 			return reply_db_error(r);
 		total = strtoll(PQgetvalue(c, 0, 0), NULL, 10);
@@ -157,24 +157,24 @@ static int insert_address(struct req *r, const struct address_in *in)
 {
 	PGresult *res;
 
-	if (db_begin(r) != 0)
+	if (db_begin(&r->ctx) != 0)
 		return reply_db_error(r);
-	if (!db_query(r, "SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE", r->who.user_id) ||
-	    !(res = db_query(r, "SELECT count(*) FROM addresses WHERE user_id = $1", r->who.user_id)))
+	if (!db_query(&r->ctx, "SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE", r->ctx.who.user_id) ||
+	    !(res = db_query(&r->ctx, "SELECT count(*) FROM addresses WHERE user_id = $1", r->ctx.who.user_id)))
 		goto fail;
 	if (atoi(PQgetvalue(res, 0, 0)) >= MAX_ADDRESSES_PER_USER) {
-		db_rollback(r);
+		db_rollback(&r->ctx);
 		return reply_error(r, 422, "ADDRESS_LIMIT", NULL, "You can keep at most %d addresses", MAX_ADDRESSES_PER_USER);
 	}
-	if (!(res = db_query(r, "INSERT INTO addresses (user_id, label, street, city, pincode, latitude, longitude) "
+	if (!(res = db_query(&r->ctx, "INSERT INTO addresses (user_id, label, street, city, pincode, latitude, longitude) "
 				"VALUES ($1, $2, $3, $4, $5, round($6::numeric, 6), round($7::numeric, 6)) RETURNING " ADDRESS_COLUMNS,
-			     r->who.user_id, in->label, in->street, in->city, in->pincode, in->lat_text, in->lng_text)))
+			     r->ctx.who.user_id, in->label, in->street, in->city, in->pincode, in->lat_text, in->lng_text)))
 		goto fail;
-	if (db_commit(r) != 0)
+	if (db_commit(&r->ctx) != 0)
 		goto fail;
 	return reply_json(r, 201, address_json(res, 0));
 fail:
-	db_rollback(r);
+	db_rollback(&r->ctx);
 	return reply_db_error(r);
 }
 
@@ -196,10 +196,8 @@ static int address_not_found(struct req *r)
 /* GET /api/addresses/{id}: one of the caller's addresses; 404 otherwise. */
 int addresses_get(struct req *r)
 {
-	if (!is_uuid(r->param[0]))
-		return address_not_found(r);
-	PGresult *res = db_query(r, "SELECT " ADDRESS_COLUMNS " FROM addresses WHERE id = $1 AND user_id = $2",
-				 r->param[0], r->who.user_id);
+	PGresult *res = db_query(&r->ctx, "SELECT " ADDRESS_COLUMNS " FROM addresses WHERE id = $1 AND user_id = $2",
+				 r->param[0], r->ctx.who.user_id);
 	if (!res)
 		return reply_db_error(r);
 	if (PQntuples(res) != 1)
@@ -212,34 +210,34 @@ static int update_address(struct req *r, const struct address_in *in)
 {
 	PGresult *res;
 
-	if (db_begin(r) != 0)
+	if (db_begin(&r->ctx) != 0)
 		return reply_db_error(r);
-	if (!(res = db_query(r, "SELECT latitude::float8 AS lat, longitude::float8 AS lng FROM addresses "
-				"WHERE id = $1 AND user_id = $2 FOR UPDATE", r->param[0], r->who.user_id)))
+	if (!(res = db_query(&r->ctx, "SELECT latitude::float8 AS lat, longitude::float8 AS lng FROM addresses "
+				"WHERE id = $1 AND user_id = $2 FOR UPDATE", r->param[0], r->ctx.who.user_id)))
 		goto fail;
 	if (PQntuples(res) != 1) {
-		db_rollback(r);
+		db_rollback(&r->ctx);
 		return address_not_found(r);
 	}
 	double lat = in->lat_text ? in->lat : strtod(db_val(res, 0, "lat"), NULL);
 	double lng = in->lng_text ? in->lng : strtod(db_val(res, 0, "lng"), NULL);
 	if ((in->lat_text || in->lng_text) && check_delivery_area(r, lat, lng) != 0) {
-		db_rollback(r);
+		db_rollback(&r->ctx);
 		return 0;
 	}
-	if (!(res = db_query(r,
+	if (!(res = db_query(&r->ctx,
 		"UPDATE addresses SET label = CASE WHEN $3 THEN $4 ELSE label END, street = COALESCE($5, street), "
 		"city = COALESCE($6, city), pincode = COALESCE($7, pincode), "
 		"latitude = COALESCE(round($8::numeric, 6), latitude), longitude = COALESCE(round($9::numeric, 6), longitude), "
 		"updated_at = now() WHERE id = $1 AND user_id = $2 RETURNING " ADDRESS_COLUMNS,
-		r->param[0], r->who.user_id, in->label_set ? "true" : "false", in->label,
+		r->param[0], r->ctx.who.user_id, in->label_set ? "true" : "false", in->label,
 		in->street, in->city, in->pincode, in->lat_text, in->lng_text)))
 		goto fail;
-	if (db_commit(r) != 0)
+	if (db_commit(&r->ctx) != 0)
 		goto fail;
 	return reply_json(r, 200, address_json(res, 0));
 fail:
-	db_rollback(r);
+	db_rollback(&r->ctx);
 	return reply_db_error(r);
 }
 
@@ -248,8 +246,6 @@ int addresses_update(struct req *r)
 {
 	struct address_in in;
 
-	if (!is_uuid(r->param[0]))
-		return address_not_found(r);
 	if (read_address(r, OPTIONAL, &in) != 0)
 		return 0;
 	return update_address(r, &in);
@@ -258,10 +254,8 @@ int addresses_update(struct req *r)
 /* DELETE /api/addresses/{id}: 204; 404 when absent or not the caller's. */
 int addresses_delete(struct req *r)
 {
-	if (!is_uuid(r->param[0]))
-		return address_not_found(r);
-	PGresult *res = db_query(r, "DELETE FROM addresses WHERE id = $1 AND user_id = $2 RETURNING id",
-				 r->param[0], r->who.user_id);
+	PGresult *res = db_query(&r->ctx, "DELETE FROM addresses WHERE id = $1 AND user_id = $2 RETURNING id",
+				 r->param[0], r->ctx.who.user_id);
 	if (!res)
 		return reply_db_error(r);
 	if (PQntuples(res) != 1)
@@ -271,9 +265,9 @@ int addresses_delete(struct req *r)
 
 int address_point(struct req *r, const char *id, const char **lat, const char **lng, const char **text)
 {
-	PGresult *res = db_query(r, "SELECT latitude::text AS lat, longitude::text AS lng, "
+	PGresult *res = db_query(&r->ctx, "SELECT latitude::text AS lat, longitude::text AS lng, "
 				    "street || ', ' || city || ' ' || pincode AS addr "
-				    "FROM addresses WHERE id = $1 AND user_id = $2", id, r->who.user_id);
+				    "FROM addresses WHERE id = $1 AND user_id = $2", id, r->ctx.who.user_id);
 	if (!res)
 		return reply_db_error(r), -1;
 	if (PQntuples(res) != 1)

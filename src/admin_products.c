@@ -144,14 +144,14 @@ static int read_variants(struct req *r, struct variant_in *out)
 /* A failed write: 409 for a duplicate (slug or variant label), else the DB error. */
 static int reply_write_error(struct req *r, const char *dup_code, const char *dup_field, const char *dup_msg)
 {
-	if (strcmp(db_sqlstate(), "23505") == 0)
+	if (strcmp(db_sqlstate(&r->ctx), "23505") == 0)
 		return reply_error(r, 409, dup_code, dup_field, "%s", dup_msg);
 	return reply_db_error(r);
 }
 
 static PGresult *insert_variant(struct req *r, const char *product_id, const struct variant_in *v)
 {
-	return db_query(r,
+	return db_query(&r->ctx,
 		"INSERT INTO variants AS v (product_id, label, weight_grams, price, kitchen_units, is_available, sort_order) "
 		"SELECT p.id, $2, $3::int, $4::numeric, COALESCE($5::int, 1), COALESCE($6::boolean, true), "
 		"COALESCE((SELECT max(sort_order) + 1 FROM variants WHERE product_id = p.id), 0) "
@@ -167,8 +167,6 @@ int admin_products_list(struct req *r)
 
 int admin_product_get(struct req *r)
 {
-	if (!is_uuid(r->param[0]))
-		return not_found(r, "product");
 	return product_reply(r, 200, r->param[0], 1);
 }
 
@@ -180,25 +178,25 @@ int admin_product_create(struct req *r)
 
 	if (read_product(r, r->json, 1, &p) != 0 || (nv = read_variants(r, vs)) < 0)
 		return 0;
-	if (db_begin(r) != 0)
+	if (db_begin(&r->ctx) != 0)
 		return reply_db_error(r);
-	PGresult *res = db_query(r,
+	PGresult *res = db_query(&r->ctx,
 		"INSERT INTO products (name, slug, description, base_price, lead_time_hours, is_available) "
 		"VALUES ($1, $2, COALESCE($3, ''), $4::numeric, COALESCE($5::int, 24), COALESCE($6::boolean, true)) "
 		"RETURNING id",
 		p.name, p.slug ? p.slug : product_slugify(r, p.name), p.description, p.base_price, p.lead_time, p.available);
 	if (!res) {
-		db_rollback(r);
+		db_rollback(&r->ctx);
 		return reply_write_error(r, "SLUG_TAKEN", "slug", "Another product already uses this slug");
 	}
 	const char *id = arena_strdup(r->a, db_val(res, 0, "id"));
 	for (int i = 0; i < nv; i++) {
 		if (!insert_variant(r, id, &vs[i])) {
-			db_rollback(r);
+			db_rollback(&r->ctx);
 			return reply_write_error(r, "VARIANT_LABEL_TAKEN", "variants", "Two variants have the same label");
 		}
 	}
-	if (db_commit(r) != 0)
+	if (db_commit(&r->ctx) != 0)
 		return reply_db_error(r);
 	reply_header(r, "Location", "/api/admin/products/%s", id);
 	return product_reply(r, 201, id, 1);
@@ -208,14 +206,12 @@ int admin_product_update(struct req *r)
 {
 	struct product_in p;
 
-	if (!is_uuid(r->param[0]))
-		return not_found(r, "product");
 	if (json_object_object_get_ex(r->json, "variants", NULL))
 		return reply_error(r, 400, "VALIDATION_ERROR", "variants",
 				   "Change variants through /api/admin/products/{id}/variants");
 	if (read_product(r, r->json, 0, &p) != 0)
 		return 0;
-	PGresult *res = db_query(r,
+	PGresult *res = db_query(&r->ctx,
 		"UPDATE products SET name = COALESCE($2, name), slug = COALESCE($3, slug), "
 		"description = COALESCE($4, description), base_price = COALESCE($5::numeric, base_price), "
 		"lead_time_hours = COALESCE($6::int, lead_time_hours), is_available = COALESCE($7::boolean, is_available), "
@@ -232,9 +228,7 @@ int admin_product_update(struct req *r)
 
 int admin_product_archive(struct req *r)
 {
-	if (!is_uuid(r->param[0]))
-		return not_found(r, "product");
-	PGresult *res = db_query(r,
+	PGresult *res = db_query(&r->ctx,
 		"UPDATE products SET archived_at = COALESCE(archived_at, now()), updated_at = now() "
 		"WHERE id = $1 RETURNING id", r->param[0]);
 	if (!res)
@@ -257,8 +251,6 @@ int admin_variant_create(struct req *r)
 {
 	struct variant_in v;
 
-	if (!is_uuid(r->param[0]))
-		return not_found(r, "product");
 	if (read_variant(r, r->json, 1, &v) != 0)
 		return 0;
 	PGresult *res = insert_variant(r, r->param[0], &v);
@@ -273,11 +265,9 @@ int admin_variant_update(struct req *r)
 {
 	struct variant_in v;
 
-	if (!is_uuid(r->param[0]) || !is_uuid(r->param[1]))
-		return not_found(r, "variant");
 	if (read_variant(r, r->json, 0, &v) != 0)
 		return 0;
-	PGresult *res = db_query(r,
+	PGresult *res = db_query(&r->ctx,
 		"UPDATE variants AS v SET label = COALESCE($3, label), weight_grams = COALESCE($4::int, weight_grams), "
 		"price = COALESCE($5::numeric, price), kitchen_units = COALESCE($6::int, kitchen_units), "
 		"is_available = COALESCE($7::boolean, is_available), "
@@ -295,13 +285,7 @@ int admin_variant_update(struct req *r)
 /* The uploaded image: the one part named "image", sniffed and bounded. */
 static int upload_image(struct req *r, const struct mp_part **img, const struct image_kind **kind)
 {
-	struct mp_part parts[MP_MAX_PARTS];
-	char err[160];
-	int n = multipart_parse(r->a, r->content_type, r->body, r->body_len, parts, MP_MAX_PARTS, err, sizeof err);
-
-	if (n < 0)
-		return reply_error(r, 400, "MALFORMED_MULTIPART", NULL, "%s", err), -1;
-	const struct mp_part *p = multipart_find(parts, n, "image");
+	const struct mp_part *p = multipart_find(r->parts, r->nparts, "image");
 	if (!p)
 		return reply_error(r, 400, "VALIDATION_ERROR", "image", "Send the file in a form field named image"), -1;
 	if (p->len > MAX_IMAGE_BYTES)
@@ -309,26 +293,23 @@ static int upload_image(struct req *r, const struct mp_part **img, const struct 
 	*kind = image_sniff((const unsigned char *)p->data, p->len);
 	if (!*kind)
 		return reply_error(r, 415, "UNSUPPORTED_IMAGE", "image", "The image must be a JPEG, PNG or WebP file"), -1;
-	/* copy: the parts array dies with this frame */
-	struct mp_part *keep = arena_alloc(r->a, sizeof *keep);
-	*keep = *p;
-	*img = keep;
+	*img = p;
 	return 0;
 }
 
 enum image_store_result product_image_store(struct req *r, const char *product_id, const void *data, size_t len,
 					    const struct image_kind *kind, const char **url)
 {
-	PGresult *res = db_query(r, "SELECT cardinality(images) AS n FROM products WHERE id = $1", product_id);
+	PGresult *res = db_query(&r->ctx, "SELECT cardinality(images) AS n FROM products WHERE id = $1", product_id);
 	if (!res)
 		return IMAGE_DB_ERROR;
 	if (PQntuples(res) != 1)
 		return IMAGE_NO_PRODUCT;
 	if (atoi(db_val(res, 0, "n")) >= MAX_IMAGES)
 		return IMAGE_TOO_MANY;
-	if (storage_put_image(r, data, len, kind, url) != 0)
+	if (storage_put_image(r->a, data, len, kind, url) != 0)
 		return IMAGE_STORAGE_DOWN;
-	res = db_query(r, "UPDATE products SET images = array_append(images, $2), updated_at = now() "
+	res = db_query(&r->ctx, "UPDATE products SET images = array_append(images, $2), updated_at = now() "
 			  "WHERE id = $1 RETURNING id", product_id, *url);
 	if (!res || PQntuples(res) != 1) {
 		storage_forget_image(*url);
@@ -343,8 +324,6 @@ int admin_product_image_add(struct req *r)
 	const struct image_kind *kind;
 	const char *url;
 
-	if (!is_uuid(r->param[0]))
-		return not_found(r, "product");
 	if (upload_image(r, &img, &kind) != 0)
 		return 0;
 	switch (product_image_store(r, r->param[0], img->data, img->len, kind, &url)) {
@@ -366,14 +345,12 @@ int admin_product_image_remove(struct req *r)
 {
 	const char *url = query_get(r, "url");
 
-	if (!is_uuid(r->param[0]))
-		return not_found(r, "product");
 	if (!url || !*url)
 		return reply_error(r, 400, "VALIDATION_ERROR", "url", "url (the image to remove) is required");
 	long chars = utf8_length(url, strlen(url));
 	if (chars < 0 || chars > 2048 || text_has_controls(url, strlen(url), TEXT_SINGLE_LINE))
 		return reply_error(r, 400, "VALIDATION_ERROR", "url", "url must be an image URL of this product");
-	PGresult *res = db_query(r, "UPDATE products SET images = array_remove(images, $2), updated_at = now() "
+	PGresult *res = db_query(&r->ctx, "UPDATE products SET images = array_remove(images, $2), updated_at = now() "
 				    "WHERE id = $1 AND $2 = ANY(images) RETURNING id", r->param[0], url);
 	if (!res)
 		return reply_db_error(r);

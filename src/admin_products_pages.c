@@ -116,7 +116,7 @@ static int read_variant(struct req *r, struct json_object *errors, const char *k
 
 int admin_products_page(struct req *r)
 {
-	PGresult *res = db_query0(r,
+	PGresult *res = db_query0(&r->ctx,
 		"SELECT COALESCE(json_agg(" PRODUCT_JSON " ORDER BY lower(p.name)), '[]')::text AS j "
 		"FROM products p WHERE p.archived_at IS NULL");
 	if (!res)
@@ -131,7 +131,7 @@ int admin_products_page(struct req *r)
 static struct json_object *load_product(struct req *r, const char *id, int *db_err)
 {
 	*db_err = 0;
-	PGresult *res = db_query(r, "SELECT " PRODUCT_JSON "::text AS j FROM products p "
+	PGresult *res = db_query(&r->ctx, "SELECT " PRODUCT_JSON "::text AS j FROM products p "
 				    "WHERE p.id = $1 AND p.archived_at IS NULL", id);
 	if (!res)
 		return *db_err = 1, NULL;
@@ -181,12 +181,10 @@ int admin_product_new_post(struct req *r)
 	struct json_object *errors = json_object_new_array();
 	struct product_in p;
 
-	if (!admin_csrf_ok(r, r->body))
-		return json_object_put(errors), admin_csrf_fail(r);
 	read_product(r, errors, &p, 1);
 	if (json_object_array_length(errors))
 		return product_form(r, 400, typed_product(r, NULL), errors, 1);
-	PGresult *res = db_query(r,
+	PGresult *res = db_query(&r->ctx,
 		"INSERT INTO products (slug, name, description, base_price, lead_time_hours, is_available) "
 		"VALUES ($1, $2, $3, $4::numeric, $5::int, $6::bool) ON CONFLICT (slug) DO NOTHING RETURNING id",
 		p.slug, p.name, p.description ? p.description : "", p.price, p.lead, p.available ? "true" : "false");
@@ -203,8 +201,6 @@ int admin_product_new_post(struct req *r)
 int admin_product_page_get(struct req *r)
 {
 	int db_err;
-	if (!is_uuid(r->param[0]))
-		return admin_message_page(r, 404, "Not found", "There is no such product.");
 	struct json_object *p = load_product(r, r->param[0], &db_err);
 	if (!p)
 		return db_err ? reply_db_error(r) : admin_message_page(r, 404, "Not found", "There is no such product.");
@@ -216,32 +212,32 @@ int admin_product_page_get(struct req *r)
 static int save_product(struct req *r, const char *id, const struct product_in *p,
 			struct json_object *variants, const struct variant_in *vs, const struct variant_in *nv)
 {
-	if (db_begin(r) != 0)
+	if (db_begin(&r->ctx) != 0)
 		return -1;
-	if (!db_query(r, "UPDATE products SET name = $2, description = $3, base_price = $4::numeric, "
+	if (!db_query(&r->ctx, "UPDATE products SET name = $2, description = $3, base_price = $4::numeric, "
 			 "lead_time_hours = $5::int, is_available = $6::bool, updated_at = now() WHERE id = $1",
 		      id, p->name, p->description ? p->description : "", p->price, p->lead, p->available ? "true" : "false"))
-		return db_rollback(r), -1;
+		return db_rollback(&r->ctx), -1;
 	for (size_t i = 0; i < json_object_array_length(variants); i++) {
 		const char *vid = json_object_get_string(json_object_object_get(json_object_array_get_idx(variants, i), "id"));
-		if (!db_query(r, "UPDATE variants SET weight_grams = $3::int, price = $4::numeric, kitchen_units = $5::int, "
+		if (!db_query(&r->ctx, "UPDATE variants SET weight_grams = $3::int, price = $4::numeric, kitchen_units = $5::int, "
 				 "is_available = $6::bool, updated_at = now() WHERE id = $1 AND product_id = $2",
 			      vid, id, vs[i].weight, vs[i].price, vs[i].units, vs[i].available ? "true" : "false"))
-			return db_rollback(r), -1;
+			return db_rollback(&r->ctx), -1;
 	}
 	if (nv) {
-		PGresult *res = db_query(r,
+		PGresult *res = db_query(&r->ctx,
 			"INSERT INTO variants (product_id, label, weight_grams, price, kitchen_units, is_available, sort_order) "
 			"VALUES ($1, $2, $3::int, $4::numeric, $5::int, $6::bool, "
 			" (SELECT COALESCE(max(sort_order), 0) + 1 FROM variants WHERE product_id = $1)) "
 			"ON CONFLICT (product_id, label) DO NOTHING RETURNING id",
 			id, nv->label, nv->weight, nv->price, nv->units, nv->available ? "true" : "false");
 		if (!res)
-			return db_rollback(r), -1;
+			return db_rollback(&r->ctx), -1;
 		if (PQntuples(res) == 0)
-			return db_rollback(r), 1;
+			return db_rollback(&r->ctx), 1;
 	}
-	return db_commit(r) == 0 ? 0 : -1;
+	return db_commit(&r->ctx) == 0 ? 0 : -1;
 }
 
 /* Overlays what was typed for each variant onto the loaded product. */
@@ -266,10 +262,6 @@ int admin_product_post(struct req *r)
 	struct product_in p;
 	struct variant_in nv;
 
-	if (!admin_csrf_ok(r, r->body))
-		return admin_csrf_fail(r);
-	if (!is_uuid(r->param[0]))
-		return admin_message_page(r, 404, "Not found", "There is no such product.");
 	struct json_object *prod = load_product(r, r->param[0], &db_err);
 	if (!prod)
 		return db_err ? reply_db_error(r) : admin_message_page(r, 404, "Not found", "There is no such product.");
@@ -303,21 +295,12 @@ int admin_product_post(struct req *r)
 	return reply_redirect(r, arena_printf(r->a, "/admin/products/%s?m=product_saved", r->param[0]));
 }
 
-/* POST /admin/products/{id}/images: the page's upload form (multipart, CSRF
- * token in the "csrf" part); stored through the same function as the API. */
+/* POST /admin/products/{id}/images: the page's upload form (multipart; the
+ * worker checked the "csrf" part); stored through the same function as the API. */
 int admin_product_image_post(struct req *r)
 {
-	struct mp_part parts[MP_MAX_PARTS];
-	char err[160];
 	const char *back = arena_printf(r->a, "/admin/products/%s", r->param[0]);
-	int n = multipart_parse(r->a, r->content_type, r->body, r->body_len, parts, MP_MAX_PARTS, err, sizeof err);
-	const struct mp_part *csrf = n > 0 ? multipart_find(parts, n, "csrf") : NULL;
-
-	if (!csrf || !admin_csrf_token_ok(r, arena_strndup(r->a, csrf->data, csrf->len)))
-		return admin_csrf_fail(r);
-	if (!is_uuid(r->param[0]))
-		return admin_message_page(r, 404, "Not found", "There is no such product.");
-	const struct mp_part *img = multipart_find(parts, n, "image");
+	const struct mp_part *img = multipart_find(r->parts, r->nparts, "image");
 	const struct image_kind *kind = img ? image_sniff((const unsigned char *)img->data, img->len) : NULL;
 	if (!img || img->len > PRODUCT_IMAGE_MAX_BYTES || !kind)
 		return reply_redirect(r, arena_printf(r->a, "%s?m=image_bad", back));

@@ -71,7 +71,7 @@ static const char *new_nonce(struct req *r)
 
 static const char *csrf_for(struct req *r, const char *nonce)
 {
-	const char *who = r->who.user_id[0] ? r->who.user_id : "login";
+	const char *who = r->ctx.who.user_id[0] ? r->ctx.who.user_id : "login";
 	const char *msg = arena_printf(r->a, "csrf:%s:%s", who, nonce);
 	char *hex = arena_alloc(r->a, 65);
 	auth_hmac_sha256_hex(cfg->jwt_secret, strlen(cfg->jwt_secret), msg, strlen(msg), hex);
@@ -101,10 +101,10 @@ struct json_object *admin_page_ctx(struct req *r, const char *section, const cha
 		nonce = new_nonce(r);
 	json_object_object_add(ctx, "title", jstr(title));
 	json_object_object_add(ctx, "csrf", jstr(csrf_for(r, nonce)));
-	if (r->who.user_id[0]) {
+	if (r->ctx.who.user_id[0]) {
 		struct json_object *u = json_object_new_object();
-		json_object_object_add(u, "name", jstr(r->who.name));
-		json_object_object_add(u, "email", jstr(r->who.email));
+		json_object_object_add(u, "name", jstr(r->ctx.who.name));
+		json_object_object_add(u, "email", jstr(r->ctx.who.email));
 		json_object_object_add(ctx, "user", u);
 	}
 	if (section) {
@@ -137,6 +137,14 @@ int admin_message_page(struct req *r, int status, const char *title, const char 
 	struct json_object *ctx = admin_page_ctx(r, NULL, title);
 	json_object_object_add(ctx, "message", jstr(message));
 	return reply_html(r, status, "admin/message", ctx);
+}
+
+int admin_not_found_page(struct req *r, enum outcome missing)
+{
+	const char *what = missing == E_ORDER_NOT_FOUND ? "order"
+			 : missing == E_PRODUCT_NOT_FOUND ? "product"
+			 : missing == E_JOB_NOT_FOUND ? "job" : "page";
+	return admin_message_page(r, 404, "Not found", arena_printf(r->a, "There is no such %s.", what));
 }
 
 int admin_csrf_fail(struct req *r)
@@ -235,7 +243,7 @@ int admin_login_get(struct req *r)
 
 static void note_failure(struct req *r, const char *id)
 {
-	db_query(r, "UPDATE users SET failed_logins = failed_logins + 1, "
+	db_query(&r->ctx, "UPDATE users SET failed_logins = failed_logins + 1, "
 		    "locked_until = CASE WHEN failed_logins + 1 >= $2::int "
 		    "THEN now() + make_interval(secs => least($3::int, 2 ^ (failed_logins + 2 - $2::int))) END "
 		    "WHERE id = $1",
@@ -256,8 +264,6 @@ static int start_session(struct req *r, const char *id, const char *next)
 
 int admin_login_post(struct req *r)
 {
-	if (!admin_csrf_ok(r, r->body))
-		return admin_csrf_fail(r);
 	const char *email = admin_form_text(r, r->body, "email", 0);
 	const char *pw = form_get(r, r->body, "password");
 	const char *next = form_get(r, r->body, "next");
@@ -265,7 +271,7 @@ int admin_login_post(struct req *r)
 
 	if (!email || !pw || !*pw || strlen(pw) > 1000 || normalize_email(email, em) != 0)
 		em[0] = '\0';
-	PGresult *res = db_query(r,
+	PGresult *res = db_query(&r->ctx,
 		"SELECT id, role, password_hash, "
 		"GREATEST(0, CEIL(EXTRACT(EPOCH FROM locked_until - now())))::int AS locked_for "
 		"FROM users WHERE lower(email) = $1 AND deleted_at IS NULL", em);
@@ -282,7 +288,7 @@ int admin_login_post(struct req *r)
 		return login_page(r, 401, "Wrong email or password.", email, next);
 	}
 	const char *id = db_val(res, 0, "id");
-	if (!db_query(r, "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1 AND failed_logins > 0", id))
+	if (!db_query(&r->ctx, "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1 AND failed_logins > 0", id))
 		return reply_db_error(r);
 	if (strcmp(db_val(res, 0, "role"), "ADMIN") != 0)
 		return admin_message_page(r, 403, "Staff only",
@@ -292,10 +298,8 @@ int admin_login_post(struct req *r)
 
 int admin_logout_post(struct req *r)
 {
-	if (!admin_csrf_ok(r, r->body))
-		return admin_csrf_fail(r);
 	/* the cookie goes, and so does the token in it, wherever else it was copied */
-	if (auth_revoke_tokens(r, r->who.user_id) != 0)
+	if (auth_revoke_tokens(&r->ctx, r->ctx.who.user_id) != 0)
 		return reply_db_error(r);
 	set_cookie(r, ADMIN_COOKIE, "", 0);
 	set_cookie(r, CSRF_COOKIE, "", 0);

@@ -122,7 +122,7 @@ static struct json_object *analytics_compute(struct req *r, const char *from, co
 {
 	const char *mins = arena_printf(r->a, "%d", cfg->slot_minutes);
 	const char *cap = arena_printf(r->a, "%d", cfg->slot_capacity_units);
-	PGresult *res = db_query(r, analytics_sql, from, to, mins, cap);
+	PGresult *res = db_query(&r->ctx, analytics_sql, from, to, mins, cap);
 	if (!res)
 		return NULL;
 	struct json_object *o = admin_json_text(db_val(res, 0, "j")), *perf;

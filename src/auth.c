@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arena.h"
 #include "auth.h"
 #include "conf.h"
 #include "db.h"
@@ -99,35 +100,35 @@ bad:
 	return -1;
 }
 
-int auth_load_principal(struct req *r, const char *token)
+int auth_load_principal(struct ctx *c, const char *token)
 {
 	char sub[37];
 	long iat;
 
-	memset(&r->who, 0, sizeof r->who);
+	memset(&c->who, 0, sizeof c->who);
 	if (auth_verify_token(token, time(NULL), sub, &iat) != 0)
 		return -1;
 	/* the role comes from the database: a demoted or deleted user loses access at once,
 	 * and a token issued before the user signed out is refused */
-	PGresult *res = db_query(r, "SELECT id, role, name, email FROM users WHERE id = $1 AND deleted_at IS NULL "
+	PGresult *res = db_query(c, "SELECT id, role, name, email FROM users WHERE id = $1 AND deleted_at IS NULL "
 				    "AND (tokens_valid_after IS NULL OR $2::bigint >= floor(extract(epoch FROM tokens_valid_after)))",
-				 sub, arena_printf(r->a, "%ld", iat));
+				 sub, arena_printf(c->a, "%ld", iat));
 	if (!res)
 		return -2;
 	if (PQntuples(res) != 1)
 		return -1;
-	snprintf(r->who.user_id, sizeof r->who.user_id, "%s", db_val(res, 0, "id"));
-	snprintf(r->who.name, sizeof r->who.name, "%s", db_val(res, 0, "name"));
-	snprintf(r->who.email, sizeof r->who.email, "%s", db_val(res, 0, "email"));
-	r->who.role = strcmp(db_val(res, 0, "role"), "ADMIN") == 0 ? ROLE_ADMIN : ROLE_CUSTOMER;
+	snprintf(c->who.user_id, sizeof c->who.user_id, "%s", db_val(res, 0, "id"));
+	snprintf(c->who.name, sizeof c->who.name, "%s", db_val(res, 0, "name"));
+	snprintf(c->who.email, sizeof c->who.email, "%s", db_val(res, 0, "email"));
+	c->who.role = strcmp(db_val(res, 0, "role"), "ADMIN") == 0 ? ROLE_ADMIN : ROLE_CUSTOMER;
 	return 0;
 }
 
-int auth_revoke_tokens(struct req *r, const char *user_id)
+int auth_revoke_tokens(struct ctx *c, const char *user_id)
 {
 	/* iat has whole seconds: a token issued in this very second still passes, so
 	 * that signing in again right away works */
-	return db_query(r, "UPDATE users SET tokens_valid_after = now() WHERE id = $1",
+	return db_query(c, "UPDATE users SET tokens_valid_after = now() WHERE id = $1",
 			user_id) ? 0 : -1;
 }
 

@@ -6,7 +6,9 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "http.h"
+#include "ctx.h"
+
+struct arena;
 
 #define PASSWORD_HASH_MAX 128
 
@@ -23,13 +25,13 @@ char *auth_issue_token(const char *user_id, const char *role, time_t now);
  * sub_out and iat into *iat_out (may be NULL). 0 when valid, -1 otherwise. */
 int auth_verify_token(const char *token, time_t now, char sub_out[37], long *iat_out);
 
-/* Resolves r->who from the Authorization header or the admin cookie: 0 when a
+/* Resolves c->who from a bearer token or the admin cookie: 0 when a
  * live user was found whose tokens were not revoked after this one was issued,
  * -1 when none or invalid, -2 on a database failure. */
-int auth_load_principal(struct req *r, const char *token);
+int auth_load_principal(struct ctx *c, const char *token);
 
 /* Signing out: every token of the user issued up to now stops working. 0 or -1. */
-int auth_revoke_tokens(struct req *r, const char *user_id);
+int auth_revoke_tokens(struct ctx *c, const char *user_id);
 
 /* Constant-time comparison of two strings (lengths compared first). */
 int auth_secure_equal(const char *a, const char *b);

@@ -6,9 +6,8 @@
 #include "arena.h"
 #include "borzo.h"
 #include "conf.h"
-#include "http.h"
 #include "httpc.h"
-#include "jsonutil.h"
+#include "json.h"
 #include "util.h"
 
 #define BORZO_TIMEOUT_MS 10000	/* httpc gives the connect min(3000, this) */
@@ -27,16 +26,16 @@ static void describe_refusal(struct json_object *ans, char *err, size_t errlen)
 
 /* One call: method on base/path with an optional JSON body. On BORZO_OK and
  * BORZO_REJECTED *ans is the parsed answer (owned by the request). */
-static enum borzo_result borzo_call(struct req *r, const char *method, const char *path,
+static enum borzo_result borzo_call(struct arena *a, const char *method, const char *path,
 				    struct json_object *body, struct json_object **ans,
 				    char *err, size_t errlen)
 {
-	const char *hdrs[] = { arena_printf(r->a, "X-DV-Auth-Token: %s", cfg->borzo_api_token),
+	const char *hdrs[] = { arena_printf(a, "X-DV-Auth-Token: %s", cfg->borzo_api_token),
 			       "Content-Type: application/json", "Accept: application/json", NULL };
 	struct httpc_call c = { .method = method, .headers = hdrs, .timeout_ms = BORZO_TIMEOUT_MS };
 	size_t blen = 0;
 
-	c.url = arena_printf(r->a, "%s/%s", cfg->borzo_api_url, path);
+	c.url = arena_printf(a, "%s/%s", cfg->borzo_api_url, path);
 	if (body) {
 		c.body = json_object_to_json_string_length(body, JSON_C_TO_STRING_PLAIN, &blen);
 		c.body_len = blen;
@@ -54,7 +53,7 @@ static enum borzo_result borzo_call(struct req *r, const char *method, const cha
 	char perr[128];
 	struct json_object *o = c.response.data ? json_parse_strict(c.response.data, c.response.len, perr, sizeof perr) : NULL;
 	buf_free(&c.response);
-	req_own(r, o);
+	json_own(a, o);
 	struct json_object *ok = NULL;
 	int has_ok = o && json_object_object_get_ex(o, "is_successful", &ok) && json_object_is_type(ok, json_type_boolean);
 	if (c.status >= 500 || !has_ok) {
@@ -84,7 +83,7 @@ static struct json_object *point(const char *address, const char *lat, const cha
 	return p;
 }
 
-enum borzo_result borzo_calculate(struct req *r, const char *address, const char *lat, const char *lng,
+enum borzo_result borzo_calculate(struct arena *a, const char *address, const char *lat, const char *lng,
 				  int64_t *paise)
 {
 	char slat[32], slng[32], err[512];
@@ -92,7 +91,7 @@ enum borzo_result borzo_calculate(struct req *r, const char *address, const char
 
 	snprintf(slat, sizeof slat, "%.6f", cfg->store_lat);
 	snprintf(slng, sizeof slng, "%.6f", cfg->store_lng);
-	struct json_object *body = req_own(r, json_object_new_object());
+	struct json_object *body = json_own(a, json_object_new_object());
 	struct json_object *points = json_object_new_array();
 	json_object_array_add(points, point(cfg->store_address, slat, slng));
 	json_object_array_add(points, point(address, lat, lng));
@@ -101,7 +100,7 @@ enum borzo_result borzo_calculate(struct req *r, const char *address, const char
 	json_object_object_add(body, "vehicle_type_id", json_object_new_int(cfg->borzo_vehicle_type_id));
 	json_object_object_add(body, "points", points);
 
-	enum borzo_result br = borzo_call(r, "POST", "calculate-order", body, &ans, err, sizeof err);
+	enum borzo_result br = borzo_call(a, "POST", "calculate-order", body, &ans, err, sizeof err);
 	if (br != BORZO_OK) {
 		log_warn("borzo calculate-order: %s", err);
 		/* a quote creates nothing: an unknown outcome is simply unavailable */
@@ -117,11 +116,11 @@ enum borzo_result borzo_calculate(struct req *r, const char *address, const char
 	return BORZO_OK;
 }
 
-enum borzo_result borzo_create_order(struct req *r, struct json_object *body,
+enum borzo_result borzo_create_order(struct arena *a, struct json_object *body,
 				     struct json_object **order, char *err, size_t errlen)
 {
 	struct json_object *ans;
-	enum borzo_result br = borzo_call(r, "POST", "create-order", body, &ans, err, errlen);
+	enum borzo_result br = borzo_call(a, "POST", "create-order", body, &ans, err, errlen);
 
 	*order = NULL;
 	if (br != BORZO_OK)
@@ -134,9 +133,9 @@ enum borzo_result borzo_create_order(struct req *r, struct json_object *body,
 }
 
 /* Percent-encodes s for a query value (RFC 3986 unreserved kept). */
-static const char *query_escape(struct req *r, const char *s)
+static const char *query_escape(struct arena *a, const char *s)
 {
-	char *out = arena_alloc(r->a, strlen(s) * 3 + 1), *o = out;
+	char *out = arena_alloc(a, strlen(s) * 3 + 1), *o = out;
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
 		    *p == '-' || *p == '_' || *p == '.' || *p == '~')
@@ -148,13 +147,13 @@ static const char *query_escape(struct req *r, const char *s)
 	return out;
 }
 
-enum borzo_result borzo_get_orders(struct req *r, const char *created_from, int offset,
+enum borzo_result borzo_get_orders(struct arena *a, const char *created_from, int offset,
 				   struct json_object **orders, char *err, size_t errlen)
 {
 	struct json_object *ans;
-	const char *path = arena_printf(r->a, "orders?created_datetime_from=%s&offset=%d&count=50",
-					query_escape(r, created_from), offset);
-	enum borzo_result br = borzo_call(r, "GET", path, NULL, &ans, err, errlen);
+	const char *path = arena_printf(a, "orders?created_datetime_from=%s&offset=%d&count=50",
+					query_escape(a, created_from), offset);
+	enum borzo_result br = borzo_call(a, "GET", path, NULL, &ans, err, errlen);
 
 	*orders = NULL;
 	if (br != BORZO_OK)
@@ -166,11 +165,11 @@ enum borzo_result borzo_get_orders(struct req *r, const char *created_from, int 
 	return BORZO_OK;
 }
 
-enum borzo_result borzo_get_order(struct req *r, long long borzo_order_id, struct json_object **order,
+enum borzo_result borzo_get_order(struct arena *a, long long borzo_order_id, struct json_object **order,
 				  char *err, size_t errlen)
 {
 	struct json_object *ans, *orders;
-	enum borzo_result br = borzo_call(r, "GET", arena_printf(r->a, "orders?order_id=%lld", borzo_order_id),
+	enum borzo_result br = borzo_call(a, "GET", arena_printf(a, "orders?order_id=%lld", borzo_order_id),
 					  NULL, &ans, err, errlen);
 
 	*order = NULL;
@@ -185,15 +184,15 @@ enum borzo_result borzo_get_order(struct req *r, long long borzo_order_id, struc
 	return BORZO_OK;
 }
 
-enum borzo_result borzo_cancel_order(struct req *r, long long borzo_order_id,
+enum borzo_result borzo_cancel_order(struct arena *a, long long borzo_order_id,
 				     const char **code, char *err, size_t errlen)
 {
-	struct json_object *body = req_own(r, json_object_new_object()), *ans, *errs;
+	struct json_object *body = json_own(a, json_object_new_object()), *ans, *errs;
 
 	json_object_object_add(body, "order_id", json_object_new_int64(borzo_order_id));
 	if (code)
 		*code = NULL;
-	enum borzo_result br = borzo_call(r, "POST", "cancel-order", body, &ans, err, errlen);
+	enum borzo_result br = borzo_call(a, "POST", "cancel-order", body, &ans, err, errlen);
 	if (br == BORZO_REJECTED && code && json_object_object_get_ex(ans, "errors", &errs) &&
 	    json_object_is_type(errs, json_type_array) && json_object_array_length(errs) > 0)
 		*code = json_object_get_string(json_object_array_get_idx(errs, 0));

@@ -42,7 +42,7 @@ static struct json_object *cart_line_json(PGresult *res, int row)
 /* Answers the caller's cart with status (an empty cart when there is none yet). */
 static int reply_cart(struct req *r, int status)
 {
-	PGresult *res = db_query(r, CART_SQL, r->who.user_id);
+	PGresult *res = db_query(&r->ctx, CART_SQL, r->ctx.who.user_id);
 	if (!res)
 		return reply_db_error(r);
 	struct json_object *items = json_object_new_array();
@@ -74,7 +74,7 @@ int cart_get(struct req *r)
 /* 0 when the variant exists and can be sold; otherwise answers 404 or 422. */
 static int check_variant(struct req *r, const char *variant_id)
 {
-	PGresult *res = db_query(r,
+	PGresult *res = db_query(&r->ctx,
 		"SELECT v.is_available AND v.archived_at IS NULL AND p.is_available AND p.archived_at IS NULL AS sellable "
 		"FROM variants v JOIN products p ON p.id = v.product_id WHERE v.id = $1", variant_id);
 	if (!res)
@@ -95,12 +95,12 @@ int cart_add(struct req *r)
 	if (jget_uuid(r, r->json, "variantId", REQUIRED, &variant_id) || read_quantity(r, &q) ||
 	    check_variant(r, variant_id))
 		return 0;
-	PGresult *cart = db_query(r, "INSERT INTO carts (user_id) VALUES ($1) ON CONFLICT (user_id) "
-				     "DO UPDATE SET updated_at = now() RETURNING id", r->who.user_id);
+	PGresult *cart = db_query(&r->ctx, "INSERT INTO carts (user_id) VALUES ($1) ON CONFLICT (user_id) "
+				     "DO UPDATE SET updated_at = now() RETURNING id", r->ctx.who.user_id);
 	if (!cart)
 		return reply_db_error(r);
 	/* a sanity cap on distinct cakes (two racing adds may pass it by one: harmless) */
-	PGresult *lines = db_query(r, "SELECT count(*) FILTER (WHERE variant_id <> $2) AS others, "
+	PGresult *lines = db_query(&r->ctx, "SELECT count(*) FILTER (WHERE variant_id <> $2) AS others, "
 				      "bool_or(variant_id = $2) AS has FROM cart_items WHERE cart_id = $1",
 				   PQgetvalue(cart, 0, 0), variant_id);
 	if (!lines)
@@ -108,7 +108,7 @@ int cart_add(struct req *r)
 	if (!db_bool(lines, 0, "has") && atoi(db_val(lines, 0, "others")) >= MAX_CART_LINES)
 		return reply_error(r, 422, "CART_FULL", "variantId", "A cart holds at most %d different cakes", MAX_CART_LINES);
 	/* the conflict arm holds the line's row lock: concurrent adds sum up, and the cap holds */
-	PGresult *line = db_query(r,
+	PGresult *line = db_query(&r->ctx,
 		"INSERT INTO cart_items (cart_id, variant_id, quantity) VALUES ($1, $2, $3::int) "
 		"ON CONFLICT (cart_id, variant_id) DO UPDATE SET quantity = cart_items.quantity + EXCLUDED.quantity "
 		"WHERE cart_items.quantity + EXCLUDED.quantity <= " MAX_LINE_QUANTITY_S " RETURNING id",
@@ -131,14 +131,12 @@ int cart_item_update(struct req *r)
 {
 	int64_t q;
 
-	if (!is_uuid(r->param[0]))
-		return line_not_found(r);
 	if (read_quantity(r, &q) != 0)
 		return 0;
-	PGresult *res = db_query(r,
+	PGresult *res = db_query(&r->ctx,
 		"UPDATE cart_items ci SET quantity = $3::int FROM carts c "
 		"WHERE ci.id = $1 AND ci.cart_id = c.id AND c.user_id = $2 RETURNING ci.id",
-		r->param[0], r->who.user_id, arena_printf(r->a, "%lld", (long long)q));
+		r->param[0], r->ctx.who.user_id, arena_printf(r->a, "%lld", (long long)q));
 	if (!res)
 		return reply_db_error(r);
 	if (PQntuples(res) != 1)
@@ -149,11 +147,9 @@ int cart_item_update(struct req *r)
 /* DELETE /api/cart/items/{id}: removes the line; 200 cart. */
 int cart_item_delete(struct req *r)
 {
-	if (!is_uuid(r->param[0]))
-		return line_not_found(r);
-	PGresult *res = db_query(r,
+	PGresult *res = db_query(&r->ctx,
 		"DELETE FROM cart_items ci USING carts c WHERE ci.id = $1 AND ci.cart_id = c.id AND c.user_id = $2 "
-		"RETURNING ci.id", r->param[0], r->who.user_id);
+		"RETURNING ci.id", r->param[0], r->ctx.who.user_id);
 	if (!res)
 		return reply_db_error(r);
 	if (PQntuples(res) != 1)

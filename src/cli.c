@@ -2,7 +2,6 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <getopt.h>
-#include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,42 +9,42 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "arena.h"
 #include "auth.h"
+#include "buf.h"
 #include "cli.h"
 #include "conf.h"
+#include "db.h"
 #include "routes.h"
 #include "util.h"
 
-static PGconn *connect_db(void)
-{
-	const char *keys[] = { "host", "port", "user", "password", "dbname", "connect_timeout", NULL };
-	const char *vals[] = { cfg->db_host, cfg->db_port, cfg->db_user, cfg->db_password, cfg->db_name, "5", NULL };
-	PGconn *c = PQconnectdbParams(keys, vals, 0);
+/* One unit of work of the CLI: its own arena and connection, as a worker's request has. */
+struct cli {
+	struct ctx ctx;
+	struct db db;
+};
 
-	if (PQstatus(c) != CONNECTION_OK) {
-		fprintf(stderr, "lafete: cannot connect to the database: %s", PQerrorMessage(c));
-		PQfinish(c);
-		return NULL;
+static int cli_open(struct cli *k)
+{
+	memset(k, 0, sizeof *k);
+	k->ctx.a = arena_new();
+	k->ctx.db = &k->db;
+	k->ctx.who.system = "system:cli";
+	if (db_connect(&k->db, "lafete-cli") != 0) {
+		fprintf(stderr, "lafete: cannot connect to the database\n");
+		db_disconnect(&k->db);
+		arena_free(k->ctx.a);
+		return -1;
 	}
-	PQclear(PQexec(c, "SET client_min_messages = warning"));
-	return c;
+	db_query0(&k->ctx, "SET client_min_messages = warning");
+	return 0;
 }
 
-static int ok(PGresult *r)
+static void cli_close(struct cli *k)
 {
-	ExecStatusType st = PQresultStatus(r);
-	return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
-}
-
-/* Runs sql; prints the error and returns -1 on failure. */
-static int run(PGconn *c, const char *sql, const char *what)
-{
-	PGresult *r = PQexec(c, sql);
-	int good = ok(r);
-	if (!good)
-		fprintf(stderr, "lafete: %s failed: %s", what, PQresultErrorMessage(r));
-	PQclear(r);
-	return good ? 0 : -1;
+	db_done(&k->db);
+	db_disconnect(&k->db);
+	arena_free(k->ctx.a);
 }
 
 static char *read_file(const char *path)
@@ -91,8 +90,23 @@ static char **sql_files(const char *dir, size_t *n)
 	return names;
 }
 
+struct migration {
+	const char *name;
+	const char *sql;
+};
+
+static int apply_in_tx(struct ctx *c, void *arg)
+{
+	const struct migration *m = arg;
+
+	if (db_script(c, m->sql, m->name) != 0 ||
+	    !db_query(c, "INSERT INTO schema_migrations(version) VALUES ($1)", m->name))
+		return -1;
+	return 0;
+}
+
 /* Applies one file in one transaction and records it. */
-static int apply(PGconn *c, const char *dir, const char *name)
+static int apply(struct ctx *c, const char *dir, const char *name)
 {
 	char path[4096];
 	snprintf(path, sizeof path, "%s/%s", dir, name);
@@ -101,62 +115,48 @@ static int apply(PGconn *c, const char *dir, const char *name)
 		fprintf(stderr, "lafete: cannot read %s\n", path);
 		return -1;
 	}
-	int rc = run(c, "BEGIN", "BEGIN");
-	if (rc == 0)
-		rc = run(c, sql, name);
-	if (rc == 0) {
-		const char *p[1] = { name };
-		PGresult *r = PQexecParams(c, "INSERT INTO schema_migrations(version) VALUES ($1)", 1, NULL, p, NULL, NULL, 0);
-		rc = ok(r) ? 0 : -1;
-		PQclear(r);
-	}
-	if (rc == 0) {
-		PGresult *r = PQexec(c, "COMMIT");
-		rc = ok(r) && strcmp(PQcmdStatus(r), "COMMIT") == 0 ? 0 : -1;
-		PQclear(r);
-	} else {
-		PQclear(PQexec(c, "ROLLBACK"));
-	}
+	struct migration m = { name, sql };
+	int rc = db_tx(c, apply_in_tx, &m);
 	free(sql);
 	if (rc == 0)
 		printf("applied %s\n", name);
-	return rc;
+	else
+		fprintf(stderr, "lafete: migration %s failed\n", name);
+	return rc == 0 ? 0 : -1;
 }
 
 int cli_migrate(const char *dir)
 {
-	PGconn *c = connect_db();
+	struct cli k;
 	size_t n;
 	int rc = 0;
 
-	if (!c)
+	if (cli_open(&k) != 0)
 		return 1;
 	/* one migrator at a time, whatever starts us */
-	if (run(c, "SELECT pg_advisory_lock(365001)", "lock") != 0 ||
-	    run(c, "CREATE TABLE IF NOT EXISTS schema_migrations (version text PRIMARY KEY,"
-		   " applied_at timestamptz NOT NULL DEFAULT now())", "schema_migrations") != 0) {
-		PQfinish(c);
+	if (!db_query0(&k.ctx, "SELECT pg_advisory_lock(365001)") ||
+	    !db_query0(&k.ctx, "CREATE TABLE IF NOT EXISTS schema_migrations (version text PRIMARY KEY,"
+			       " applied_at timestamptz NOT NULL DEFAULT now())")) {
+		cli_close(&k);
 		return 1;
 	}
 	char **files = sql_files(dir, &n);
 	if (!files && n == 0)
 		fprintf(stderr, "lafete: no migrations in %s\n", dir);
 	for (size_t i = 0; i < n; i++) {
-		const char *p[1] = { files[i] };
-		PGresult *r = PQexecParams(c, "SELECT 1 FROM schema_migrations WHERE version = $1", 1, NULL, p, NULL, NULL, 0);
-		int done = ok(r) && PQntuples(r) == 1;
-		PQclear(r);
-		if (!done && rc == 0 && apply(c, dir, files[i]) != 0)
+		PGresult *r = db_query(&k.ctx, "SELECT 1 FROM schema_migrations WHERE version = $1", files[i]);
+		int done = r && PQntuples(r) == 1;
+		if (!done && rc == 0 && apply(&k.ctx, dir, files[i]) != 0)
 			rc = 1;
 		free(files[i]);
 	}
 	free(files);
-	PQfinish(c);
+	cli_close(&k);
 	return rc;
 }
 
 /* Creates the user as ADMIN, or promotes an existing one. */
-static int upsert_admin(PGconn *c, const char *email, const char *password, const char *name)
+static int upsert_admin(struct ctx *c, const char *email, const char *password, const char *name)
 {
 	char hash[PASSWORD_HASH_MAX] = "";
 	char lower[256];
@@ -171,49 +171,42 @@ static int upsert_admin(PGconn *c, const char *email, const char *password, cons
 	}
 	if (!password) {
 		/* promoting needs no password; creating does: ask before writing anything */
-		const char *q[1] = { lower };
-		PGresult *e = PQexecParams(c, "SELECT 1 FROM users WHERE lower(email) = $1", 1, NULL, q, NULL, NULL, 0);
-		int exists = ok(e) && PQntuples(e) == 1;
-		PQclear(e);
-		if (!exists) {
+		PGresult *e = db_query(c, "SELECT 1 FROM users WHERE lower(email) = $1", lower);
+		if (!e || PQntuples(e) != 1) {
 			fprintf(stderr, "lafete: a new admin needs --password\n");
 			return 1;
 		}
 	}
-	const char *p[3] = { lower, password ? hash : NULL, name };
-	PGresult *r = PQexecParams(c,
+	PGresult *r = db_query(c,
 		"INSERT INTO users (email, password_hash, name, phone, role) "
 		"VALUES ($1, $2, $3, '+910000000000', 'ADMIN') "
 		"ON CONFLICT ((lower(email))) DO UPDATE SET role = 'ADMIN', "
 		"password_hash = COALESCE($2, users.password_hash), deleted_at = NULL "
 		"RETURNING (xmax = 0) AS created",
-		3, NULL, p, NULL, NULL, 0);
-	if (!ok(r)) {
-		fprintf(stderr, "lafete: cannot save the admin: %s", PQresultErrorMessage(r));
-		PQclear(r);
+		lower, password ? hash : NULL, name);
+	if (!r) {
+		fprintf(stderr, "lafete: cannot save the admin\n");
 		return 1;
 	}
-	printf("%s admin %s\n", PQgetvalue(r, 0, 0)[0] == 't' ? "created" : "updated", lower);
-	PQclear(r);
+	printf("%s admin %s\n", db_bool(r, 0, "created") ? "created" : "updated", lower);
 	return 0;
 }
 
 int cli_seed(const char *dir)
 {
-	PGconn *c = connect_db();
+	struct cli k;
 	size_t n;
 	int rc = 0;
 
-	if (!c)
+	if (cli_open(&k) != 0)
 		return 1;
 	if (cfg->admin_email && cfg->admin_password) {
-		const char *p[1] = { cfg->admin_email };
-		PGresult *r = PQexecParams(c, "SELECT 1 FROM users WHERE lower(email) = lower($1)", 1, NULL, p, NULL, NULL, 0);
-		int exists = ok(r) && PQntuples(r) == 1;
-		PQclear(r);
+		PGresult *r = db_query(&k.ctx, "SELECT 1 FROM users WHERE lower(email) = lower($1)", cfg->admin_email);
 		/* created when absent; an operator's later password change is not undone */
-		if (!exists)
-			rc = upsert_admin(c, cfg->admin_email, cfg->admin_password, "Kitchen Admin");
+		if (!r)
+			rc = 1;
+		else if (PQntuples(r) == 0)
+			rc = upsert_admin(&k.ctx, cfg->admin_email, cfg->admin_password, "Kitchen Admin");
 	}
 	char **files = sql_files(dir, &n);
 	for (size_t i = 0; i < n; i++) {
@@ -221,13 +214,13 @@ int cli_seed(const char *dir)
 		snprintf(path, sizeof path, "%s/%s", dir, files[i]);
 		char *sql = read_file(path);
 		/* seed files are idempotent (ON CONFLICT DO NOTHING) */
-		if (!sql || run(c, sql, files[i]) != 0)
+		if (!sql || db_script(&k.ctx, sql, files[i]) != 0)
 			rc = 1;
 		free(sql);
 		free(files[i]);
 	}
 	free(files);
-	PQfinish(c);
+	cli_close(&k);
 	return rc;
 }
 
@@ -265,11 +258,11 @@ int cli_admin(int argc, char **argv)
 		fprintf(stderr, "lafete admin: the password must be 8 to 128 characters\n");
 		return 2;
 	}
-	PGconn *c = connect_db();
-	if (!c)
+	struct cli k;
+	if (cli_open(&k) != 0)
 		return 1;
-	int rc = upsert_admin(c, email, password, name);
-	PQfinish(c);
+	int rc = upsert_admin(&k.ctx, email, password, name);
+	cli_close(&k);
 	return rc;
 }
 
@@ -290,7 +283,15 @@ int cli_routes(void)
 {
 	static const char *auth[] = { "none", "user", "admin", "dispatch", "page" };
 
-	for (size_t i = 0; i < routes_count; i++)
-		printf("%s %s %s\n", routes[i].method, routes[i].pattern, auth[routes[i].auth]);
+	for (size_t i = 0; i < routes_count; i++) {
+		/* as OpenAPI writes a path: {id}, without the capture's type */
+		printf("%s ", routes[i].method);
+		for (const char *p = routes[i].pattern; *p; p++) {
+			if (*p == ':' && strchr(p, '}') && (!strchr(p, '/') || strchr(p, '}') < strchr(p, '/')))
+				p = strchr(p, '}');
+			putchar(*p);
+		}
+		printf(" %s\n", auth[routes[i].auth]);
+	}
 	return 0;
 }

@@ -5,65 +5,72 @@
 #include "arena.h"
 #include "conf.h"
 #include "db.h"
-#include "http.h"
 #include "util.h"
 
-static PGconn *conn;
-static char last_state[6];
-static int lost;
-
-PGconn *db_conn(void)
+/* Session settings every connection starts with: times in answers are the shop's clock. */
+static int session_setup(PGconn *conn)
 {
-	return conn;
+	PGresult *r = PQexec(conn, "SET TIME ZONE 'Asia/Kolkata'");
+	int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+	PQclear(r);
+	return ok ? 0 : -1;
 }
 
-int db_connect(void)
+int db_connect(struct db *db, const char *app_name)
 {
 	const char *keys[] = { "host", "port", "user", "password", "dbname",
 			       "connect_timeout", "application_name", NULL };
 	const char *vals[] = { cfg->db_host, cfg->db_port, cfg->db_user, cfg->db_password,
-			       cfg->db_name, "3", "lafete", NULL };
+			       cfg->db_name, "3", app_name, NULL };
 
-	conn = PQconnectdbParams(keys, vals, 0);
-	if (PQstatus(conn) != CONNECTION_OK) {
-		log_warn("database connection failed: %s", PQerrorMessage(conn));
+	db->app_name = app_name;
+	db->in_tx = 0;
+	db->conn = PQconnectdbParams(keys, vals, 0);
+	if (PQstatus(db->conn) != CONNECTION_OK) {
+		log_warn("database connection failed: %s", PQerrorMessage(db->conn));
 		return -1;
 	}
-	/* times in answers are the shop's clock */
-	PGresult *r = PQexec(conn, "SET TIME ZONE 'Asia/Kolkata'");
-	PQclear(r);
-	return 0;
+	return session_setup(db->conn);
 }
 
-void db_disconnect(void)
+void db_disconnect(struct db *db)
 {
-	PQfinish(conn);
-	conn = NULL;
+	PQfinish(db->conn);
+	db->conn = NULL;
+	db->in_tx = 0;
 }
 
-int db_ensure(void)
+int db_ensure(struct db *db)
 {
-	if (conn && PQstatus(conn) == CONNECTION_OK)
+	if (db->conn && PQstatus(db->conn) == CONNECTION_OK)
 		return 0;
-	if (!conn)
-		return db_connect();
-	PQreset(conn);
-	if (PQstatus(conn) != CONNECTION_OK)
+	if (!db->conn)
+		return db_connect(db, db->app_name ? db->app_name : "lafete");
+	PQreset(db->conn);
+	if (PQstatus(db->conn) != CONNECTION_OK)
 		return -1;
-	PGresult *r = PQexec(conn, "SET TIME ZONE 'Asia/Kolkata'");
-	PQclear(r);
 	log_info("database connection re-established");
-	return 0;
+	return session_setup(db->conn);
 }
 
-const char *db_sqlstate(void)
+const char *db_sqlstate(const struct ctx *c)
 {
-	return last_state;
+	return c->db->sqlstate;
 }
 
-int db_lost(void)
+int db_lost(const struct ctx *c)
 {
-	return lost;
+	return c->db->lost;
+}
+
+int db_conflict(const struct ctx *c)
+{
+	return strcmp(c->db->sqlstate, "40001") == 0 || strcmp(c->db->sqlstate, "40P01") == 0;
+}
+
+int db_in_tx(const struct ctx *c)
+{
+	return c->db->in_tx;
 }
 
 static void clear_result(void *p)
@@ -71,75 +78,134 @@ static void clear_result(void *p)
 	PQclear(p);
 }
 
-PGresult *db_exec(struct req *r, const char *sql, int n, const char *const *params)
+/* Expected outcomes (unique violations, bad input, conflicts) are the caller's to report. */
+static int expected_failure(const char *state)
 {
-	int first = r->db_calls++ == 0;
+	return strncmp(state, "23", 2) == 0 || strcmp(state, "22P02") == 0 ||
+	       strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0;
+}
 
-	last_state[0] = '\0';
-	lost = 0;
-	if (db_ensure() != 0) {
-		lost = 1;
+PGresult *db_exec(struct ctx *c, const char *sql, int n, const char *const *params)
+{
+	struct db *db = c->db;
+	int first = c->db_calls++ == 0;
+
+	db->sqlstate[0] = '\0';
+	db->lost = 0;
+	if (db_ensure(db) != 0) {
+		db->lost = 1;
+		return NULL;
+	}
+	if (db->in_tx && PQtransactionStatus(db->conn) == PQTRANS_IDLE) {
+		/* the connection was reset under an open transaction: its work is gone,
+		 * and running on would commit statements one by one */
+		snprintf(db->sqlstate, sizeof db->sqlstate, "08006");
+		db->lost = 1;
 		return NULL;
 	}
 	for (int attempt = 0;; attempt++) {
-		int idle = PQtransactionStatus(conn) == PQTRANS_IDLE;
-		PGresult *res = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
+		PGresult *res = PQexecParams(db->conn, sql, n, NULL, params, NULL, NULL, 0);
 		ExecStatusType st = PQresultStatus(res);
 		if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
-			arena_defer(r->a, clear_result, res);
+			arena_defer(c->a, clear_result, res);
 			return res;
 		}
 		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-		snprintf(last_state, sizeof last_state, "%s", state ? state : "");
-		if (PQstatus(conn) == CONNECTION_BAD) {
+		snprintf(db->sqlstate, sizeof db->sqlstate, "%s", state ? state : "");
+		if (PQstatus(db->conn) == CONNECTION_BAD) {
 			PQclear(res);
-			lost = 1;
-			/* safe to retry: nothing of this request has run on the old connection */
-			if (attempt == 0 && first && idle && db_ensure() == 0) {
-				lost = 0;
+			db->lost = 1;
+			/* safe to retry: nothing of this unit of work ran on the old connection */
+			if (attempt == 0 && first && !db->in_tx && db_ensure(db) == 0) {
+				db->lost = 0;
 				continue;
 			}
 			return NULL;
 		}
-		/* expected outcomes (unique violations, bad input) are the caller's to report */
-		if (strncmp(last_state, "23", 2) != 0 && strcmp(last_state, "22P02") != 0 &&
-		    strcmp(last_state, "40001") != 0 && strcmp(last_state, "40P01") != 0)
-			log_err("sql error %s: %s", last_state, PQresultErrorMessage(res));
+		if (!expected_failure(db->sqlstate))
+			log_err("sql error %s: %s", db->sqlstate, PQresultErrorMessage(res));
 		PQclear(res);
 		return NULL;
 	}
 }
 
-int db_begin(struct req *r)
+int db_script(struct ctx *c, const char *sql, const char *what)
 {
-	return db_query0(r, "BEGIN") ? 0 : -1;
+	struct db *db = c->db;
+
+	db->sqlstate[0] = '\0';
+	if (db_ensure(db) != 0)
+		return -1;
+	PGresult *res = PQexec(db->conn, sql);
+	ExecStatusType st = PQresultStatus(res);
+	int ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+	if (!ok) {
+		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+		snprintf(db->sqlstate, sizeof db->sqlstate, "%s", state ? state : "");
+		log_err("%s failed: %s", what, PQresultErrorMessage(res));
+	}
+	PQclear(res);
+	return ok ? 0 : -1;
 }
 
-int db_commit(struct req *r)
+int db_begin(struct ctx *c)
 {
-	PGresult *res = db_query0(r, "COMMIT");
+	if (c->db->in_tx) {
+		log_err("db_begin inside an open transaction");
+		snprintf(c->db->sqlstate, sizeof c->db->sqlstate, "25001");
+		return -1;
+	}
+	if (!db_query0(c, "BEGIN"))
+		return -1;
+	c->db->in_tx = 1;
+	return 0;
+}
+
+int db_commit(struct ctx *c)
+{
+	PGresult *res = db_query0(c, "COMMIT");
+	c->db->in_tx = 0;
 	if (!res)
 		return -1;
 	if (strcmp(PQcmdStatus(res), "COMMIT") != 0) {
 		/* the transaction had failed: the server rolled it back */
-		snprintf(last_state, sizeof last_state, "25P02");
+		snprintf(c->db->sqlstate, sizeof c->db->sqlstate, "25P02");
 		return -1;
 	}
 	return 0;
 }
 
-void db_rollback(struct req *r)
+void db_rollback(struct ctx *c)
 {
-	(void)r;
-	if (conn && PQtransactionStatus(conn) != PQTRANS_IDLE)
-		PQclear(PQexec(conn, "ROLLBACK"));
+	struct db *db = c->db;
+
+	db->in_tx = 0;
+	if (db->conn && PQtransactionStatus(db->conn) != PQTRANS_IDLE)
+		PQclear(PQexec(db->conn, "ROLLBACK"));
 }
 
-void db_request_done(void)
+int db_tx(struct ctx *c, int (*fn)(struct ctx *c, void *arg), void *arg)
 {
-	if (conn && PQstatus(conn) == CONNECTION_OK && PQtransactionStatus(conn) != PQTRANS_IDLE) {
-		log_warn("rolling back a transaction left open by a handler");
-		PQclear(PQexec(conn, "ROLLBACK"));
+	if (db_begin(c) != 0)
+		return DB_TX_FAILED;
+	int rc = fn(c, arg);
+	if (rc != 0) {
+		db_rollback(c);	/* keeps the failure's SQLSTATE for the caller's answer */
+		return rc;
+	}
+	return db_commit(c) == 0 ? 0 : DB_TX_FAILED;
+}
+
+void db_done(struct db *db)
+{
+	int open = db->in_tx;
+
+	db->in_tx = 0;
+	if (db->conn && PQstatus(db->conn) == CONNECTION_OK && PQtransactionStatus(db->conn) != PQTRANS_IDLE) {
+		log_warn("rolling back a transaction left open");
+		PQclear(PQexec(db->conn, "ROLLBACK"));
+	} else if (open) {
+		log_warn("a transaction was left open");
 	}
 }
 

@@ -1,44 +1,68 @@
-/* db.h: the worker's one PostgreSQL connection, queries with parameters only. */
+/* db.h: one PostgreSQL connection, queries with parameters only, transactions
+ * with one owner. Everything takes the caller's context (struct ctx). */
 #ifndef APP_DB_H
 #define APP_DB_H
 
 #include <libpq-fe.h>
 
-struct req;
+#include "ctx.h"
 
-/* Connects (after fork). Returns 0, or -1 with the reason logged. */
-int db_connect(void);
-void db_disconnect(void);
-PGconn *db_conn(void);
-/* Called before each request: resets a broken connection. 0 when usable. */
-int db_ensure(void);
+struct db {
+	PGconn *conn;
+	char sqlstate[6];	/* of the last failure; "" when none */
+	int lost;		/* the last failure was a lost connection */
+	int in_tx;		/* a transaction begun by db_begin is open */
+	const char *app_name;	/* application_name, e.g. "lafete" */
+};
+
+/* Connects db with the configuration's DB_* settings. 0, or -1 logged. */
+int db_connect(struct db *db, const char *app_name);
+void db_disconnect(struct db *db);
+/* Resets a broken connection (before each unit of work). 0 when usable. */
+int db_ensure(struct db *db);
 
 /* Runs sql with text parameters (NULL = SQL NULL). The result is cleared with
- * the request's arena. On failure returns NULL and records the SQLSTATE in
- * db_sqlstate(); a lost connection is reset and, if nothing of this request
- * ran yet and no transaction is open, the statement is retried once. */
-PGresult *db_exec(struct req *r, const char *sql, int n, const char *const *params);
+ * the context's arena. On failure returns NULL and records the SQLSTATE
+ * (db_sqlstate); a lost connection is reset and, if nothing of this unit of
+ * work ran yet and no transaction is open, the statement is retried once. */
+PGresult *db_exec(struct ctx *c, const char *sql, int n, const char *const *params);
 #define DB_NPARAMS(...) ((int)(sizeof((const char *[]){__VA_ARGS__}) / sizeof(const char *)))
-#define db_query(r, sql, ...) db_exec((r), (sql), DB_NPARAMS(__VA_ARGS__), (const char *const[]){__VA_ARGS__})
-#define db_query0(r, sql) db_exec((r), (sql), 0, NULL)
+#define db_query(c, sql, ...) db_exec((c), (sql), DB_NPARAMS(__VA_ARGS__), (const char *const[]){__VA_ARGS__})
+#define db_query0(c, sql) db_exec((c), (sql), 0, NULL)
+
+/* Runs a file of SQL statements shipped with the app (migrations, seeds),
+ * never text from a client: the simple protocol, no parameters. 0, or -1
+ * with the server's message logged. */
+int db_script(struct ctx *c, const char *sql, const char *what);
 
 /* The SQLSTATE of the last failure ("" when none), and whether the server is gone. */
-const char *db_sqlstate(void);
-int db_lost(void);
+const char *db_sqlstate(const struct ctx *c);
+int db_lost(const struct ctx *c);
+/* 1 when the last failure was a serialization failure or deadlock (try again). */
+int db_conflict(const struct ctx *c);
 
-/* Transactions. db_commit returns 0 only when the server really committed
- * (an aborted transaction "commits" as ROLLBACK). */
-int db_begin(struct req *r);
-int db_commit(struct req *r);
-void db_rollback(struct req *r);
-/* After every request: roll back anything a handler left open. */
-void db_request_done(void);
+/* Transactions. Whoever calls db_begin owns the transaction and ends it with
+ * db_commit or db_rollback; functions documented "in the caller's transaction"
+ * require one (db_in_tx) and never open or close it. db_begin refuses to nest.
+ * db_commit returns 0 only when the server really committed (a failed
+ * transaction "commits" as ROLLBACK). */
+int db_begin(struct ctx *c);
+int db_commit(struct ctx *c);
+void db_rollback(struct ctx *c);
+int db_in_tx(const struct ctx *c);
+
+/* Runs fn(c, arg) in a transaction of its own: commits when fn returns 0,
+ * rolls back otherwise. Returns fn's non-zero value, 0 when committed, or
+ * DB_TX_FAILED when BEGIN or COMMIT failed (see db_sqlstate). */
+#define DB_TX_FAILED (-1000)
+int db_tx(struct ctx *c, int (*fn)(struct ctx *c, void *arg), void *arg);
+
+/* After every unit of work: roll back anything left open (logged). */
+void db_done(struct db *db);
 
 /* Row helpers */
 const char *db_val(PGresult *res, int row, const char *col);	/* NULL for SQL NULL */
 int db_bool(PGresult *res, int row, const char *col);
-
-
 
 /* RFC 3339 text of a timestamptz column in the session's zone (Asia/Kolkata). */
 #define SQL_TIME(col) "to_char(" col ", 'YYYY-MM-DD\"T\"HH24:MI:SSOF')"

@@ -29,7 +29,7 @@ struct claim {
 
 int order_flag_attention(struct req *r, const char *order_id, const char *reason)
 {
-	return db_query(r, "UPDATE orders SET needs_attention = true, attention_reason = $2, updated_at = now() "
+	return db_query(&r->ctx, "UPDATE orders SET needs_attention = true, attention_reason = $2, updated_at = now() "
 			   "WHERE id = $1", order_id, reason) ? 0 : -1;
 }
 
@@ -63,7 +63,7 @@ static enum book_result check_order(struct req *r, struct claim *c, char *msg, s
 	char mins[16];
 
 	snprintf(mins, sizeof mins, "%d", cfg->slot_minutes);
-	PGresult *res = db_query(r,
+	PGresult *res = db_query(&r->ctx,
 		"SELECT o.status, o.order_number::text AS number, o.total_amount::text AS total, o.is_gift, "
 		"o.address->>'street' AS street, o.address->>'city' AS city, o.address->>'pincode' AS pincode, "
 		"o.address->>'latitude' AS lat, o.address->>'longitude' AS lng, "
@@ -102,7 +102,7 @@ static enum book_result check_order(struct req *r, struct claim *c, char *msg, s
 
 static enum book_result check_delivery(struct req *r, struct claim *c, char *msg, size_t msglen)
 {
-	PGresult *res = db_query(r,
+	PGresult *res = db_query(&r->ctx,
 		"SELECT booking_state, outcome_unknown, coalesce(status IN ('CANCELLED', 'FAILED'), false) AS courier_gone, "
 		"attempt_started_at < now() - make_interval(mins => " STR(BOOKING_STALE_MINUTES) ") AS stale "
 		"FROM deliveries WHERE order_id = $1", c->order_id);
@@ -127,7 +127,7 @@ static enum book_result check_delivery(struct req *r, struct claim *c, char *msg
 
 static enum book_result mark_in_progress(struct req *r, struct claim *c)
 {
-	PGresult *res = db_query(r,
+	PGresult *res = db_query(&r->ctx,
 		"INSERT INTO deliveries (order_id, booking_state, attempts, attempt_started_at) "
 		"VALUES ($1, 'IN_PROGRESS', 1, now()) ON CONFLICT (order_id) DO UPDATE SET "
 		"booking_state = 'IN_PROGRESS', attempts = deliveries.attempts + 1, attempt_started_at = now(), "
@@ -151,14 +151,14 @@ static enum book_result claim_booking(struct req *r, struct claim *c, char *msg,
 {
 	enum book_result br;
 
-	if (db_begin(r) != 0)
+	if (db_begin(&r->ctx) != 0)
 		return BOOK_DB_ERROR;
 	if ((br = check_order(r, c, msg, msglen)) != BOOK_OK || (br = check_delivery(r, c, msg, msglen)) != BOOK_OK ||
 	    (br = mark_in_progress(r, c)) != BOOK_OK) {
-		db_rollback(r);
+		db_rollback(&r->ctx);
 		return br;
 	}
-	return db_commit(r) == 0 ? BOOK_OK : BOOK_DB_ERROR;
+	return db_commit(&r->ctx) == 0 ? BOOK_OK : BOOK_DB_ERROR;
 }
 
 /* ---- the Borzo side ---- */
@@ -207,7 +207,7 @@ static struct json_object *customer_point(struct req *r, const struct claim *c)
 /* The create-order body (owned by the request). */
 static struct json_object *create_payload(struct req *r, const struct claim *c)
 {
-	struct json_object *b = req_own(r, json_object_new_object()), *pts = json_object_new_array();
+	struct json_object *b = json_own(r->a, json_object_new_object()), *pts = json_object_new_array();
 
 	add_str(b, "type", "standard");
 	add_str(b, "matter", "Fragile Cake");
@@ -247,7 +247,7 @@ static enum borzo_result lookup_order(struct req *r, const struct claim *c, stru
 	*found = NULL;
 	for (int page = 0; page < LOOKUP_MAX_PAGES; page++) {
 		struct json_object *orders;
-		enum borzo_result br = borzo_get_orders(r, c->search_from, page * 50, &orders, err, errlen);
+		enum borzo_result br = borzo_get_orders(r->a, c->search_from, page * 50, &orders, err, errlen);
 		if (br != BORZO_OK)
 			return br;
 		size_t n = json_object_array_length(orders);
@@ -271,16 +271,16 @@ static enum book_result record_failure(struct req *r, const struct claim *c, enu
 	char first[16];
 
 	snprintf(first, sizeof first, "%d", c->attempts < 1 ? 1 : c->attempts > 10 ? 10 : c->attempts);
-	if (db_begin(r) != 0 ||
-	    !db_query(r, "UPDATE deliveries SET booking_state = 'FAILED', last_error = $2, outcome_unknown = $3::boolean, "
+	if (db_begin(&r->ctx) != 0 ||
+	    !db_query(&r->ctx, "UPDATE deliveries SET booking_state = 'FAILED', last_error = $2, outcome_unknown = $3::boolean, "
 			 "updated_at = now() WHERE order_id = $1", c->order_id, err, unknown ? "true" : "false"))
 		goto fail;
-	if (br == BOOK_UNAVAILABLE && job_enqueue(r, "book_courier", c->order_id, atoi(first)) != 0)
+	if (br == BOOK_UNAVAILABLE && job_enqueue(&r->ctx, "book_courier", c->order_id, atoi(first)) != 0)
 		goto fail;
 	if (br == BOOK_REJECTED &&
 	    order_flag_attention(r, c->order_id, arena_printf(r->a, "Borzo refused the courier booking: %s", err)) != 0)
 		goto fail;
-	if (db_commit(r) != 0)
+	if (db_commit(&r->ctx) != 0)
 		goto fail;
 	if (br == BOOK_REJECTED)
 		snprintf(msg, msglen, "Borzo refused the booking: %s", err);
@@ -288,7 +288,7 @@ static enum book_result record_failure(struct req *r, const struct claim *c, enu
 		snprintf(msg, msglen, "No courier could be booked now (%s); a retry is queued", err);
 	return br;
 fail:
-	db_rollback(r);
+	db_rollback(&r->ctx);
 	return BOOK_DB_ERROR;
 }
 
@@ -330,9 +330,9 @@ static enum book_result record_booking(struct req *r, const struct claim *c, str
 	const char *bid = arena_printf(r->a, "%lld", (long long)json_object_get_int64(id));
 	const char *cname = courier_name(r, courier);
 
-	if (db_begin(r) != 0)
+	if (db_begin(&r->ctx) != 0)
 		return BOOK_DB_ERROR;
-	if (!db_query(r, "UPDATE deliveries SET booking_state = 'BOOKED', borzo_order_id = $2::bigint, tracking_url = $3, "
+	if (!db_query(&r->ctx, "UPDATE deliveries SET booking_state = 'BOOKED', borzo_order_id = $2::bigint, tracking_url = $3, "
 			 "courier_name = $4, courier_phone = $5, status = CASE WHEN $4::text IS NULL THEN 'SEARCHING' ELSE 'ASSIGNED' END, "
 			 "borzo_status = $6, price = CASE WHEN $7 ~ '^[0-9]+(\\.[0-9]{1,2})?$' THEN $7::numeric END, "
 			 "booked_at = now(), outcome_unknown = false, last_error = NULL, updated_at = now() "
@@ -340,7 +340,7 @@ static enum book_result record_booking(struct req *r, const struct claim *c, str
 		      c->order_id, bid, drop_tracking_url(order), cname, cname ? jstring(courier, "phone") : NULL,
 		      jstring(order, "status"), jstring(order, "payment_amount") ? jstring(order, "payment_amount") : ""))
 		goto fail;
-	enum fsm_result fr = order_transition(r, c->order_id, "DISPATCHED", CAUSE_COURIER, actor,
+	enum fsm_result fr = order_transition(&r->ctx, c->order_id, "DISPATCHED", CAUSE_COURIER, actor,
 					      arena_printf(r->a, "Borzo order %s", bid), NULL);
 	if (fr == FSM_DB_ERROR)
 		goto fail;
@@ -349,17 +349,17 @@ static enum book_result record_booking(struct req *r, const struct claim *c, str
 							      "be dispatched: cancel it at Borzo", bid)) != 0)
 		goto fail;
 	/* a rebooking settles what the lost courier had flagged */
-	if (c->dispatched && !db_query(r, "UPDATE orders SET needs_attention = false, attention_reason = NULL "
+	if (c->dispatched && !db_query(&r->ctx, "UPDATE orders SET needs_attention = false, attention_reason = NULL "
 					  "WHERE id = $1 AND (attention_reason LIKE 'Courier cancelled%' "
 					  "OR attention_reason LIKE 'Borzo reports the delivery%')", c->order_id))
 		goto fail;
-	if (db_commit(r) != 0)
+	if (db_commit(&r->ctx) != 0)
 		goto fail;
 	snprintf(msg, msglen, "Borzo order %s booked", bid);
 	return BOOK_OK;
 fail:
 	/* the row stays IN_PROGRESS: the next attempt finds the order at Borzo */
-	db_rollback(r);
+	db_rollback(&r->ctx);
 	return BOOK_DB_ERROR;
 }
 
@@ -381,7 +381,7 @@ enum book_result delivery_book(struct req *r, const char *order_id, const char *
 			log_info("order %s: found Borzo's order after a lost answer; not creating another", c.number);
 	}
 	if (!order) {
-		br = borzo_create_order(r, create_payload(r, &c), &order, err, sizeof err);
+		br = borzo_create_order(r->a, create_payload(r, &c), &order, err, sizeof err);
 		if (br == BORZO_REJECTED)
 			return record_failure(r, &c, BOOK_REJECTED, 0, err, msg, msglen);
 		if (br != BORZO_OK)
@@ -395,7 +395,7 @@ enum book_result delivery_book(struct req *r, const char *order_id, const char *
 /* The deliveries row of an order as JSON; NULL on a DB error or no row. */
 static struct json_object *delivery_json(struct req *r, const char *order_id)
 {
-	PGresult *res = db_query(r,
+	PGresult *res = db_query(&r->ctx,
 		"SELECT order_id, booking_state, status, borzo_order_id, tracking_url, courier_name, courier_phone, "
 		"attempts, last_error, " SQL_TIME("booked_at") " AS booked_at, " SQL_TIME("delivered_at") " AS delivered_at "
 		"FROM deliveries WHERE order_id = $1", order_id);
@@ -428,9 +428,7 @@ int delivery_book_post(struct req *r)
 	const char *id = r->param[0];
 	char msg[1200];
 
-	if (!is_uuid(id))
-		return reply_error(r, 404, "NOT_FOUND", NULL, "No such order");
-	switch (delivery_book(r, id, arena_printf(r->a, "admin:%s", r->who.user_id), msg, sizeof msg)) {
+	switch (delivery_book(r, id, arena_printf(r->a, "admin:%s", r->ctx.who.user_id), msg, sizeof msg)) {
 	case BOOK_OK:
 		return reply_delivery(r, id);
 	case BOOK_NOT_FOUND:
@@ -455,13 +453,13 @@ int delivery_book_post(struct req *r)
  * DISPATCHED and is flagged, so staff rebook or deliver by hand. */
 static int record_cancel(struct req *r, const char *order_id)
 {
-	if (db_begin(r) != 0 ||
-	    !db_query(r, "UPDATE deliveries SET booking_state = 'CANCELLED', status = 'CANCELLED', cancelled_at = now(), "
+	if (db_begin(&r->ctx) != 0 ||
+	    !db_query(&r->ctx, "UPDATE deliveries SET booking_state = 'CANCELLED', status = 'CANCELLED', cancelled_at = now(), "
 			 "updated_at = now() WHERE order_id = $1", order_id) ||
 	    order_flag_attention(r, order_id, arena_printf(r->a, "Courier cancelled by admin:%s: rebook or deliver by hand",
-							   r->who.user_id)) != 0 ||
-	    db_commit(r) != 0) {
-		db_rollback(r);
+							   r->ctx.who.user_id)) != 0 ||
+	    db_commit(&r->ctx) != 0) {
+		db_rollback(&r->ctx);
 		return -1;
 	}
 	return 0;
@@ -472,9 +470,7 @@ int delivery_cancel_post(struct req *r)
 	const char *id = r->param[0], *code;
 	char err[1024];
 
-	if (!is_uuid(id))
-		return reply_error(r, 404, "NOT_FOUND", NULL, "No such order");
-	PGresult *res = db_query(r, "SELECT d.booking_state, d.borzo_order_id, d.status FROM orders o "
+	PGresult *res = db_query(&r->ctx, "SELECT d.booking_state, d.borzo_order_id, d.status FROM orders o "
 				    "LEFT JOIN deliveries d ON d.order_id = o.id WHERE o.id = $1", id);
 	if (!res)
 		return reply_db_error(r);
@@ -485,7 +481,7 @@ int delivery_cancel_post(struct req *r)
 		return reply_error(r, 409, "NOT_BOOKED", NULL, "No courier is booked for this order");
 	if (st && (strcmp(st, "COMPLETED") == 0 || strcmp(st, "CANCELLED") == 0 || strcmp(st, "FAILED") == 0))
 		return reply_error(r, 409, "CANNOT_CANCEL", NULL, "The delivery is already %s", st);
-	switch (borzo_cancel_order(r, atoll(db_val(res, 0, "borzo_order_id")), &code, err, sizeof err)) {
+	switch (borzo_cancel_order(r->a, atoll(db_val(res, 0, "borzo_order_id")), &code, err, sizeof err)) {
 	case BORZO_OK:
 		return record_cancel(r, id) == 0 ? reply_delivery(r, id) : reply_db_error(r);
 	case BORZO_REJECTED:
@@ -591,7 +587,7 @@ static int apply_final(struct req *r, const char *order_id, const struct borzo_e
 	if (strcmp(ev->status, "COMPLETED") != 0)
 		return order_flag_attention(r, order_id, arena_printf(r->a, "Borzo reports the delivery %s: "
 								      "rebook or deliver by hand", ev->raw_status));
-	enum fsm_result fr = order_transition(r, order_id, "DELIVERED", CAUSE_BORZO, "borzo",
+	enum fsm_result fr = order_transition(&r->ctx, order_id, "DELIVERED", CAUSE_BORZO, "borzo",
 					      arena_printf(r->a, "Borzo order %lld completed", ev->borzo_order_id), NULL);
 	if (fr == FSM_DB_ERROR)
 		return -1;
@@ -605,24 +601,24 @@ static int apply_event(struct req *r, const struct borzo_event *ev)
 {
 	const char *bid = arena_printf(r->a, "%lld", ev->borzo_order_id);
 
-	if (db_begin(r) != 0)
+	if (db_begin(&r->ctx) != 0)
 		return -1;
-	PGresult *res = db_query(r, "SELECT order_id, status, booking_state FROM deliveries "
+	PGresult *res = db_query(&r->ctx, "SELECT order_id, status, booking_state FROM deliveries "
 				    "WHERE borzo_order_id = $1::bigint FOR UPDATE", bid);
 	if (!res)
 		goto fail;
 	if (PQntuples(res) == 0) {
-		db_rollback(r);
+		db_rollback(&r->ctx);
 		return 0;
 	}
 	const char *order_id = db_val(res, 0, "order_id"), *cur = db_val(res, 0, "status");
 	/* forward only: duplicates and late, older events change nothing */
 	if (!ev->status || strcmp(db_val(res, 0, "booking_state"), "BOOKED") != 0 ||
 	    status_rank(ev->status) <= status_rank(cur)) {
-		db_rollback(r);
+		db_rollback(&r->ctx);
 		return 1;
 	}
-	if (!db_query(r, "UPDATE deliveries SET status = $2, borzo_status = $3, "
+	if (!db_query(&r->ctx, "UPDATE deliveries SET status = $2, borzo_status = $3, "
 			 "courier_name = coalesce($4, courier_name), courier_phone = coalesce($5, courier_phone), "
 			 "picked_up_at = CASE WHEN $2 IN ('PICKED_UP', 'COMPLETED') THEN coalesce(picked_up_at, now()) ELSE picked_up_at END, "
 			 "delivered_at = CASE WHEN $2 = 'COMPLETED' THEN now() ELSE delivered_at END, updated_at = now() "
@@ -630,9 +626,9 @@ static int apply_event(struct req *r, const struct borzo_event *ev)
 		goto fail;
 	if (status_rank(ev->status) == 3 && apply_final(r, order_id, ev) != 0)
 		goto fail;
-	return db_commit(r) == 0 ? 1 : -1;
+	return db_commit(&r->ctx) == 0 ? 1 : -1;
 fail:
-	db_rollback(r);
+	db_rollback(&r->ctx);
 	return -1;
 }
 
@@ -641,7 +637,7 @@ fail:
 int deliveries_refresh(struct req *r, int limit, int64_t deadline_ms, int *updated)
 {
 	const char *lim = arena_printf(r->a, "%d", limit);
-	PGresult *res = db_query(r,
+	PGresult *res = db_query(&r->ctx,
 		"SELECT borzo_order_id::text AS bid FROM deliveries WHERE booking_state = 'BOOKED' "
 		"AND borzo_order_id IS NOT NULL AND coalesce(status, 'SEARCHING') IN ('SEARCHING', 'ASSIGNED', 'PICKED_UP') "
 		"AND updated_at < now() - interval '" DELIVERY_REFRESH_AFTER "' ORDER BY updated_at LIMIT $1::int", lim);
@@ -654,14 +650,14 @@ int deliveries_refresh(struct req *r, int limit, int64_t deadline_ms, int *updat
 		struct json_object *order, *ev_body;
 		struct borzo_event ev = { 0 };
 		/* touched first: each delivery is asked about at most every few minutes */
-		if (!db_query(r, "UPDATE deliveries SET updated_at = now() WHERE borzo_order_id = $1::bigint", bid))
+		if (!db_query(&r->ctx, "UPDATE deliveries SET updated_at = now() WHERE borzo_order_id = $1::bigint", bid))
 			return -1;
-		if (borzo_get_order(r, atoll(bid), &order, err, sizeof err) != BORZO_OK || !order) {
+		if (borzo_get_order(r->a, atoll(bid), &order, err, sizeof err) != BORZO_OK || !order) {
 			log_warn("refresh of Borzo order %s: %s", bid, order ? err : "not found at Borzo");
 			continue;
 		}
 		/* Borzo's current order, read as the order_changed callback it would have sent */
-		ev_body = req_own(r, json_object_new_object());
+		ev_body = json_own(r->a, json_object_new_object());
 		json_object_object_add(ev_body, "event_type", json_object_new_string("order_changed"));
 		json_object_object_add(ev_body, "order", json_object_get(order));
 		if (parse_event(r, ev_body, &ev) != 1 || !ev.status)
@@ -683,7 +679,7 @@ int delivery_webhook(struct req *r)
 
 	if (!sig || !secret || !*secret || !auth_hmac_verify(secret, r->body, r->body_len, sig))
 		return reply_error(r, 401, "INVALID_SIGNATURE", NULL, "X-DV-Signature does not match the body");
-	struct json_object *body = req_own(r, json_parse_strict(r->body, r->body_len, err, sizeof err));
+	struct json_object *body = json_own(r->a, json_parse_strict(r->body, r->body_len, err, sizeof err));
 	if (!body)
 		return reply_error(r, 400, "MALFORMED_JSON", NULL, "%s", err);
 	int rc = parse_event(r, body, &ev);

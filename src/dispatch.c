@@ -36,22 +36,22 @@ static void count(struct json_object *summary, const char *key, int n)
 /* Claims and cancels one expired order: 1 done, 0 none left, -1 failure. */
 static int expire_one(struct req *r, const char *minutes, const char *note)
 {
-	if (db_begin(r) != 0)
+	if (db_begin(&r->ctx) != 0)
 		return -1;
-	PGresult *res = db_query(r,
+	PGresult *res = db_query(&r->ctx,
 		"SELECT o.id FROM orders o WHERE o.status = 'PENDING' "
 		"AND o.created_at < now() - make_interval(mins => $1::int) "
 		"AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.order_id = o.id "
 		"  AND p.status IN ('AUTHORIZED', 'CAPTURED')) "
 		"ORDER BY o.created_at FOR UPDATE OF o SKIP LOCKED LIMIT 1", minutes);
 	if (!res || PQntuples(res) == 0) {
-		db_rollback(r);
+		db_rollback(&r->ctx);
 		return res ? 0 : -1;
 	}
 	const char *id = arena_strdup(r->a, db_val(res, 0, "id"));
-	enum fsm_result fr = order_transition(r, id, "CANCELLED", CAUSE_SYSTEM, "system:expiry", note, NULL);
-	if (fr != FSM_OK || mail_queue(r, id, "cancelled") == -1 || db_commit(r) != 0) {
-		db_rollback(r);
+	enum fsm_result fr = order_transition(&r->ctx, id, "CANCELLED", CAUSE_SYSTEM, "system:expiry", note, NULL);
+	if (fr != FSM_OK || mail_queue(&r->ctx, id, "cancelled") == -1 || db_commit(&r->ctx) != 0) {
+		db_rollback(&r->ctx);
 		log_err("expiry of order %s failed (%d)", id, (int)fr);
 		return -1;
 	}
@@ -93,9 +93,9 @@ static PGresult *due_orders(struct req *r)
 	char lead[16];
 
 	snprintf(lead, sizeof lead, "%d", cfg->dispatch_lead_minutes);
-	if (db_begin(r) != 0)
+	if (db_begin(&r->ctx) != 0)
 		return NULL;
-	PGresult *res = db_query(r,
+	PGresult *res = db_query(&r->ctx,
 		"SELECT o.id FROM orders o LEFT JOIN deliveries d ON d.order_id = o.id "
 		"WHERE o.status IN ('CONFIRMED', 'BAKING', 'READY') AND NOT o.needs_attention "
 		"AND o.delivery_slot <= now() + make_interval(mins => $1::int) "
@@ -104,8 +104,8 @@ static PGresult *due_orders(struct req *r)
 		"ORDER BY o.delivery_slot FOR UPDATE OF o SKIP LOCKED LIMIT " STR(DISPATCH_BATCH), lead);
 	/* the lock only keeps two selecting passes apart; the IN_PROGRESS row that
 	 * delivery_book commits is what makes a booking exactly-once */
-	if (!res || db_commit(r) != 0) {
-		db_rollback(r);
+	if (!res || db_commit(&r->ctx) != 0) {
+		db_rollback(&r->ctx);
 		return NULL;
 	}
 	return res;
@@ -192,9 +192,9 @@ static int run_job(struct req *r, PGresult *job, struct json_object *summary)
 	if (rc < 0)
 		return -1;	/* left running: requeued as stale later */
 	if (rc == 0)
-		return job_done(r, id);
+		return job_done(&r->ctx, id);
 	count(summary, "jobsFailed", 1);
-	int dead = job_failed(r, id, err[0] ? err : "no handler for this job");
+	int dead = job_failed(&r->ctx, id, err[0] ? err : "no handler for this job");
 	if (dead < 0)
 		return -1;
 	if (dead && order_id) {
@@ -208,7 +208,7 @@ static int run_job(struct req *r, PGresult *job, struct json_object *summary)
 static int duty_run_jobs(struct req *r, struct json_object *summary, int64_t deadline_ms)
 {
 	const char *kinds[sizeof job_kinds / sizeof job_kinds[0] + 1];
-	int stale = jobs_requeue_stale(r);
+	int stale = jobs_requeue_stale(&r->ctx);
 
 	for (size_t i = 0; i < sizeof job_kinds / sizeof job_kinds[0]; i++)
 		kinds[i] = job_kinds[i].kind;
@@ -220,7 +220,7 @@ static int duty_run_jobs(struct req *r, struct json_object *summary, int64_t dea
 	if (stale < 0)
 		return -1;
 	for (int i = 0; i < DISPATCH_BATCH && mono_ms() < deadline_ms; i++) {
-		PGresult *job = jobs_claim(r, kinds, 1);
+		PGresult *job = jobs_claim(&r->ctx, kinds, 1);
 		if (!job)
 			return -1;
 		if (PQntuples(job) == 0)
@@ -236,7 +236,7 @@ static int duty_run_jobs(struct req *r, struct json_object *summary, int64_t dea
 static int duty_send_emails(struct req *r, struct json_object *summary, int64_t deadline_ms)
 {
 	int sent = 0, failed = 0;
-	int rc = mail_send_due(r, DISPATCH_BATCH, deadline_ms, &sent, &failed);
+	int rc = mail_send_due(&r->ctx, DISPATCH_BATCH, deadline_ms, &sent, &failed);
 
 	count(summary, "emailsSent", sent);
 	count(summary, "emailsFailed", failed);
@@ -287,7 +287,7 @@ static const struct duty {
 int dispatch_post(struct req *r)
 {
 	int64_t start = mono_ms(), deadline = start + DISPATCH_BUDGET_MS;
-	struct json_object *summary = req_own(r, json_object_new_object());
+	struct json_object *summary = json_own(r->a, json_object_new_object());
 	struct json_object *errors = json_object_new_array(), *skipped = json_object_new_array();
 
 	json_object_object_add(summary, "errors", errors);
@@ -298,8 +298,8 @@ int dispatch_post(struct req *r)
 			continue;
 		}
 		if (duties[i].run(r, summary, deadline) != 0) {
-			db_rollback(r);
-			if (db_lost())
+			db_rollback(&r->ctx);
+			if (db_lost(&r->ctx))
 				return reply_db_error(r);
 			log_err("dispatch: duty %s failed", duties[i].name);
 			json_object_array_add(errors, json_object_new_string(duties[i].name));

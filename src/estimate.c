@@ -47,7 +47,7 @@ static int64_t buffered_fee(int64_t quote_paise)
 int delivery_fee(struct req *r, const char *lat, const char *lng, const char *address, int64_t *fee_paise)
 {
 	int64_t quote;
-	PGresult *res = db_query(r,
+	PGresult *res = db_query(&r->ctx,
 		"SELECT round($1::numeric, 3)::text AS lat_key, round($2::numeric, 3)::text AS lng_key, "
 		"(SELECT amount::text FROM delivery_quotes WHERE lat_key = round($1::numeric, 3) "
 		" AND lng_key = round($2::numeric, 3) "
@@ -62,12 +62,12 @@ int delivery_fee(struct req *r, const char *lat, const char *lng, const char *ad
 	}
 	const char *lat_key = arena_strdup(r->a, db_val(res, 0, "lat_key"));
 	const char *lng_key = arena_strdup(r->a, db_val(res, 0, "lng_key"));
-	enum borzo_result br = borzo_calculate(r, address, lat_key, lng_key, &quote);
+	enum borzo_result br = borzo_calculate(r->a, address, lat_key, lng_key, &quote);
 	if (br != BORZO_OK)
 		return br;
 	char amount[32];
 	money_format(quote, amount);
-	if (!db_query(r, "INSERT INTO delivery_quotes (lat_key, lng_key, amount) VALUES ($1, $2, $3) "
+	if (!db_query(&r->ctx, "INSERT INTO delivery_quotes (lat_key, lng_key, amount) VALUES ($1, $2, $3) "
 			 "ON CONFLICT (lat_key, lng_key) DO UPDATE SET amount = EXCLUDED.amount, fetched_at = now()",
 		      lat_key, lng_key, amount))
 		return ESTIMATE_DB_ERROR;
@@ -90,7 +90,7 @@ int reply_fee_error(struct req *r, int result)
 static int caller_address_point(struct req *r, const char *id, const char **lat, const char **lng, const char **addr)
 {
 	const char *h = r->authorization;
-	int rc = h && strncasecmp(h, "Bearer ", 7) == 0 ? auth_load_principal(r, h + 7) : -1;
+	int rc = h && strncasecmp(h, "Bearer ", 7) == 0 ? auth_load_principal(&r->ctx, h + 7) : -1;
 	if (rc == -2)
 		return reply_db_error(r), -1;
 	if (rc != 0)

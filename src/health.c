@@ -13,7 +13,7 @@
 int health_get(struct req *r)
 {
 	struct json_object *o = json_object_new_object();
-	int up = db_query0(r, "SELECT 1") != NULL;
+	int up = db_query0(&r->ctx, "SELECT 1") != NULL;
 
 	json_object_object_add(o, "status", jstr(up ? "ok" : "unavailable"));
 	json_object_object_add(o, "database", jstr(up ? "ok" : "unreachable"));

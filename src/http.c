@@ -8,7 +8,6 @@
 #include "http.h"
 #include "render.h"
 #include "util.h"
-#include "worker.h"
 
 static int hexval(int c)
 {
@@ -171,7 +170,7 @@ int reply_redirect(struct req *r, const char *location)
 int reply_html(struct req *r, int status, const char *name, struct json_object *ctx)
 {
 	buf_reset(&r->out);
-	int rc = tmpl_render(worker_templates(), name, ctx, &r->out);
+	int rc = tmpl_render(r->ctx.templates, name, ctx, &r->out);
 	json_object_put(ctx);
 	if (rc != 0) {
 		log_err("template %s missing", name);
@@ -184,25 +183,38 @@ int reply_html(struct req *r, int status, const char *name, struct json_object *
 
 int reply_db_error(struct req *r)
 {
-	const char *st = db_sqlstate();
+	const char *st = db_sqlstate(&r->ctx);
 
-	if (db_lost())
+	if (db_lost(&r->ctx))
 		return reply_error(r, 503, "DATABASE_UNAVAILABLE", NULL, "The database is unavailable; try again shortly");
-	if (strcmp(st, "40001") == 0 || strcmp(st, "40P01") == 0)
+	if (db_conflict(&r->ctx))
 		return reply_error(r, 503, "TRY_AGAIN", NULL, "A concurrent change got in the way; try again");
 	if (strcmp(st, "22P02") == 0)
 		return reply_error(r, 400, "INVALID_INPUT", NULL, "A value has the wrong format");
 	return reply_error(r, 500, "INTERNAL", NULL, "Internal error (request %s)", r->request_id ? r->request_id : "-");
 }
 
-static void put_json(void *p)
+int reply_outcome(struct req *r, enum outcome o, const char *field)
 {
-	json_object_put(p);
+	const struct outcome_info *oi = outcome_info(o);
+
+	if (o == E_DB)
+		return reply_db_error(r);
+	if (o == E_INTERNAL)
+		return reply_error(r, 500, "INTERNAL", NULL, "Internal error (request %s)", r->request_id ? r->request_id : "-");
+	return reply_error(r, oi->status, oi->code, field, "%s", oi->message);
 }
 
-struct json_object *req_own(struct req *r, struct json_object *o)
+int reply_outcome_msg(struct req *r, enum outcome o, const char *field, const char *fmt, ...)
 {
-	if (o)
-		arena_defer(r->a, put_json, o);
-	return o;
+	const struct outcome_info *oi = outcome_info(o);
+	char msg[512];
+	va_list ap;
+
+	if (o == E_DB || o == E_INTERNAL)
+		return reply_outcome(r, o, field);
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	return reply_error(r, oi->status, oi->code, field, "%s", msg);
 }

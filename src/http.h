@@ -9,21 +9,16 @@
 
 #include "arena.h"
 #include "buf.h"
+#include "ctx.h"
+#include "outcome.h"
 
+struct mp_part;
 struct route;
-
-enum role { ROLE_NONE, ROLE_CUSTOMER, ROLE_ADMIN };
-
-struct principal {
-	char user_id[37];	/* empty when anonymous */
-	enum role role;
-	char name[128];
-	char email[256];
-};
 
 struct req {
 	FCGX_Request *fcgi;
-	struct arena *a;
+	struct ctx ctx;		/* what domain calls get: arena, database, who */
+	struct arena *a;	/* == ctx.a, for the front's own allocations */
 	/* inputs, copied into the arena (FCGX params die at Finish) */
 	const char *method, *path, *query, *request_id, *remote_addr;
 	const char *content_type, *cookie, *authorization, *if_none_match;
@@ -31,15 +26,17 @@ struct req {
 	size_t body_len;
 	struct json_object *json;	/* the parsed body of a JSON route */
 	const char *param[4];	/* {id} captures of the route pattern */
+	int param_bad;		/* a typed capture did not fit: the route's 404 */
+	struct mp_part *parts;	/* the parsed body of a multipart route */
+	int nparts;		/* -1 when it was malformed (mp_error says why) */
+	const char *mp_error;
 	const struct route *route;
-	struct principal who;
 	int64_t started_ms;
 	/* output */
 	int status;
 	struct buf headers;
 	struct buf out;
 	const char *error_code;	/* for the access log */
-	int db_calls;
 };
 
 /* Query string and cookies: URL-decoded into the arena; NULL when absent. */
@@ -69,8 +66,11 @@ int reply_redirect(struct req *r, const char *location);
 int reply_html(struct req *r, int status, const char *name, struct json_object *ctx);
 /* A failed DB call: 503 when the database is gone, 500 (logged) otherwise. */
 int reply_db_error(struct req *r);
-
-/* Registers o to be put at the end of the request; returns o. */
-struct json_object *req_own(struct req *r, struct json_object *o);
+/* Answers a domain outcome through outcome.c's table (E_DB: reply_db_error).
+ * field (may be NULL) names the input at fault. */
+int reply_outcome(struct req *r, enum outcome o, const char *field);
+/* The same with a message of the handler's own instead of the table's. */
+int reply_outcome_msg(struct req *r, enum outcome o, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 #endif

@@ -5,7 +5,6 @@
 #include "arena.h"
 #include "buf.h"
 #include "db.h"
-#include "http.h"
 #include "jobs.h"
 
 #define STR_(x) #x
@@ -14,12 +13,12 @@
 /* 2^k minutes, capped at an hour, as SQL over the integer parameter $k. */
 #define BACKOFF_SQL(k) "make_interval(mins => least(60, power(2, least(" k ", 10))::int))"
 
-int job_enqueue(struct req *r, const char *kind, const char *order_id, int first_run)
+int job_enqueue(struct ctx *c, const char *kind, const char *order_id, int first_run)
 {
 	char k[16];
 
 	snprintf(k, sizeof k, "%d", first_run);
-	return db_query(r,
+	return db_query(c,
 		"INSERT INTO jobs (kind, order_id, max_attempts, run_at) "
 		"VALUES ($1, $2, " STR(JOB_MAX_ATTEMPTS) ", "
 		"CASE WHEN $3::int = 0 THEN now() ELSE now() + " BACKOFF_SQL("$3::int") " END) "
@@ -27,7 +26,7 @@ int job_enqueue(struct req *r, const char *kind, const char *order_id, int first
 		"DO NOTHING", kind, order_id, k) ? 0 : -1;
 }
 
-PGresult *jobs_claim(struct req *r, const char *const *kinds, int n)
+PGresult *jobs_claim(struct ctx *c, const char *const *kinds, int n)
 {
 	struct buf arr = BUF_INIT;
 	char lim[16];
@@ -38,18 +37,18 @@ PGresult *jobs_claim(struct req *r, const char *const *kinds, int n)
 		buf_printf(&arr, "%s%s", i ? "," : "", kinds[i]);
 	buf_putc(&arr, '}');
 	snprintf(lim, sizeof lim, "%d", n);
-	const char *a = arena_strdup(r->a, arr.data);
+	const char *a = arena_strdup(c->a, arr.data);
 	buf_free(&arr);
-	return db_query(r,
+	return db_query(c,
 		"UPDATE jobs SET state = 'running', locked_at = now(), attempts = attempts + 1, updated_at = now() "
 		"WHERE id IN (SELECT id FROM jobs WHERE state = 'queued' AND run_at <= now() "
 		"AND kind = ANY($1::text[]) ORDER BY run_at FOR UPDATE SKIP LOCKED LIMIT $2::int) "
 		"RETURNING id, kind, order_id, attempts, max_attempts, payload", a, lim);
 }
 
-int jobs_requeue_stale(struct req *r)
+int jobs_requeue_stale(struct ctx *c)
 {
-	PGresult *res = db_query(r,
+	PGresult *res = db_query(c,
 		"UPDATE jobs SET state = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'queued' END, "
 		"locked_at = NULL, last_error = coalesce(last_error, 'worker vanished'), updated_at = now() "
 		"WHERE id IN (SELECT id FROM jobs WHERE state = 'running' "
@@ -57,15 +56,15 @@ int jobs_requeue_stale(struct req *r)
 	return res ? atoi(PQcmdTuples(res)) : -1;
 }
 
-int job_done(struct req *r, const char *id)
+int job_done(struct ctx *c, const char *id)
 {
-	return db_query(r, "UPDATE jobs SET state = 'done', locked_at = NULL, updated_at = now() "
+	return db_query(c, "UPDATE jobs SET state = 'done', locked_at = NULL, updated_at = now() "
 			   "WHERE id = $1 AND state = 'running'", id) ? 0 : -1;
 }
 
-int job_failed(struct req *r, const char *id, const char *err)
+int job_failed(struct ctx *c, const char *id, const char *err)
 {
-	PGresult *res = db_query(r,
+	PGresult *res = db_query(c,
 		"UPDATE jobs SET locked_at = NULL, last_error = $2, updated_at = now(), "
 		"state = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'queued' END, "
 		"run_at = now() + " BACKOFF_SQL("attempts + 1") " "

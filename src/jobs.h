@@ -4,7 +4,7 @@
 
 #include <libpq-fe.h>
 
-struct req;
+struct ctx;
 
 /* Back-off rule: run k of a job (k = 1..max_attempts) happens 2^k minutes
  * after the failure before it (2, 4, 8, 16, 32 min; capped at 60). A job that
@@ -17,23 +17,23 @@ struct req;
  * minutes (first_run 0 = now). A kind with an open (queued or running) job
  * for the same order is not queued twice (unique index): then a no-op.
  * Runs in the caller's transaction if one is open. 0, or -1 on a DB error. */
-int job_enqueue(struct req *r, const char *kind, const char *order_id, int first_run);
+int job_enqueue(struct ctx *c, const char *kind, const char *order_id, int first_run);
 
 /* Claims up to n due queued jobs of the given kinds (NULL-terminated) for this
  * caller: state 'running', locked_at now, attempts + 1. Returns the rows
  * (id, kind, order_id, attempts, max_attempts, payload) or NULL on a DB error. */
-PGresult *jobs_claim(struct req *r, const char *const *kinds, int n);
+PGresult *jobs_claim(struct ctx *c, const char *const *kinds, int n);
 
 /* Queues running jobs whose worker vanished (locked_at older than the stale
  * limit). Returns how many, or -1 on a DB error. */
-int jobs_requeue_stale(struct req *r);
+int jobs_requeue_stale(struct ctx *c);
 
 /* The claimed job succeeded (or has nothing left to do): state 'done'. */
-int job_done(struct req *r, const char *id);
+int job_done(struct ctx *c, const char *id);
 
 /* The claimed job failed with err: queued again with back-off, or 'dead' once
  * its attempts reached max_attempts. Returns 1 when it is now dead, 0 when
  * requeued, -1 on a DB error. */
-int job_failed(struct req *r, const char *id, const char *err);
+int job_failed(struct ctx *c, const char *id, const char *err);
 
 #endif

@@ -8,13 +8,11 @@
 #include "arena.h"
 #include "conf.h"
 #include "db.h"
-#include "http.h"
 #include "httpc.h"
-#include "jsonutil.h"
+#include "json.h"
 #include "mail.h"
 #include "render.h"
 #include "util.h"
-#include "worker.h"
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
@@ -45,9 +43,9 @@ static void put(struct json_object *o, const char *k, const char *v)
 }
 
 /* The order's items as [{name, label, quantity, lineTotal}]; NULL on a DB error. */
-static struct json_object *items_json(struct req *r, const char *order_id)
+static struct json_object *items_json(struct ctx *c, const char *order_id)
 {
-	PGresult *res = db_query(r, "SELECT product_name, variant_label, quantity, line_total FROM order_items "
+	PGresult *res = db_query(c, "SELECT product_name, variant_label, quantity, line_total FROM order_items "
 				    "WHERE order_id = $1 ORDER BY product_name, variant_label", order_id);
 	if (!res)
 		return NULL;
@@ -64,9 +62,9 @@ static struct json_object *items_json(struct req *r, const char *order_id)
 }
 
 /* The template context of an order (row 0 of res). */
-static struct json_object *order_context(struct req *r, PGresult *res)
+static struct json_object *order_context(struct ctx *c, PGresult *res)
 {
-	struct json_object *c = json_object_new_object();
+	struct json_object *o = json_object_new_object();
 	static const char *const cols[][2] = {
 		{ "order_number", "orderNumber" }, { "name", "customerName" }, { "slot_date", "slotDate" },
 		{ "slot_start", "slotStart" }, { "slot_end", "slotEnd" }, { "custom_message", "inscription" },
@@ -74,14 +72,14 @@ static struct json_object *order_context(struct req *r, PGresult *res)
 		{ "courier_name", "courierName" }, { "courier_phone", "courierPhone" }, { "refund", "refundAmount" },
 	};
 	for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++)
-		put(c, cols[i][1], db_val(res, 0, cols[i][0]));
-	json_object_object_add(c, "isGift", json_object_new_boolean(db_bool(res, 0, "is_gift")));
-	put(c, "storeName", cfg->store_name);
-	put(c, "trackingPage", arena_printf(r->a, "%s/track/%s", cfg->public_url, db_val(res, 0, "tracking_token")));
-	return c;
+		put(o, cols[i][1], db_val(res, 0, cols[i][0]));
+	json_object_object_add(o, "isGift", json_object_new_boolean(db_bool(res, 0, "is_gift")));
+	put(o, "storeName", cfg->store_name);
+	put(o, "trackingPage", arena_printf(c->a, "%s/track/%s", cfg->public_url, db_val(res, 0, "tracking_token")));
+	return o;
 }
 
-int mail_queue(struct req *r, const char *order_id, const char *kind)
+int mail_queue(struct ctx *c, const char *order_id, const char *kind)
 {
 	const struct kind *k = kind_find(kind);
 	char mins[16];
@@ -91,7 +89,7 @@ int mail_queue(struct req *r, const char *order_id, const char *kind)
 		return -2;
 	}
 	snprintf(mins, sizeof mins, "%d", cfg->slot_minutes);
-	PGresult *res = db_query(r,
+	PGresult *res = db_query(c,
 		"SELECT o.order_number, o.custom_message, o.is_gift, o.gift_message, o.total_amount, o.tracking_token, "
 		"to_char(o.delivery_slot, 'Dy DD Mon YYYY') AS slot_date, to_char(o.delivery_slot, 'HH24:MI') AS slot_start, "
 		"to_char(o.delivery_slot + make_interval(mins => $2::int), 'HH24:MI') AS slot_end, "
@@ -105,20 +103,20 @@ int mail_queue(struct req *r, const char *order_id, const char *kind)
 		log_err("mail_queue: no order %s", order_id);
 		return -2;
 	}
-	struct json_object *ctx = req_own(r, order_context(r, res));
-	struct json_object *items = items_json(r, order_id);
+	struct json_object *ctx = json_own(c->a, order_context(c, res));
+	struct json_object *items = items_json(c, order_id);
 	if (!items)
 		return -1;
 	json_object_object_add(ctx, "items", items);
 	struct buf body = BUF_INIT;
-	if (tmpl_render(worker_templates(), arena_printf(r->a, "emails/%s", kind), ctx, &body) != 0) {
+	if (tmpl_render(c->templates, arena_printf(c->a, "emails/%s", kind), ctx, &body) != 0) {
 		log_err("mail_queue: template emails/%s missing", kind);
 		buf_free(&body);
 		return -2;
 	}
-	const char *subject = arena_printf(r->a, "%s%s%s - %s", k->before, db_val(res, 0, "order_number"),
+	const char *subject = arena_printf(c->a, "%s%s%s - %s", k->before, db_val(res, 0, "order_number"),
 						   k->after, cfg->store_name);
-	PGresult *ins = db_query(r, "INSERT INTO emails (order_id, kind, to_address, subject, body) "
+	PGresult *ins = db_query(c, "INSERT INTO emails (order_id, kind, to_address, subject, body) "
 				    "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (order_id, kind) DO NOTHING",
 				 order_id, kind, db_val(res, 0, "email"), subject, body.data ? body.data : "");
 	buf_free(&body);
@@ -156,7 +154,7 @@ static void put_encoded_header(struct buf *b, const char *s)
 	}
 }
 
-char *mail_message(struct req *r, long long email_id, const char *from, const char *to,
+char *mail_message(struct ctx *c, long long email_id, const char *from, const char *to,
 		   const char *subject, const char *body)
 {
 	char date[64], rnd[17];
@@ -189,7 +187,7 @@ char *mail_message(struct req *r, long long email_id, const char *from, const ch
 	}
 	if (b.len < 2 || b.data[b.len - 1] != '\n')
 		buf_puts(&b, "\r\n");
-	char *out = arena_strdup(r->a, b.data);
+	char *out = arena_strdup(c->a, b.data);
 	buf_free(&b);
 	return out;
 }
@@ -197,40 +195,40 @@ char *mail_message(struct req *r, long long email_id, const char *from, const ch
 /* ---- sending ---- */
 
 /* Claims one due email (leased for 10 minutes); NULL result on a DB error. */
-static PGresult *claim_one(struct req *r)
+static PGresult *claim_one(struct ctx *c)
 {
-	return db_query0(r,
+	return db_query0(c,
 		"UPDATE emails SET send_after = now() + interval '10 minutes' WHERE id = "
 		"(SELECT id FROM emails WHERE state = 'queued' AND send_after <= now() "
 		"ORDER BY send_after, id FOR UPDATE SKIP LOCKED LIMIT 1) "
 		"RETURNING id, to_address, subject, body, attempts");
 }
 
-static int record_failure(struct req *r, const char *id, const char *err)
+static int record_failure(struct ctx *c, const char *id, const char *err)
 {
-	return db_query(r,
+	return db_query(c,
 		"UPDATE emails SET attempts = attempts + 1, last_error = $2, "
 		"state = CASE WHEN attempts + 1 >= " STR(MAIL_MAX_ATTEMPTS) " THEN 'dead' ELSE 'queued' END, "
 		"send_after = now() + make_interval(mins => least(60, power(2, attempts + 1)::int)) "
 		"WHERE id = $1", id, err) ? 0 : -1;
 }
 
-int mail_send_due(struct req *r, int max, int64_t deadline_ms, int *sent, int *failed)
+int mail_send_due(struct ctx *c, int max, int64_t deadline_ms, int *sent, int *failed)
 {
 	if (!cfg->smtp_url || !*cfg->smtp_url)
 		return 0;
 	for (int i = 0; i < max && mono_ms() < deadline_ms; i++) {
-		PGresult *res = claim_one(r);
+		PGresult *res = claim_one(c);
 		if (!res)
 			return -1;
 		if (PQntuples(res) == 0)
 			break;
 		const char *id = db_val(res, 0, "id");
-		char *msg = mail_message(r, atoll(id), cfg->mail_from, db_val(res, 0, "to_address"),
+		char *msg = mail_message(c, atoll(id), cfg->mail_from, db_val(res, 0, "to_address"),
 					 db_val(res, 0, "subject"), db_val(res, 0, "body"));
 		if (!msg) {
 			(*failed)++;
-			if (!db_query(r, "UPDATE emails SET state = 'dead', last_error = 'CR or LF in a header value' "
+			if (!db_query(c, "UPDATE emails SET state = 'dead', last_error = 'CR or LF in a header value' "
 					 "WHERE id = $1", id))
 				return -1;
 			continue;
@@ -240,14 +238,14 @@ int mail_send_due(struct req *r, int max, int64_t deadline_ms, int *sent, int *f
 						       msg, err, sizeof err);
 		if (hr == HTTPC_OK) {
 			(*sent)++;
-			if (!db_query(r, "UPDATE emails SET state = 'sent', sent_at = now(), last_error = NULL "
+			if (!db_query(c, "UPDATE emails SET state = 'sent', sent_at = now(), last_error = NULL "
 					 "WHERE id = $1", id))
 				return -1;
 			continue;
 		}
 		(*failed)++;
 		log_warn("email %s not sent: %s", id, err);
-		if (record_failure(r, id, err[0] ? err : "smtp failure") != 0)
+		if (record_failure(c, id, err[0] ? err : "smtp failure") != 0)
 			return -1;
 		if (hr == HTTPC_UNREACHABLE)	/* the server is down: the rest can wait */
 			break;

@@ -1,8 +1,8 @@
 /* order_fsm.c: one table of legal moves; every status change goes through here. */
 #include <string.h>
 
+#include "arena.h"
 #include "db.h"
-#include "http.h"
 #include "mail.h"
 #include "order_fsm.h"
 #include "util.h"
@@ -62,27 +62,27 @@ void fsm_next_states(const char *from, enum fsm_cause cause, const char *out[8])
 	out[n] = NULL;
 }
 
-enum fsm_result order_transition(struct req *r, const char *order_id, const char *to,
+enum fsm_result order_transition(struct ctx *c, const char *order_id, const char *to,
 				 enum fsm_cause cause, const char *actor, const char *note,
 				 const char **from_out)
 {
-	if (PQtransactionStatus(db_conn()) != PQTRANS_INTRANS) {
+	if (!db_in_tx(c)) {
 		log_err("order_transition called outside a transaction");
 		return FSM_DB_ERROR;
 	}
-	PGresult *res = db_query(r, "SELECT status FROM orders WHERE id = $1 FOR UPDATE", order_id);
+	PGresult *res = db_query(c, "SELECT status FROM orders WHERE id = $1 FOR UPDATE", order_id);
 	if (!res)
 		return FSM_DB_ERROR;
 	if (PQntuples(res) != 1)
 		return FSM_NOT_FOUND;
-	const char *from = arena_strdup(r->a, db_val(res, 0, "status"));
+	const char *from = arena_strdup(c->a, db_val(res, 0, "status"));
 	if (from_out)
 		*from_out = from;
 	if (strcmp(from, to) == 0)
 		return FSM_ALREADY;
 	if (!fsm_allowed(from, to, cause))
 		return FSM_ILLEGAL;
-	if (!db_query(r,
+	if (!db_query(c,
 		"UPDATE orders SET status = $2, updated_at = now(), "
 		"confirmed_at = CASE WHEN $2 = 'CONFIRMED' THEN now() ELSE confirmed_at END, "
 		"dispatched_at = CASE WHEN $2 = 'DISPATCHED' THEN now() ELSE dispatched_at END, "
@@ -90,15 +90,15 @@ enum fsm_result order_transition(struct req *r, const char *order_id, const char
 		"cancelled_at = CASE WHEN $2 = 'CANCELLED' THEN now() ELSE cancelled_at END "
 		"WHERE id = $1", order_id, to))
 		return FSM_DB_ERROR;
-	if (!db_query(r, "INSERT INTO order_status_history (order_id, from_status, to_status, actor, note) "
+	if (!db_query(c, "INSERT INTO order_status_history (order_id, from_status, to_status, actor, note) "
 			 "VALUES ($1, $2, $3, $4, $5)", order_id, from, to, actor, note))
 		return FSM_DB_ERROR;
 	const char *email = email_for(to);
-	if (email && mail_queue(r, order_id, email) == -1)
+	if (email && mail_queue(c, order_id, email) == -1)
 		return FSM_DB_ERROR;
 	/* a cancelled order gives its kitchen units back to the slot, once */
 	if (strcmp(to, "CANCELLED") == 0 &&
-	    !db_query(r, "WITH o AS (UPDATE orders SET slot_released = true WHERE id = $1 AND NOT slot_released "
+	    !db_query(c, "WITH o AS (UPDATE orders SET slot_released = true WHERE id = $1 AND NOT slot_released "
 			 "RETURNING delivery_slot, slot_units) "
 			 "UPDATE delivery_slots s SET booked_units = greatest(0, s.booked_units - o.slot_units) "
 			 "FROM o WHERE s.slot_start = o.delivery_slot", order_id))

@@ -2,7 +2,7 @@
 #ifndef APP_ORDER_FSM_H
 #define APP_ORDER_FSM_H
 
-struct req;
+struct ctx;
 
 /* Who causes a move: API.md says only payment confirms, only a booked courier
  * dispatches, only Borzo's completion (or an admin) delivers. */
@@ -30,7 +30,7 @@ enum fsm_result {
  * CANCELLED releases the order's slot units exactly once; queues the customer's
  * email for CONFIRMED, DISPATCHED and DELIVERED (mail_queue). from_out (may be
  * NULL) gets the previous status, in the request's arena. */
-enum fsm_result order_transition(struct req *r, const char *order_id, const char *to,
+enum fsm_result order_transition(struct ctx *c, const char *order_id, const char *to,
 				 enum fsm_cause cause, const char *actor, const char *note,
 				 const char **from_out);
 

@@ -110,7 +110,7 @@ static struct json_object *orders_build(struct req *r, PGresult *res, int owner)
 		buf_printf(&ids, "%s%s", i ? "," : "", db_val(res, i, "id"));
 	}
 	buf_putc(&ids, '}');
-	PGresult *items = n ? db_query(r, "SELECT id, order_id, product_id, variant_id, product_name, variant_label, "
+	PGresult *items = n ? db_query(&r->ctx, "SELECT id, order_id, product_id, variant_id, product_name, variant_label, "
 					  "weight_grams, unit_price::text AS unit_price, quantity, line_total::text AS line_total "
 					  "FROM order_items WHERE order_id = ANY($1::uuid[]) "
 					  "ORDER BY product_name, variant_label, id", ids.data) : NULL;
@@ -135,7 +135,7 @@ struct json_object *order_json(struct req *r, const char *order_id, const char *
 {
 	if (!is_uuid(order_id))
 		return NULL;
-	PGresult *res = db_query(r, ORDER_SELECT "WHERE o.id = $1 AND ($2::uuid IS NULL OR o.user_id = $2::uuid)",
+	PGresult *res = db_query(&r->ctx, ORDER_SELECT "WHERE o.id = $1 AND ($2::uuid IS NULL OR o.user_id = $2::uuid)",
 				 order_id, user_id_or_NULL);
 	if (!res || PQntuples(res) != 1)
 		return NULL;
@@ -149,7 +149,7 @@ struct json_object *order_json(struct req *r, const char *order_id, const char *
 
 int reply_order_missing(struct req *r)
 {
-	if (db_sqlstate()[0] || db_lost())
+	if (db_sqlstate(&r->ctx)[0] || db_lost(&r->ctx))
 		return reply_db_error(r);
 	return reply_error(r, 404, "ORDER_NOT_FOUND", NULL, "No such order");
 }
@@ -205,8 +205,8 @@ static int find_by_key(struct req *r, const char *key, const char **id)
 {
 	if (!key)
 		return 0;
-	PGresult *res = db_query(r, "SELECT id FROM orders WHERE user_id = $1 AND idempotency_key = $2",
-				 r->who.user_id, key);
+	PGresult *res = db_query(&r->ctx, "SELECT id FROM orders WHERE user_id = $1 AND idempotency_key = $2",
+				 r->ctx.who.user_id, key);
 	if (!res)
 		return -1;
 	if (PQntuples(res) != 1)
@@ -217,7 +217,7 @@ static int find_by_key(struct req *r, const char *key, const char **id)
 
 static int reply_order(struct req *r, int status, const char *id)
 {
-	struct json_object *o = order_json(r, id, r->who.user_id);
+	struct json_object *o = order_json(r, id, r->ctx.who.user_id);
 	return o ? reply_json(r, status, o) : reply_order_missing(r);
 }
 
@@ -226,19 +226,19 @@ static int reply_order(struct req *r, int status, const char *id)
 static int lock_and_price_cart(struct req *r, struct cart_sum *cs)
 {
 	memset(cs, 0, sizeof *cs);
-	PGresult *res = db_query(r, "SELECT id FROM carts WHERE user_id = $1 FOR UPDATE", r->who.user_id);
+	PGresult *res = db_query(&r->ctx, "SELECT id FROM carts WHERE user_id = $1 FOR UPDATE", r->ctx.who.user_id);
 	if (!res)
-		return db_rollback(r), reply_db_error(r), -1;
+		return db_rollback(&r->ctx), reply_db_error(r), -1;
 	if (PQntuples(res) == 1)
 		cs->cart_id = arena_strdup(r->a, db_val(res, 0, "id"));
-	res = cs->cart_id ? db_query(r,
+	res = cs->cart_id ? db_query(&r->ctx,
 		"SELECT p.name, v.label, v.weight_grams, v.kitchen_units, v.price::text AS price, ci.quantity, "
 		"p.lead_time_hours, (v.is_available AND v.archived_at IS NULL AND p.is_available "
 		"AND p.archived_at IS NULL) AS sellable, v.id AS variant_id "
 		"FROM cart_items ci JOIN variants v ON v.id = ci.variant_id JOIN products p ON p.id = v.product_id "
 		"WHERE ci.cart_id = $1 ORDER BY ci.created_at FOR UPDATE OF ci FOR SHARE OF v, p", cs->cart_id) : NULL;
 	if (cs->cart_id && !res)
-		return db_rollback(r), reply_db_error(r), -1;
+		return db_rollback(&r->ctx), reply_db_error(r), -1;
 	if (!res || PQntuples(res) == 0)
 		return 1;
 	for (int i = 0; i < PQntuples(res); i++) {
@@ -246,12 +246,12 @@ static int lock_and_price_cart(struct req *r, struct cart_sum *cs)
 		int qty = atoi(db_val(res, i, "quantity")), grams = atoi(db_val(res, i, "weight_grams"));
 		int lead = atoi(db_val(res, i, "lead_time_hours"));
 		if (!db_bool(res, i, "sellable")) {
-			db_rollback(r);
+			db_rollback(&r->ctx);
 			return reply_error(r, 422, "VARIANT_UNAVAILABLE", "variantId", "%s (%s) is no longer available",
 					   db_val(res, i, "name"), db_val(res, i, "label")), -1;
 		}
 		if (money_parse(db_val(res, i, "price"), &price) != 0)
-			return db_rollback(r), reply_error(r, 500, "INTERNAL", NULL, "Unreadable price"), -1;
+			return db_rollback(&r->ctx), reply_error(r, 500, "INTERNAL", NULL, "Unreadable price"), -1;
 		cs->subtotal += price * qty;
 		cs->units += atoi(db_val(res, i, "kitchen_units")) * qty;
 		cs->lead_hours = lead > cs->lead_hours ? lead : cs->lead_hours;
@@ -279,7 +279,7 @@ static int write_order(struct req *r, const struct order_input *in, const struct
 	money_format(fee, feet);
 	money_format(cs->subtotal + fee, total);
 	snprintf(units, sizeof units, "%d", cs->units);
-	PGresult *res = db_query(r,
+	PGresult *res = db_query(&r->ctx,
 		"INSERT INTO orders (user_id, address_id, address, subtotal, delivery_fee, total_amount, delivery_slot, "
 		"slot_units, custom_message, is_gift, gift_message, idempotency_key, tracking_token) "
 		"SELECT $1, a.id, jsonb_build_object('label', a.label, 'street', a.street, 'city', a.city, "
@@ -288,23 +288,23 @@ static int write_order(struct req *r, const struct order_input *in, const struct
 		"$3::numeric, $4::numeric, $5::numeric, $6::timestamptz, $7::int, $8, $9::boolean, $10, $11, $12 "
 		"FROM addresses a JOIN users u ON u.id = a.user_id WHERE a.id = $2 AND a.user_id = $1 "
 		"ON CONFLICT (user_id, idempotency_key) DO NOTHING RETURNING id",
-		r->who.user_id, in->address_id, sub, feet, total, in->slot, units, in->message,
+		r->ctx.who.user_id, in->address_id, sub, feet, total, in->slot, units, in->message,
 		in->is_gift ? "true" : "false", in->gift_message, in->idem_key, auth_random_token(r->a, 24));
 	if (!res)
 		return -1;
 	*id = PQntuples(res) == 1 ? arena_strdup(r->a, db_val(res, 0, "id")) : NULL;
 	if (!*id)
 		return 0;
-	const char *actor = arena_printf(r->a, "customer:%s", r->who.user_id);
-	if (!db_query(r, "INSERT INTO order_items (order_id, product_id, variant_id, product_name, variant_label, "
+	const char *actor = arena_printf(r->a, "customer:%s", r->ctx.who.user_id);
+	if (!db_query(&r->ctx, "INSERT INTO order_items (order_id, product_id, variant_id, product_name, variant_label, "
 			 "weight_grams, kitchen_units, unit_price, quantity, line_total) "
 			 "SELECT $1, p.id, v.id, p.name, v.label, v.weight_grams, v.kitchen_units, v.price, ci.quantity, "
 			 "v.price * ci.quantity FROM cart_items ci JOIN variants v ON v.id = ci.variant_id "
 			 "JOIN products p ON p.id = v.product_id WHERE ci.cart_id = $2", *id, cs->cart_id) ||
-	    !db_query(r, "INSERT INTO order_status_history (order_id, from_status, to_status, actor, note) "
+	    !db_query(&r->ctx, "INSERT INTO order_status_history (order_id, from_status, to_status, actor, note) "
 			 "VALUES ($1, NULL, 'PENDING', $2, 'order placed')", *id, actor) ||
-	    !db_query(r, "DELETE FROM cart_items WHERE cart_id = $1", cs->cart_id) ||
-	    !db_query(r, "UPDATE carts SET updated_at = now() WHERE id = $1", cs->cart_id))
+	    !db_query(&r->ctx, "DELETE FROM cart_items WHERE cart_id = $1", cs->cart_id) ||
+	    !db_query(&r->ctx, "UPDATE carts SET updated_at = now() WHERE id = $1", cs->cart_id))
 		return -1;
 	return 0;
 }
@@ -315,7 +315,7 @@ static int place_order(struct req *r, const struct order_input *in, int64_t fee)
 	struct cart_sum cs;
 	const char *id = NULL, *err = NULL;
 
-	if (db_begin(r) != 0)
+	if (db_begin(&r->ctx) != 0)
 		return reply_db_error(r);
 	int empty = lock_and_price_cart(r, &cs);
 	if (empty < 0)
@@ -323,7 +323,7 @@ static int place_order(struct req *r, const struct order_input *in, int64_t fee)
 	/* a retry that waited for the cart lock finds its first attempt's order */
 	int found = find_by_key(r, in->idem_key, &id);
 	if (found != 0 || empty) {
-		db_rollback(r);
+		db_rollback(&r->ctx);
 		if (found == 0)
 			return reply_error(r, 422, "CART_EMPTY", NULL, "The cart is empty");
 		return found > 0 ? reply_order(r, 200, id) : reply_db_error(r);
@@ -332,18 +332,18 @@ static int place_order(struct req *r, const struct order_input *in, int64_t fee)
 		long len = utf8_length(in->message, strlen(in->message));
 		int max = inscription_limit(cs.max_grams);
 		if (len > max) {
-			db_rollback(r);
+			db_rollback(&r->ctx);
 			return reply_error(r, 400, "INSCRIPTION_TOO_LONG", "customMessage",
 					   "The inscription fits %d characters on the largest cake of this order", max);
 		}
 	}
 	if (cs.subtotal + fee > MAX_ORDER_PAISE) {
-		db_rollback(r);
+		db_rollback(&r->ctx);
 		return reply_error(r, 422, "ORDER_TOO_LARGE", NULL, "The order total is too large");
 	}
 	int rc = slot_check_and_book(r, in->slot, cs.units, cs.lead_hours, &err);
 	if (rc != 0) {
-		db_rollback(r);
+		db_rollback(&r->ctx);
 		if (rc < 0)
 			return reply_db_error(r);
 		return reply_error(r, 422, err, "deliverySlot", strcmp(err, "SLOT_FULL") == 0
@@ -351,12 +351,12 @@ static int place_order(struct req *r, const struct order_input *in, int64_t fee)
 				   : "That delivery slot is not offered for this order (past, off the grid, before the lead time of %d h, or closed)",
 				   cs.lead_hours);
 	}
-	if (write_order(r, in, &cs, fee, &id) != 0 || (id && db_commit(r) != 0)) {
-		db_rollback(r);
+	if (write_order(r, in, &cs, fee, &id) != 0 || (id && db_commit(&r->ctx) != 0)) {
+		db_rollback(&r->ctx);
 		return reply_db_error(r);
 	}
 	if (!id) {	/* the same key won a race: answer that order */
-		db_rollback(r);
+		db_rollback(&r->ctx);
 		if (find_by_key(r, in->idem_key, &id) != 1)
 			return reply_db_error(r);
 		return reply_order(r, 200, id);
@@ -396,10 +396,10 @@ int orders_list(struct req *r)
 	if (os && parse_int64(os, 0, 1000000000, &offset) != 0)
 		return reply_error(r, 400, "VALIDATION_ERROR", "offset", "offset must be a non-negative integer");
 	const char *lt = arena_printf(r->a, "%lld", (long long)limit), *ot = arena_printf(r->a, "%lld", (long long)offset);
-	PGresult *count = db_query(r, "SELECT count(*) AS n FROM orders WHERE user_id = $1", r->who.user_id);
-	PGresult *res = count ? db_query(r, ORDER_SELECT "WHERE o.user_id = $1 "
+	PGresult *count = db_query(&r->ctx, "SELECT count(*) AS n FROM orders WHERE user_id = $1", r->ctx.who.user_id);
+	PGresult *res = count ? db_query(&r->ctx, ORDER_SELECT "WHERE o.user_id = $1 "
 					 "ORDER BY o.created_at DESC, o.order_number DESC LIMIT $2::int OFFSET $3::bigint",
-					 r->who.user_id, lt, ot) : NULL;
+					 r->ctx.who.user_id, lt, ot) : NULL;
 	struct json_object *items = res ? orders_build(r, res, 1) : NULL;
 	if (!items)
 		return reply_db_error(r);
@@ -420,19 +420,17 @@ int orders_cancel(struct req *r)
 {
 	const char *id = r->param[0];
 
-	if (!is_uuid(id))
-		return reply_error(r, 404, "ORDER_NOT_FOUND", NULL, "No such order");
-	if (db_begin(r) != 0)
+	if (db_begin(&r->ctx) != 0)
 		return reply_db_error(r);
-	PGresult *res = db_query(r, "SELECT 1 FROM orders WHERE id = $1 AND user_id = $2", id, r->who.user_id);
+	PGresult *res = db_query(&r->ctx, "SELECT 1 FROM orders WHERE id = $1 AND user_id = $2", id, r->ctx.who.user_id);
 	if (!res || PQntuples(res) != 1) {
-		db_rollback(r);
+		db_rollback(&r->ctx);
 		return res ? reply_error(r, 404, "ORDER_NOT_FOUND", NULL, "No such order") : reply_db_error(r);
 	}
-	const char *actor = arena_printf(r->a, "customer:%s", r->who.user_id);
-	enum fsm_result fr = order_transition(r, id, "CANCELLED", CAUSE_CUSTOMER, actor, "cancelled by the customer", NULL);
+	const char *actor = arena_printf(r->a, "customer:%s", r->ctx.who.user_id);
+	enum fsm_result fr = order_transition(&r->ctx, id, "CANCELLED", CAUSE_CUSTOMER, actor, "cancelled by the customer", NULL);
 	if (fr == FSM_ILLEGAL || fr == FSM_DB_ERROR || fr == FSM_NOT_FOUND) {
-		db_rollback(r);
+		db_rollback(&r->ctx);
 		if (fr == FSM_ILLEGAL)
 			return reply_error(r, 409, "ILLEGAL_TRANSITION", NULL, "The order can no longer be cancelled");
 		return fr == FSM_NOT_FOUND ? reply_error(r, 404, "ORDER_NOT_FOUND", NULL, "No such order") : reply_db_error(r);
@@ -441,13 +439,13 @@ int orders_cancel(struct req *r)
 	const char *refund_id = NULL;
 	enum refund_result q = fr == FSM_OK ? payment_refund_prepare(r, id, actor, &refund_id) : REFUND_NOT_PAID;
 	if (q == REFUND_TOO_LATE || q == REFUND_DB_ERROR) {
-		db_rollback(r);
+		db_rollback(&r->ctx);
 		if (q == REFUND_DB_ERROR)
 			return reply_db_error(r);
 		return reply_error(r, 409, "CANCELLATION_TOO_LATE", NULL,
 				   "A paid order can no longer be cancelled this close to its delivery slot");
 	}
-	if (db_commit(r) != 0)
+	if (db_commit(&r->ctx) != 0)
 		return reply_db_error(r);
 	if (fr == FSM_OK)
 		payment_after_cancel(r, id, refund_id);

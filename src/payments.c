@@ -57,7 +57,7 @@ static int64_t jpaise_of(struct json_object *o, const char *key)
 
 static void flag_attention(struct req *r, const char *order_id, const char *reason)
 {
-	db_query(r, "UPDATE orders SET needs_attention = true, attention_reason = $2, updated_at = now() WHERE id = $1",
+	db_query(&r->ctx, "UPDATE orders SET needs_attention = true, attention_reason = $2, updated_at = now() WHERE id = $1",
 		 order_id, reason);
 }
 
@@ -155,36 +155,36 @@ static int create_under_lock(struct req *r, const char *order_id, const char *re
 	char err[300];
 	const char *id = NULL;
 
-	if (db_begin(r) != 0)
+	if (db_begin(&r->ctx) != 0)
 		return reply_db_error(r);
-	PGresult *res = db_query(r, "SELECT p.razorpay_order_id, o.status FROM payments p JOIN orders o ON o.id = p.order_id "
+	PGresult *res = db_query(&r->ctx, "SELECT p.razorpay_order_id, o.status FROM payments p JOIN orders o ON o.id = p.order_id "
 				    "WHERE p.order_id = $1 FOR UPDATE OF p", order_id);
 	if (!res || PQntuples(res) != 1) {
-		db_rollback(r);
+		db_rollback(&r->ctx);
 		return reply_db_error(r);
 	}
 	if (db_val(res, 0, "razorpay_order_id")) {	/* a concurrent call made it meanwhile */
 		id = arena_strdup(r->a, db_val(res, 0, "razorpay_order_id"));
-		db_rollback(r);
+		db_rollback(&r->ctx);
 		return reply_checkout(r, paise, id);
 	}
 	if (strcmp(db_val(res, 0, "status"), "PENDING") != 0) {
-		db_rollback(r);
+		db_rollback(&r->ctx);
 		return reply_error(r, 409, "ORDER_NOT_PAYABLE", "orderId", "The order is no longer awaiting payment");
 	}
 	enum rzp_result rr = obtain_rzp_order(r, order_id, receipt, paise, maybe_created, &id, err, sizeof err);
 	if (rr == RZP_OK && id) {
-		if (!db_query(r, "UPDATE payments SET razorpay_order_id = $2, status = 'CREATED', last_error = NULL, "
-				 "updated_at = now() WHERE order_id = $1", order_id, id) || db_commit(r) != 0) {
-			db_rollback(r);	/* the row stays CREATING; the next call looks the receipt up */
+		if (!db_query(&r->ctx, "UPDATE payments SET razorpay_order_id = $2, status = 'CREATED', last_error = NULL, "
+				 "updated_at = now() WHERE order_id = $1", order_id, id) || db_commit(&r->ctx) != 0) {
+			db_rollback(&r->ctx);	/* the row stays CREATING; the next call looks the receipt up */
 			return reply_db_error(r);
 		}
 		return reply_checkout(r, paise, id);
 	}
 	/* the row stays CREATING with the reason; a later call retries (receipt first) */
-	if (!db_query(r, "UPDATE payments SET last_error = $2, updated_at = now() WHERE order_id = $1", order_id, err) ||
-	    db_commit(r) != 0)
-		db_rollback(r);
+	if (!db_query(&r->ctx, "UPDATE payments SET last_error = $2, updated_at = now() WHERE order_id = $1", order_id, err) ||
+	    db_commit(&r->ctx) != 0)
+		db_rollback(&r->ctx);
 	return reply_partner(r, rr);
 }
 
@@ -194,9 +194,9 @@ int payments_create_order(struct req *r)
 
 	if (jget_uuid(r, r->json, "orderId", REQUIRED, &order_id))
 		return 0;
-	PGresult *res = db_query(r, "SELECT o.status, o.order_number, o.total_amount, p.razorpay_order_id "
+	PGresult *res = db_query(&r->ctx, "SELECT o.status, o.order_number, o.total_amount, p.razorpay_order_id "
 				    "FROM orders o LEFT JOIN payments p ON p.order_id = o.id "
-				    "WHERE o.id = $1 AND o.user_id = $2", order_id, r->who.user_id);
+				    "WHERE o.id = $1 AND o.user_id = $2", order_id, r->ctx.who.user_id);
 	if (!res)
 		return reply_db_error(r);
 	if (PQntuples(res) != 1)
@@ -210,7 +210,7 @@ int payments_create_order(struct req *r)
 		return reply_checkout(r, paise, db_val(res, 0, "razorpay_order_id"));
 
 	/* insert first (committed): one payments row per order, whoever comes first */
-	res = db_query(r, "INSERT INTO payments (order_id, amount, status) VALUES ($1, $2, 'CREATING') "
+	res = db_query(&r->ctx, "INSERT INTO payments (order_id, amount, status) VALUES ($1, $2, 'CREATING') "
 			  "ON CONFLICT (order_id) DO NOTHING RETURNING id", order_id, money_text(r, paise));
 	if (!res)
 		return reply_db_error(r);
@@ -223,16 +223,16 @@ int payments_create_order(struct req *r)
 static enum pay_result confirm_locked(struct req *r, const char *rzp_order_id, const char *rzp_payment_id,
 				      int64_t amount_paise, const char *actor)
 {
-	PGresult *res = db_query(r, "SELECT order_id FROM payments WHERE razorpay_order_id = $1", rzp_order_id);
+	PGresult *res = db_query(&r->ctx, "SELECT order_id FROM payments WHERE razorpay_order_id = $1", rzp_order_id);
 	if (!res)
 		return PAY_DB_ERROR;
 	if (PQntuples(res) != 1)
 		return PAY_NOT_FOUND;
 	const char *order_id = arena_strdup(r->a, db_val(res, 0, "order_id"));
 	/* lock order first, then payment: the order of every other writer too */
-	if (!db_query(r, "SELECT 1 FROM orders WHERE id = $1 FOR UPDATE", order_id))
+	if (!db_query(&r->ctx, "SELECT 1 FROM orders WHERE id = $1 FOR UPDATE", order_id))
 		return PAY_DB_ERROR;
-	res = db_query(r, "SELECT status, amount, razorpay_payment_id FROM payments WHERE order_id = $1 FOR UPDATE", order_id);
+	res = db_query(&r->ctx, "SELECT status, amount, razorpay_payment_id FROM payments WHERE order_id = $1 FOR UPDATE", order_id);
 	if (!res || PQntuples(res) != 1)
 		return PAY_DB_ERROR;
 	const char *st = db_val(res, 0, "status"), *have = db_val(res, 0, "razorpay_payment_id");
@@ -247,14 +247,14 @@ static enum pay_result confirm_locked(struct req *r, const char *rzp_order_id, c
 		flag_attention(r, order_id, "a second Razorpay payment was captured");
 		return PAY_ALREADY;
 	}
-	if (!captured && !db_query(r, "UPDATE payments SET status = 'CAPTURED', razorpay_payment_id = $2, captured_at = now(), "
+	if (!captured && !db_query(&r->ctx, "UPDATE payments SET status = 'CAPTURED', razorpay_payment_id = $2, captured_at = now(), "
 				      "error_code = NULL, error_description = NULL, last_error = NULL, updated_at = now() "
 				      "WHERE order_id = $1", order_id, rzp_payment_id))
 		return PAY_DB_ERROR;
 	const char *from = NULL;
 	char note[128];
 	snprintf(note, sizeof note, "payment %s captured", rzp_payment_id);
-	switch (order_transition(r, order_id, "CONFIRMED", CAUSE_PAYMENT, actor, note, &from)) {
+	switch (order_transition(&r->ctx, order_id, "CONFIRMED", CAUSE_PAYMENT, actor, note, &from)) {
 	case FSM_OK:
 		return PAY_OK;
 	case FSM_ALREADY:
@@ -276,19 +276,19 @@ static enum pay_result confirm_locked(struct req *r, const char *rzp_order_id, c
 enum pay_result payment_confirm(struct req *r, const char *razorpay_order_id, const char *razorpay_payment_id,
 				int64_t amount_paise, const char *actor)
 {
-	int own = PQtransactionStatus(db_conn()) == PQTRANS_IDLE;
+	int own = !db_in_tx(&r->ctx);
 
-	if (own && db_begin(r) != 0)
+	if (own && db_begin(&r->ctx) != 0)
 		return PAY_DB_ERROR;
 	enum pay_result res = confirm_locked(r, razorpay_order_id, razorpay_payment_id, amount_paise, actor);
 	if (!own)
 		return res;
 	if (res == PAY_DB_ERROR || res == PAY_NOT_FOUND) {
-		db_rollback(r);
+		db_rollback(&r->ctx);
 		return res;
 	}
-	if (db_commit(r) != 0) {
-		db_rollback(r);
+	if (db_commit(&r->ctx) != 0) {
+		db_rollback(&r->ctx);
 		return PAY_DB_ERROR;
 	}
 	return res;
@@ -304,8 +304,8 @@ int payments_verify(struct req *r)
 	    jget_text(r, r->json, "razorpay_payment_id", REQUIRED, 1, 64, TEXT_SINGLE_LINE, &rzp_payment) ||
 	    jget_text(r, r->json, "razorpay_signature", REQUIRED, 1, 128, TEXT_SINGLE_LINE, &sig))
 		return 0;
-	PGresult *res = db_query(r, "SELECT p.razorpay_order_id, p.order_id FROM payments p JOIN orders o ON o.id = p.order_id "
-				    "WHERE p.razorpay_order_id = $1 AND o.user_id = $2", rzp_order, r->who.user_id);
+	PGresult *res = db_query(&r->ctx, "SELECT p.razorpay_order_id, p.order_id FROM payments p JOIN orders o ON o.id = p.order_id "
+				    "WHERE p.razorpay_order_id = $1 AND o.user_id = $2", rzp_order, r->ctx.who.user_id);
 	if (!res)
 		return reply_db_error(r);
 	if (PQntuples(res) != 1)
@@ -314,7 +314,7 @@ int payments_verify(struct req *r)
 	const char *order_id = arena_strdup(r->a, db_val(res, 0, "order_id"));
 	if (!razorpay_id_valid(rzp_payment, "pay_") || !razorpay_checkout_signature_valid(stored, rzp_payment, sig))
 		return reply_error(r, 400, "INVALID_SIGNATURE", "razorpay_signature", "The payment signature does not match");
-	const char *actor = arena_printf(r->a, "customer:%s", r->who.user_id);
+	const char *actor = arena_printf(r->a, "customer:%s", r->ctx.who.user_id);
 	switch (payment_confirm(r, stored, rzp_payment, -1, actor)) {
 	case PAY_OK:
 	case PAY_ALREADY:
@@ -358,7 +358,7 @@ static const char *on_captured(struct req *r, struct json_object *p, struct json
 	}
 	if (!cur || strcmp(cur, "INR") != 0 || amount < 0) {
 		log_warn("razorpay event: payment %s has currency %s / amount %lld", id, cur ? cur : "-", (long long)amount);
-		PGresult *res = db_query(r, "SELECT order_id FROM payments WHERE razorpay_order_id = $1", oid);
+		PGresult *res = db_query(&r->ctx, "SELECT order_id FROM payments WHERE razorpay_order_id = $1", oid);
 		if (!res)
 			return NULL;
 		if (PQntuples(res) == 1)
@@ -382,7 +382,7 @@ static const char *on_captured(struct req *r, struct json_object *p, struct json
 static const char *on_authorized(struct req *r, struct json_object *p, struct json_object *ev)
 {
 	(void)ev;
-	PGresult *res = db_query(r, "UPDATE payments SET status = 'AUTHORIZED', razorpay_payment_id = $2, method = $3, "
+	PGresult *res = db_query(&r->ctx, "UPDATE payments SET status = 'AUTHORIZED', razorpay_payment_id = $2, method = $3, "
 				    "updated_at = now() WHERE razorpay_order_id = $1 AND amount = $4::numeric / 100 "
 				    "AND status IN ('CREATED', 'FAILED', 'AUTHORIZED') RETURNING id",
 				 jstr_of(p, "order_id"), jstr_of(p, "id"), jstr_of(p, "method"),
@@ -397,7 +397,7 @@ static const char *on_authorized(struct req *r, struct json_object *p, struct js
 static const char *on_failed(struct req *r, struct json_object *p, struct json_object *ev)
 {
 	(void)ev;
-	PGresult *res = db_query(r, "UPDATE payments SET status = 'FAILED', razorpay_payment_id = $2, method = $3, "
+	PGresult *res = db_query(&r->ctx, "UPDATE payments SET status = 'FAILED', razorpay_payment_id = $2, method = $3, "
 				    "error_code = $4, error_description = left($5, 500), updated_at = now() "
 				    "WHERE razorpay_order_id = $1 AND (status IN ('CREATED', 'FAILED') "
 				    "OR (status = 'AUTHORIZED' AND razorpay_payment_id IS DISTINCT FROM $2)) RETURNING id",
@@ -419,7 +419,7 @@ static const char *on_refund(struct req *r, struct json_object *p, struct json_o
 	const char *ours = strcmp(st, "processed") == 0 ? "PROCESSED" : strcmp(st, "failed") == 0 ? "FAILED" : NULL;
 	if (!ours)
 		return "acknowledged";
-	PGresult *res = db_query(r, "UPDATE refunds SET status = $2, updated_at = now() "
+	PGresult *res = db_query(&r->ctx, "UPDATE refunds SET status = $2, updated_at = now() "
 				    "WHERE razorpay_refund_id = $1 AND status <> $2 RETURNING order_id", id, ours);
 	if (!res)
 		return NULL;
@@ -456,25 +456,25 @@ static struct json_object *event_payment(struct json_object *ev)
 static int process_event(struct req *r, const char *event_id, const char *type, struct json_object *ev, event_fn fn,
 			 struct json_object *payment)
 {
-	if (db_begin(r) != 0)
+	if (db_begin(&r->ctx) != 0)
 		return reply_db_error(r);
 	if (event_id) {
-		PGresult *res = db_query(r, "INSERT INTO webhook_events (source, event_id, event_type) VALUES ('razorpay', $1, $2) "
+		PGresult *res = db_query(&r->ctx, "INSERT INTO webhook_events (source, event_id, event_type) VALUES ('razorpay', $1, $2) "
 					    "ON CONFLICT DO NOTHING RETURNING 1", event_id, type);
 		if (!res) {
-			db_rollback(r);
+			db_rollback(&r->ctx);
 			return reply_db_error(r);
 		}
 		if (PQntuples(res) == 0) {
-			db_rollback(r);
+			db_rollback(&r->ctx);
 			struct json_object *o = json_object_new_object();
 			json_object_object_add(o, "status", json_object_new_string("duplicate"));
 			return reply_json(r, 200, o);
 		}
 	}
 	const char *outcome = fn ? fn(r, payment, ev) : "ignored";
-	if (!outcome || db_commit(r) != 0) {
-		db_rollback(r);
+	if (!outcome || db_commit(&r->ctx) != 0) {
+		db_rollback(&r->ctx);
 		return reply_db_error(r);	/* a 503: Razorpay retries the event */
 	}
 	struct json_object *o = json_object_new_object();
@@ -492,7 +492,7 @@ int payments_webhook(struct req *r)
 		return reply_error(r, 400, "INVALID_SIGNATURE", NULL, "The webhook signature does not match");
 	if (event_id && (!*event_id || strlen(event_id) > 200 || text_has_controls(event_id, strlen(event_id), TEXT_SINGLE_LINE)))
 		return reply_error(r, 400, "VALIDATION_ERROR", NULL, "X-Razorpay-Event-Id is malformed");
-	struct json_object *ev = req_own(r, json_parse_strict(r->body ? r->body : "", r->body_len, err, sizeof err));
+	struct json_object *ev = json_own(r->a, json_parse_strict(r->body ? r->body : "", r->body_len, err, sizeof err));
 	if (!ev)
 		return reply_error(r, 400, "MALFORMED_JSON", NULL, "%s", err);
 	const char *type = jstr_of(ev, "event");
@@ -538,7 +538,7 @@ static enum refund_result refund_policy(int admin, int64_t captured, int64_t ref
 enum refund_result payment_refund_quote(struct req *r, const char *order_id, const char *actor, int64_t *paise)
 {
 	*paise = 0;
-	PGresult *res = db_query(r,
+	PGresult *res = db_query(&r->ctx,
 		"SELECT p.status, p.amount, o.subtotal, o.delivery_fee, "
 		"extract(epoch FROM o.delivery_slot - now()) / 3600 AS hours_left, "
 		"(SELECT coalesce(sum(amount), 0) FROM refunds f WHERE f.payment_id = p.id AND f.status <> 'FAILED') AS refunded "
@@ -563,14 +563,14 @@ enum refund_result payment_refund_quote(struct req *r, const char *order_id, con
 static enum refund_result refund_record(struct req *r, const char *order_id, const char *actor, const char **refund_id)
 {
 	int64_t paise;
-	int own = PQtransactionStatus(db_conn()) == PQTRANS_IDLE;	/* else: the caller's (a cancel) */
+	int own = !db_in_tx(&r->ctx);	/* else: the caller's (a cancel) */
 
-	if (own && db_begin(r) != 0)
+	if (own && db_begin(&r->ctx) != 0)
 		return REFUND_DB_ERROR;
-	if (!db_query(r, "SELECT 1 FROM orders WHERE id = $1 FOR UPDATE", order_id) ||
-	    !db_query(r, "SELECT 1 FROM payments WHERE order_id = $1 FOR UPDATE", order_id))
+	if (!db_query(&r->ctx, "SELECT 1 FROM orders WHERE id = $1 FOR UPDATE", order_id) ||
+	    !db_query(&r->ctx, "SELECT 1 FROM payments WHERE order_id = $1 FOR UPDATE", order_id))
 		goto db_error;
-	PGresult *res = db_query(r, "SELECT id FROM refunds WHERE order_id = $1 AND status = 'PENDING' ORDER BY created_at LIMIT 1",
+	PGresult *res = db_query(&r->ctx, "SELECT id FROM refunds WHERE order_id = $1 AND status = 'PENDING' ORDER BY created_at LIMIT 1",
 				 order_id);
 	if (!res)
 		goto db_error;
@@ -580,10 +580,10 @@ static enum refund_result refund_record(struct req *r, const char *order_id, con
 		enum refund_result q = payment_refund_quote(r, order_id, actor, &paise);
 		if (q != REFUND_DONE) {
 			if (own)
-				db_rollback(r);
+				db_rollback(&r->ctx);
 			return q;
 		}
-		res = db_query(r, "INSERT INTO refunds (payment_id, order_id, amount, idempotency_key, reason) "
+		res = db_query(&r->ctx, "INSERT INTO refunds (payment_id, order_id, amount, idempotency_key, reason) "
 				  "SELECT id, order_id, $2, 'rf-' || replace(gen_random_uuid()::text, '-', ''), $3 "
 				  "FROM payments WHERE order_id = $1 RETURNING id",
 			       order_id, money_text(r, paise), arena_printf(r->a, "cancelled by %s", actor));
@@ -592,15 +592,15 @@ static enum refund_result refund_record(struct req *r, const char *order_id, con
 		*refund_id = arena_strdup(r->a, db_val(res, 0, "id"));
 	}
 	/* the retry is queued before the call: a crash between call and bookkeeping is retried */
-	if (!db_query(r, "INSERT INTO jobs (kind, order_id, payload, run_at) VALUES ('refund', $1, "
+	if (!db_query(&r->ctx, "INSERT INTO jobs (kind, order_id, payload, run_at) VALUES ('refund', $1, "
 			 "jsonb_build_object('refund_id', $2::text), now() + interval '1 minute') ON CONFLICT DO NOTHING",
 		      order_id, *refund_id) ||
-	    (own && db_commit(r) != 0))
+	    (own && db_commit(&r->ctx) != 0))
 		goto db_error;
 	return REFUND_DONE;
 db_error:
 	if (own)
-		db_rollback(r);
+		db_rollback(&r->ctx);
 	return REFUND_DB_ERROR;
 }
 
@@ -613,38 +613,38 @@ static enum refund_result refund_store(struct req *r, const char *refund_id, enu
 
 	if (rr == RZP_OK && !razorpay_id_valid(rid, "rfnd_"))
 		rr = RZP_UNAVAILABLE;	/* a 2xx that is not a refund: ask again with the same key */
-	if (db_begin(r) != 0)
+	if (db_begin(&r->ctx) != 0)
 		return REFUND_DB_ERROR;
 	if (rr == RZP_OK) {
 		const char *ours = st && strcmp(st, "failed") == 0 ? "FAILED" : st && strcmp(st, "processed") == 0 ? "PROCESSED" : "PENDING";
-		if (!db_query(r, "UPDATE refunds SET razorpay_refund_id = $2, status = $3, last_error = NULL, updated_at = now() WHERE id = $1",
+		if (!db_query(&r->ctx, "UPDATE refunds SET razorpay_refund_id = $2, status = $3, last_error = NULL, updated_at = now() WHERE id = $1",
 			      refund_id, rid, ours) ||
-		    !db_query(r, "UPDATE payments p SET status = CASE WHEN (SELECT sum(amount) FROM refunds f WHERE f.payment_id = p.id "
+		    !db_query(&r->ctx, "UPDATE payments p SET status = CASE WHEN (SELECT sum(amount) FROM refunds f WHERE f.payment_id = p.id "
 				 "AND f.status <> 'FAILED') >= p.amount THEN 'REFUNDED' ELSE 'PARTIALLY_REFUNDED' END, updated_at = now() "
 				 "FROM refunds f WHERE f.id = $1 AND p.id = f.payment_id", refund_id) ||
-		    !db_query(r, "UPDATE jobs SET state = 'done', updated_at = now() WHERE kind = 'refund' "
+		    !db_query(&r->ctx, "UPDATE jobs SET state = 'done', updated_at = now() WHERE kind = 'refund' "
 				 "AND state IN ('queued', 'running') AND payload->>'refund_id' = $1", refund_id))
 			goto db_error;
 		out = REFUND_DONE;
 	} else if (rr == RZP_PARTNER_ERROR) {
-		PGresult *res = db_query(r, "UPDATE refunds SET status = 'FAILED', last_error = $2, updated_at = now() WHERE id = $1 RETURNING order_id",
+		PGresult *res = db_query(&r->ctx, "UPDATE refunds SET status = 'FAILED', last_error = $2, updated_at = now() WHERE id = $1 RETURNING order_id",
 					 refund_id, err);
-		if (!res || !db_query(r, "UPDATE jobs SET state = 'dead', last_error = $2, updated_at = now() WHERE kind = 'refund' "
+		if (!res || !db_query(&r->ctx, "UPDATE jobs SET state = 'dead', last_error = $2, updated_at = now() WHERE kind = 'refund' "
 					 "AND state IN ('queued', 'running') AND payload->>'refund_id' = $1", refund_id, err))
 			goto db_error;
 		if (PQntuples(res))
 			flag_attention(r, db_val(res, 0, "order_id"), "Razorpay refused the refund");
 		out = REFUND_REFUSED;
 	} else {
-		if (!db_query(r, "UPDATE refunds SET last_error = $2, updated_at = now() WHERE id = $1", refund_id, err))
+		if (!db_query(&r->ctx, "UPDATE refunds SET last_error = $2, updated_at = now() WHERE id = $1", refund_id, err))
 			goto db_error;
 		out = REFUND_QUEUED;	/* the queued job retries with the same idempotency key */
 	}
-	if (db_commit(r) != 0)
+	if (db_commit(&r->ctx) != 0)
 		goto db_error;
 	return out;
 db_error:
-	db_rollback(r);
+	db_rollback(&r->ctx);
 	return REFUND_DB_ERROR;
 }
 
@@ -652,7 +652,7 @@ db_error:
 static enum refund_result refund_execute(struct req *r, const char *refund_id)
 {
 	struct rzp_answer a;
-	PGresult *res = db_query(r, "SELECT f.amount, f.idempotency_key, f.status, p.razorpay_payment_id FROM refunds f "
+	PGresult *res = db_query(&r->ctx, "SELECT f.amount, f.idempotency_key, f.status, p.razorpay_payment_id FROM refunds f "
 				    "JOIN payments p ON p.id = f.payment_id WHERE f.id = $1", refund_id);
 	if (!res)
 		return REFUND_DB_ERROR;
@@ -679,7 +679,7 @@ enum refund_result payment_refund_for_cancel(struct req *r, const char *order_id
 int payments_retry_refunds(struct req *r, int limit)
 {
 	int done = 0;
-	PGresult *res = db_query(r,
+	PGresult *res = db_query(&r->ctx,
 		"UPDATE jobs SET state = 'running', locked_at = now(), attempts = attempts + 1, updated_at = now() "
 		"WHERE id IN (SELECT id FROM jobs WHERE kind = 'refund' AND state = 'queued' AND run_at <= now() "
 		"ORDER BY run_at LIMIT $1 FOR UPDATE SKIP LOCKED) RETURNING id, attempts, max_attempts, payload->>'refund_id' AS refund_id",
@@ -691,12 +691,12 @@ int payments_retry_refunds(struct req *r, int limit)
 		enum refund_result rr = rid && is_uuid(rid) ? refund_execute(r, rid) : REFUND_REFUSED;
 		if (rr == REFUND_DONE || rr == REFUND_REFUSED) {
 			done += rr == REFUND_DONE;
-			db_query(r, "UPDATE jobs SET state = CASE WHEN state = 'running' THEN $2 ELSE state END, updated_at = now() WHERE id = $1",
+			db_query(&r->ctx, "UPDATE jobs SET state = CASE WHEN state = 'running' THEN $2 ELSE state END, updated_at = now() WHERE id = $1",
 				 job, rr == REFUND_DONE ? "done" : "dead");
 			continue;
 		}
 		/* back off 2^attempts minutes; dead after max_attempts (the order is flagged) */
-		db_query(r, "UPDATE jobs SET state = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'queued' END, "
+		db_query(&r->ctx, "UPDATE jobs SET state = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'queued' END, "
 			    "run_at = now() + make_interval(mins => least(360, power(2, attempts)::int)), locked_at = NULL, "
 			    "last_error = (SELECT last_error FROM refunds WHERE id::text = $2), updated_at = now() WHERE id = $1",
 			 job, rid ? rid : "");
@@ -717,7 +717,7 @@ void payment_after_cancel(struct req *r, const char *order_id, const char *refun
 	if (refund_id && refund_execute(r, refund_id) == REFUND_DB_ERROR)
 		log_err("order %s: the outcome of refund %s could not be recorded", order_id, refund_id);
 	/* a failing mail queue never undoes a cancellation */
-	if (mail_queue(r, order_id, "cancelled") == -1)
+	if (mail_queue(&r->ctx, order_id, "cancelled") == -1)
 		log_err("order %s cancelled but its email could not be queued", order_id);
 }
 
@@ -733,7 +733,7 @@ static int reconcile_one(struct req *r, const char *rzp_order_id)
 	int rc = 0;
 
 	/* touched first: a payment is asked about at most every few minutes */
-	if (!db_query(r, "UPDATE payments SET updated_at = now() WHERE razorpay_order_id = $1", rzp_order_id))
+	if (!db_query(&r->ctx, "UPDATE payments SET updated_at = now() WHERE razorpay_order_id = $1", rzp_order_id))
 		return -1;
 	if (razorpay_order_payments(rzp_order_id, &a) != RZP_OK || !json_object_object_get_ex(a.json, "items", &items) ||
 	    !json_object_is_type(items, json_type_array)) {
@@ -758,7 +758,7 @@ int payments_reconcile(struct req *r, int limit, int *confirmed, int *refunded)
 	const char *lim = arena_printf(r->a, "%d", limit);
 
 	/* 1. payments whose verify and webhook never came, within Razorpay's late-authorisation window */
-	PGresult *res = db_query(r,
+	PGresult *res = db_query(&r->ctx,
 		"SELECT p.razorpay_order_id FROM payments p JOIN orders o ON o.id = p.order_id "
 		"WHERE p.status IN ('CREATED', 'AUTHORIZED', 'FAILED') AND p.razorpay_order_id IS NOT NULL "
 		"AND o.status IN ('PENDING', 'CANCELLED') AND p.created_at > now() - interval '" RECONCILE_WINDOW "' "
@@ -774,7 +774,7 @@ int payments_reconcile(struct req *r, int limit, int *confirmed, int *refunded)
 	}
 	/* 2. money held for a cancelled order with no refund yet: a payment captured after
 	 * the order expired, or a cancel whose refund was never recorded */
-	res = db_query(r,
+	res = db_query(&r->ctx,
 		"SELECT o.id FROM orders o JOIN payments p ON p.order_id = o.id "
 		"WHERE o.status = 'CANCELLED' AND p.status = 'CAPTURED' "
 		"AND NOT EXISTS (SELECT 1 FROM refunds f WHERE f.order_id = o.id) "
@@ -789,7 +789,7 @@ int payments_reconcile(struct req *r, int limit, int *confirmed, int *refunded)
 		if (rr == REFUND_DONE || rr == REFUND_QUEUED) {
 			(*refunded)++;
 			/* the customer was told "no payment taken" at expiry: tell them of the refund */
-			if (mail_queue(r, id, "refunded") == -1)
+			if (mail_queue(&r->ctx, id, "refunded") == -1)
 				return -1;
 		}
 	}
@@ -804,7 +804,7 @@ static int reply_refund(struct req *r, const char *order_id, const char *refund_
 	if (!o)
 		return reply_db_error(r);
 	if (refund_id) {
-		PGresult *res = db_query(r, "SELECT id, amount, status, razorpay_refund_id, last_error FROM refunds WHERE id = $1",
+		PGresult *res = db_query(&r->ctx, "SELECT id, amount, status, razorpay_refund_id, last_error FROM refunds WHERE id = $1",
 					 refund_id);
 		if (!res || PQntuples(res) != 1) {
 			json_object_put(o);
@@ -825,27 +825,25 @@ int admin_order_refund(struct req *r)
 {
 	const char *order_id = r->param[0], *refund_id = NULL;
 
-	if (!is_uuid(order_id))
-		return reply_error(r, 404, "NOT_FOUND", NULL, "No such order");
-	const char *actor = arena_printf(r->a, "admin:%s", r->who.user_id);
-	if (db_begin(r) != 0)
+	const char *actor = arena_printf(r->a, "admin:%s", r->ctx.who.user_id);
+	if (db_begin(&r->ctx) != 0)
 		return reply_db_error(r);
-	switch (order_transition(r, order_id, "CANCELLED", CAUSE_ADMIN, actor, "cancelled and refunded by staff", NULL)) {
+	switch (order_transition(&r->ctx, order_id, "CANCELLED", CAUSE_ADMIN, actor, "cancelled and refunded by staff", NULL)) {
 	case FSM_OK:
 	case FSM_ALREADY:	/* a repeat retries the refund */
 		break;
 	case FSM_NOT_FOUND:
-		db_rollback(r);
+		db_rollback(&r->ctx);
 		return reply_error(r, 404, "NOT_FOUND", NULL, "No such order");
 	case FSM_ILLEGAL:
-		db_rollback(r);
+		db_rollback(&r->ctx);
 		return reply_error(r, 409, "ILLEGAL_TRANSITION", "status", "Only PENDING or CONFIRMED orders can be cancelled");
 	default:
-		db_rollback(r);
+		db_rollback(&r->ctx);
 		return reply_db_error(r);
 	}
-	if (payment_refund_prepare(r, order_id, actor, &refund_id) == REFUND_DB_ERROR || db_commit(r) != 0) {
-		db_rollback(r);
+	if (payment_refund_prepare(r, order_id, actor, &refund_id) == REFUND_DB_ERROR || db_commit(&r->ctx) != 0) {
+		db_rollback(&r->ctx);
 		return reply_db_error(r);
 	}
 	payment_after_cancel(r, order_id, refund_id);

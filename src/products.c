@@ -106,7 +106,7 @@ static int etag_matches(const char *header, const char *etag)
  * an ETag of the exact bytes (304 when the client has them). */
 static int reply_cached_json(struct req *r, int status, const char *text, int cacheable)
 {
-	struct json_object *o = req_own(r, json_tokener_parse(text));
+	struct json_object *o = json_own(r->a, json_tokener_parse(text));
 	size_t len;
 	char hash[65];
 
@@ -134,8 +134,8 @@ int products_list_reply(struct req *r, int admin)
 	    query_int(r, "limit", 1, 100, 20, &limit) || query_int(r, "offset", 0, 1000000000, 0, &offset) ||
 	    (admin && query_bool(r, "archived", &archived)))
 		return 0;
-	PGresult *res = admin ? db_query(r, list_admin_sql, available, pattern, limit, offset, archived)
-			      : db_query(r, list_public_sql, available, pattern, limit, offset);
+	PGresult *res = admin ? db_query(&r->ctx, list_admin_sql, available, pattern, limit, offset, archived)
+			      : db_query(&r->ctx, list_public_sql, available, pattern, limit, offset);
 	if (!res || PQntuples(res) != 1)
 		return reply_db_error(r);
 	return reply_cached_json(r, 200, db_val(res, 0, "body"), !admin);
@@ -144,8 +144,8 @@ int products_list_reply(struct req *r, int admin)
 int product_reply(struct req *r, int status, const char *id, int admin)
 {
 	PGresult *res = admin
-		? db_query(r, "SELECT " SQL_ADMIN_PRODUCT_JSON "::text AS body FROM products p WHERE p.id = $1", id)
-		: db_query(r, "SELECT " SQL_PRODUCT_JSON "::text AS body FROM products p "
+		? db_query(&r->ctx, "SELECT " SQL_ADMIN_PRODUCT_JSON "::text AS body FROM products p WHERE p.id = $1", id)
+		: db_query(&r->ctx, "SELECT " SQL_PRODUCT_JSON "::text AS body FROM products p "
 			      "WHERE p.id = $1 AND p.archived_at IS NULL", id);
 	if (!res)
 		return reply_db_error(r);
@@ -161,7 +161,5 @@ int products_list(struct req *r)
 
 int product_get(struct req *r)
 {
-	if (!is_uuid(r->param[0]))
-		return reply_error(r, 404, "NOT_FOUND", NULL, "No such product");
 	return product_reply(r, 200, r->param[0], 0);
 }

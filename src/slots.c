@@ -134,7 +134,7 @@ static PGresult *slots_query(struct req *r, const char *date, int lead_hours)
 	snprintf(cap, sizeof cap, "%d", cfg->slot_capacity_units);
 	snprintf(cutoff, sizeof cutoff, "%d", cfg->same_day_cutoff_hour);
 	snprintf(ahead, sizeof ahead, "%d", SLOTS_MAX_DAYS_AHEAD);
-	return db_query(r, SLOTS_SQL, date, lead, open, close, mins, cap, cutoff, ahead);
+	return db_query(&r->ctx, SLOTS_SQL, date, lead, open, close, mins, cap, cutoff, ahead);
 }
 
 int slots_get(struct req *r)
@@ -176,7 +176,7 @@ int slots_get(struct req *r)
  * timestamptz text. */
 static int slot_offered(struct req *r, const char *slot_text, int lead_hours, const char **start_out)
 {
-	PGresult *res = db_query(r, "SELECT to_char(($1::timestamptz AT TIME ZONE 'Asia/Kolkata')::date, 'YYYY-MM-DD') AS d, "
+	PGresult *res = db_query(&r->ctx, "SELECT to_char(($1::timestamptz AT TIME ZONE 'Asia/Kolkata')::date, 'YYYY-MM-DD') AS d, "
 				    "extract(epoch FROM $1::timestamptz)::bigint AS epoch", slot_text);
 	if (!res)
 		return -1;
@@ -212,11 +212,11 @@ int slot_check_and_book(struct req *r, const char *slot_start_text, int units, i
 	}
 	snprintf(cap, sizeof cap, "%d", cfg->slot_capacity_units);
 	snprintf(u, sizeof u, "%d", units);
-	if (!db_query(r, "INSERT INTO delivery_slots (slot_start, capacity_units) VALUES ($1, $2::int) "
+	if (!db_query(&r->ctx, "INSERT INTO delivery_slots (slot_start, capacity_units) VALUES ($1, $2::int) "
 			 "ON CONFLICT (slot_start) DO NOTHING", start, cap))
 		return -1;
 	/* the row lock makes concurrent bookings queue here; each sees the last total */
-	PGresult *res = db_query(r, "UPDATE delivery_slots SET booked_units = booked_units + $2::int "
+	PGresult *res = db_query(&r->ctx, "UPDATE delivery_slots SET booked_units = booked_units + $2::int "
 				    "WHERE slot_start = $1 AND booked_units + $2::int <= capacity_units "
 				    "RETURNING booked_units", start, u);
 	if (!res)

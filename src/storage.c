@@ -11,7 +11,6 @@
 
 #include "arena.h"
 #include "conf.h"
-#include "http.h"
 #include "httpc.h"
 #include "storage.h"
 #include "util.h"
@@ -105,9 +104,9 @@ static int mkdir_if_missing(const char *path)
 }
 
 /* Creates STORAGE_DIR and STORAGE_DIR/products when missing. */
-static int ensure_dirs(struct req *r, const char **dir)
+static int ensure_dirs(struct arena *a, const char **dir)
 {
-	*dir = arena_printf(r->a, "%s/products", cfg->storage_dir);
+	*dir = arena_printf(a, "%s/products", cfg->storage_dir);
 	if (mkdir_if_missing(cfg->storage_dir) != 0 || mkdir_if_missing(*dir) != 0) {
 		log_err("storage: cannot create %s: %s", *dir, strerror(errno));
 		return -1;
@@ -129,14 +128,14 @@ static int write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-static int put_local(struct req *r, const char *file, const void *data, size_t len, const char **url)
+static int put_local(struct arena *a, const char *file, const void *data, size_t len, const char **url)
 {
 	const char *dir;
 
-	if (ensure_dirs(r, &dir) != 0)
+	if (ensure_dirs(a, &dir) != 0)
 		return -1;
-	const char *tmp = arena_printf(r->a, "%s/.tmp-%s", dir, file);
-	const char *dst = arena_printf(r->a, "%s/%s", dir, file);
+	const char *tmp = arena_printf(a, "%s/.tmp-%s", dir, file);
+	const char *dst = arena_printf(a, "%s/%s", dir, file);
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		log_err("storage: cannot create %s: %s", tmp, strerror(errno));
@@ -149,31 +148,31 @@ static int put_local(struct req *r, const char *file, const void *data, size_t l
 		unlink(tmp);
 		return -1;
 	}
-	*url = arena_printf(r->a, "%s/products/%s", cfg->media_url, file);
+	*url = arena_printf(a, "%s/products/%s", cfg->media_url, file);
 	return 0;
 }
 
-static const char *trim_slash(struct req *r, const char *s)
+static const char *trim_slash(struct arena *a, const char *s)
 {
 	size_t n = strlen(s);
 	while (n > 0 && s[n - 1] == '/')
 		n--;
-	return arena_strndup(r->a, s, n);
+	return arena_strndup(a, s, n);
 }
 
-static int put_s3(struct req *r, const char *file, const void *data, size_t len, const char *mime, const char **url)
+static int put_s3(struct arena *a, const char *file, const void *data, size_t len, const char *mime, const char **url)
 {
 	char hash[65];
-	const char *object = arena_printf(r->a, "%s/%s/products/%s", trim_slash(r, cfg->s3_endpoint), cfg->s3_bucket, file);
+	const char *object = arena_printf(a, "%s/%s/products/%s", trim_slash(a, cfg->s3_endpoint), cfg->s3_bucket, file);
 
 	sha256_hex(data, len, hash);
 	/* libcurl 7.88 signs but does not add x-amz-content-sha256 (PITFALLS B6) */
-	const char *headers[] = { arena_printf(r->a, "x-amz-content-sha256: %s", hash),
-				  arena_printf(r->a, "Content-Type: %s", mime), NULL };
+	const char *headers[] = { arena_printf(a, "x-amz-content-sha256: %s", hash),
+				  arena_printf(a, "Content-Type: %s", mime), NULL };
 	struct httpc_call call = {
 		.method = "PUT", .url = object, .headers = headers, .body = data, .body_len = len,
 		.username = cfg->s3_access_key, .password = cfg->s3_secret_key,
-		.aws_sigv4 = arena_printf(r->a, "aws:amz:%s:s3", cfg->s3_region), .timeout_ms = 20000,
+		.aws_sigv4 = arena_printf(a, "aws:amz:%s:s3", cfg->s3_region), .timeout_ms = 20000,
 	};
 	enum httpc_result rc = httpc_perform(&call);
 	int ok = rc == HTTPC_OK && call.status >= 200 && call.status < 300;
@@ -183,11 +182,11 @@ static int put_s3(struct req *r, const char *file, const void *data, size_t len,
 	buf_free(&call.response);
 	if (!ok)
 		return -1;
-	*url = cfg->s3_public_url ? arena_printf(r->a, "%s/products/%s", trim_slash(r, cfg->s3_public_url), file) : object;
+	*url = cfg->s3_public_url ? arena_printf(a, "%s/products/%s", trim_slash(a, cfg->s3_public_url), file) : object;
 	return 0;
 }
 
-int storage_put_image(struct req *r, const void *data, size_t len, const struct image_kind *kind, const char **url)
+int storage_put_image(struct arena *a, const void *data, size_t len, const struct image_kind *kind, const char **url)
 {
 	char id[33];
 
@@ -195,10 +194,10 @@ int storage_put_image(struct req *r, const void *data, size_t len, const struct 
 		log_err("storage: no random bytes");
 		return -1;
 	}
-	const char *file = arena_printf(r->a, "%s.%s", id, kind->ext);
+	const char *file = arena_printf(a, "%s.%s", id, kind->ext);
 	if (cfg->s3_endpoint)
-		return put_s3(r, file, data, len, kind->mime, url);
-	return put_local(r, file, data, len, url);
+		return put_s3(a, file, data, len, kind->mime, url);
+	return put_local(a, file, data, len, url);
 }
 
 void storage_forget_image(const char *url)

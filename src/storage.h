@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-struct req;
+struct arena;
 
 struct image_kind {
 	const char *ext;	/* "png", "jpg", "webp" */
@@ -22,7 +22,7 @@ void sha256_hex(const void *data, size_t len, char out[65]);
 /* Stores data as products/<random>.<ext>: under cfg->storage_dir, or on
  * S3-compatible storage when cfg->s3_endpoint is set. On success returns 0
  * and the public URL (arena) in *url; on failure -1, logged. */
-int storage_put_image(struct req *r, const void *data, size_t len, const struct image_kind *kind, const char **url);
+int storage_put_image(struct arena *a, const void *data, size_t len, const struct image_kind *kind, const char **url);
 
 /* Removes a locally stored image given its public URL; ignores other URLs. */
 void storage_forget_image(const char *url);

@@ -46,7 +46,7 @@ static int not_found(struct req *r)
 /* [{label, at}] from order_status_history, oldest first; NULL on a DB error. */
 static struct json_object *timeline(struct req *r, const char *order_id)
 {
-	PGresult *res = db_query(r, "SELECT to_status, to_char(created_at, 'Dy DD Mon, HH24:MI') AS at "
+	PGresult *res = db_query(&r->ctx, "SELECT to_status, to_char(created_at, 'Dy DD Mon, HH24:MI') AS at "
 				    "FROM order_status_history WHERE order_id = $1 ORDER BY id", order_id);
 	if (!res)
 		return NULL;
@@ -85,7 +85,7 @@ int track_get(struct req *r)
 	if (!token_ok(token))
 		return not_found(r);
 	snprintf(mins, sizeof mins, "%d", cfg->slot_minutes);
-	PGresult *res = db_query(r,
+	PGresult *res = db_query(&r->ctx,
 		"SELECT o.id, o.order_number, o.status, to_char(o.delivery_slot, 'Dy DD Mon YYYY') AS slot_date, "
 		"to_char(o.delivery_slot, 'HH24:MI') AS slot_start, "
 		"to_char(o.delivery_slot + make_interval(mins => $2::int), 'HH24:MI') AS slot_end, "
@@ -96,7 +96,7 @@ int track_get(struct req *r)
 		return reply_db_error(r);
 	if (PQntuples(res) != 1)
 		return not_found(r);
-	struct json_object *ctx = req_own(r, json_object_new_object());
+	struct json_object *ctx = json_own(r->a, json_object_new_object());
 	struct json_object *tl = timeline(r, db_val(res, 0, "id"));
 	if (!tl)
 		return reply_db_error(r);

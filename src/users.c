@@ -121,7 +121,7 @@ int auth_register(struct req *r)
 		return reply_error(r, 400, "VALIDATION_ERROR", "password", "password must be 8 to 128 characters long");
 	if (auth_hash_password(raw, hash) != 0)
 		return reply_error(r, 503, "TRY_AGAIN", NULL, "The server is busy; try again");
-	PGresult *res = db_query(r,
+	PGresult *res = db_query(&r->ctx,
 		"INSERT INTO users (email, password_hash, name, phone) VALUES ($1, $2, $3, $4) "
 		"ON CONFLICT ((lower(email))) DO NOTHING RETURNING " USER_COLUMNS,
 		em, hash, name, ph);
@@ -135,7 +135,7 @@ int auth_register(struct req *r)
 /* Records a failure and, past the free ones, locks the account for a while. */
 static void note_failure(struct req *r, const char *id)
 {
-	db_query(r, "UPDATE users SET failed_logins = failed_logins + 1, "
+	db_query(&r->ctx, "UPDATE users SET failed_logins = failed_logins + 1, "
 		    "locked_until = CASE WHEN failed_logins + 1 >= $2::int "
 		    "THEN now() + make_interval(secs => least($3::int, $4::int * 2 ^ least(10, failed_logins + 1 - $2::int))) END "
 		    "WHERE id = $1",
@@ -153,7 +153,7 @@ int auth_login(struct req *r)
 	const char *raw = json_object_get_string(json_object_object_get(r->json, "password"));
 	if (normalize_email(email, em) != 0)
 		em[0] = '\0';
-	PGresult *res = db_query(r,
+	PGresult *res = db_query(&r->ctx,
 		"SELECT " USER_COLUMNS ", password_hash, "
 		"GREATEST(0, CEIL(EXTRACT(EPOCH FROM locked_until - now())))::int AS locked_for "
 		"FROM users WHERE lower(email) = $1 AND deleted_at IS NULL", em);
@@ -177,15 +177,15 @@ int auth_login(struct req *r)
 	char newhash[PASSWORD_HASH_MAX];
 	const char *id = db_val(res, 0, "id");
 	if (auth_needs_rehash(hash) && auth_hash_password(raw, newhash) == 0)
-		db_query(r, "UPDATE users SET password_hash = $2 WHERE id = $1", id, newhash);
-	if (!db_query(r, "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1 AND failed_logins > 0", id))
+		db_query(&r->ctx, "UPDATE users SET password_hash = $2 WHERE id = $1", id, newhash);
+	if (!db_query(&r->ctx, "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1 AND failed_logins > 0", id))
 		return reply_db_error(r);
 	return reply_session(r, 200, res);
 }
 
 int me_get(struct req *r)
 {
-	PGresult *res = db_query(r, "SELECT " USER_COLUMNS " FROM users WHERE id = $1", r->who.user_id);
+	PGresult *res = db_query(&r->ctx, "SELECT " USER_COLUMNS " FROM users WHERE id = $1", r->ctx.who.user_id);
 	if (!res)
 		return reply_db_error(r);
 	if (PQntuples(res) != 1)

@@ -7,24 +7,20 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "admin.h"
 #include "auth.h"
 #include "conf.h"
 #include "db.h"
 #include "httpc.h"
 #include "http.h"
 #include "jsonutil.h"
+#include "multipart.h"
 #include "render.h"
 #include "routes.h"
 #include "util.h"
 #include "worker.h"
 
 static volatile sig_atomic_t stopping;
-static struct tmpl_set *templates;
-
-const struct tmpl_set *worker_templates(void)
-{
-	return templates;
-}
 
 static void on_term(int sig)
 {
@@ -87,12 +83,12 @@ static int authorize(struct req *r)
 			return 0;
 		return reply_error(r, 401, "UNAUTHORIZED", NULL, "A valid dispatch token is required"), -1;
 	case AUTH_PAGE:
-		rc = auth_load_principal(r, cookie_get(r, "lafete_admin"));
+		rc = auth_load_principal(&r->ctx, cookie_get(r, "lafete_admin"));
 		if (rc == -2)
 			return reply_db_error(r), -1;
 		if (rc != 0)
 			return reply_redirect(r, arena_printf(r->a, "/admin/login?next=%s", url_encode(r->a, r->path))), -1;
-		if (r->who.role != ROLE_ADMIN)
+		if (r->ctx.who.role != ROLE_ADMIN)
 			return reply_raw(r, 403, "text/html; charset=utf-8",
 					 "<!doctype html><title>Forbidden</title><p>Staff only.</p>\n", 57), -1;
 		return 0;
@@ -100,12 +96,12 @@ static int authorize(struct req *r)
 	case AUTH_ADMIN:
 		if (!bearer(r))
 			return reply_error(r, 401, "UNAUTHORIZED", NULL, "A bearer token is required"), -1;
-		rc = auth_load_principal(r, bearer(r));
+		rc = auth_load_principal(&r->ctx, bearer(r));
 		if (rc == -2)
 			return reply_db_error(r), -1;
 		if (rc != 0)
 			return reply_error(r, 401, "UNAUTHORIZED", NULL, "The token is invalid or expired"), -1;
-		if (rt->auth == AUTH_ADMIN && r->who.role != ROLE_ADMIN)
+		if (rt->auth == AUTH_ADMIN && r->ctx.who.role != ROLE_ADMIN)
 			return reply_error(r, 403, "FORBIDDEN", NULL, "Staff only"), -1;
 		return 0;
 	}
@@ -132,7 +128,7 @@ static int take_body(struct req *r)
 		char err[160];
 		if (!media_type_is(r->content_type, "application/json"))
 			return reply_error(r, 415, "UNSUPPORTED_MEDIA_TYPE", NULL, "Send the body as application/json"), -1;
-		r->json = req_own(r, json_parse_strict(r->body, r->body_len, err, sizeof err));
+		r->json = json_own(r->a, json_parse_strict(r->body, r->body_len, err, sizeof err));
 		if (!r->json)
 			return reply_error(r, 400, "MALFORMED_JSON", NULL, "%s", err), -1;
 		return 0;
@@ -164,6 +160,51 @@ static void not_found(struct req *r, int path_known)
 	}
 }
 
+/* A multipart body is parsed once, here; a malformed one is the API's 400,
+ * while a page's form answers "form expired" through the CSRF check. */
+static int take_parts(struct req *r)
+{
+	char err[160];
+
+	if (r->route->body != BODY_MULTIPART)
+		return 0;
+	r->parts = arena_alloc(r->a, MP_MAX_PARTS * sizeof *r->parts);
+	r->nparts = multipart_parse(r->a, r->content_type, r->body, r->body_len, r->parts, MP_MAX_PARTS, err, sizeof err);
+	if (r->nparts >= 0)
+		return 0;
+	r->mp_error = arena_strdup(r->a, err);
+	if (r->route->csrf)
+		return 0;
+	return reply_error(r, 400, "MALFORMED_MULTIPART", NULL, "%s", err), -1;
+}
+
+/* Form routes carry the session's CSRF token in a "csrf" field. 0 or -1 answered. */
+static int check_csrf(struct req *r)
+{
+	const char *sent = NULL;
+
+	if (!r->route->csrf)
+		return 0;
+	if (r->route->body == BODY_FORM) {
+		sent = form_get(r, r->body, "csrf");
+	} else if (r->nparts > 0) {
+		const struct mp_part *p = multipart_find(r->parts, r->nparts, "csrf");
+		sent = p ? arena_strndup(r->a, p->data, p->len) : NULL;
+	}
+	return admin_csrf_token_ok(r, sent) ? 0 : (admin_csrf_fail(r), -1);
+}
+
+/* A typed capture that does not fit: the same 404 as a well-formed id of nothing. */
+static void capture_missing(struct req *r)
+{
+	if (r->route->auth == AUTH_PAGE)
+		admin_not_found_page(r, r->route->missing);
+	else if (r->route->missing != OK)
+		reply_outcome(r, r->route->missing, NULL);
+	else
+		reply_error(r, 404, "NOT_FOUND", NULL, "No such resource");
+}
+
 static void handle(struct req *r)
 {
 	int path_known;
@@ -171,11 +212,13 @@ static void handle(struct req *r)
 	r->route = route_match(r, r->method, r->path, &path_known);
 	if (!r->route)
 		return not_found(r, path_known);
-	if (take_body(r) != 0 || authorize(r) != 0)
+	if (take_body(r) != 0 || authorize(r) != 0 || take_parts(r) != 0 || check_csrf(r) != 0)
 		return;
-	r->route->handler(r);
-	if (r->status == 0) {
-		log_err("handler for %s %s gave no answer", r->route->method, r->route->pattern);
+	if (r->param_bad)
+		return capture_missing(r);
+	int rc = r->route->handler(r);
+	if (rc != 0 || r->status == 0) {
+		log_err("handler for %s %s gave no answer (%d)", r->route->method, r->route->pattern, rc);
 		reply_error(r, 500, "INTERNAL", NULL, "Internal error");
 	}
 }
@@ -227,7 +270,7 @@ static void access_log(struct req *r)
 
 	log_msg("access", "%s %s %d %lldms rid=%s user=%s%s%s", r->method, path, r->status,
 		(long long)(mono_ms() - r->started_ms), r->request_id ? r->request_id : "-",
-		r->who.user_id[0] ? r->who.user_id : "-", r->error_code ? " error=" : "",
+		r->ctx.who.user_id[0] ? r->ctx.who.user_id : "-", r->error_code ? " error=" : "",
 		r->error_code ? r->error_code : "");
 }
 
@@ -261,6 +304,8 @@ int worker_run(int listen_fd, int worker_no)
 	FCGX_Request fcgi;
 	struct req r;
 	struct arena *a = arena_new();
+	struct db db = { 0 };
+	struct tmpl_set *templates;
 	char err[256];
 	sigset_t term;
 
@@ -277,7 +322,7 @@ int worker_run(int listen_fd, int worker_no)
 	templates = tmpl_load_dir(cfg->template_dir, err, sizeof err);
 	if (!templates)
 		log_warn("worker %d: templates not loaded: %s", worker_no, err);
-	if (db_connect() != 0)
+	if (db_connect(&db, "lafete") != 0)
 		log_warn("worker %d: starting without a database; will retry per request", worker_no);
 	FCGX_InitRequest(&fcgi, listen_fd, 0);
 	while (!stopping) {
@@ -289,18 +334,20 @@ int worker_run(int listen_fd, int worker_no)
 			break;
 		memset(&r, 0, sizeof r);
 		r.fcgi = &fcgi;
-		r.a = a;
+		r.a = r.ctx.a = a;
+		r.ctx.db = &db;
+		r.ctx.templates = templates;
 		serve(&r);
 		FCGX_Finish_r(&fcgi);
 		buf_free(&r.headers);
 		buf_free(&r.out);
 		arena_reset(a);
-		db_request_done();
+		db_done(&db);
 	}
 	FCGX_Free(&fcgi, 1);
 	arena_free(a);
 	tmpl_set_free(templates);
-	db_disconnect();
+	db_disconnect(&db);
 	httpc_cleanup();
 	return 0;
 }
