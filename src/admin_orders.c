@@ -289,7 +289,7 @@ int admin_order_book_post(struct req *r)
 	};
 	char msg[1200];
 
-	enum book_result br = delivery_book(r, r->param[0], arena_printf(r->a, "admin:%s", r->ctx.who.user_id), msg, sizeof msg);
+	enum book_result br = delivery_book(&r->ctx, r->param[0], arena_printf(r->a, "admin:%s", r->ctx.who.user_id), msg, sizeof msg);
 	if (br == BOOK_DB_ERROR)
 		return reply_db_error(r);
 	if (br == BOOK_NOT_FOUND)

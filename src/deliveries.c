@@ -27,14 +27,8 @@ struct claim {
 	int dispatched;	/* a rebooking: the order kept DISPATCHED after its courier was cancelled */
 };
 
-int order_flag_attention(struct req *r, const char *order_id, const char *reason)
-{
-	return db_query(&r->ctx, "UPDATE orders SET needs_attention = true, attention_reason = $2, updated_at = now() "
-			   "WHERE id = $1", order_id, reason) ? 0 : -1;
-}
-
 /* Borzo wants digits only, "91" + the 10-digit mobile. */
-static const char *phone_digits(struct req *r, const char *in)
+static const char *phone_digits(struct ctx *c, const char *in)
 {
 	char d[24];
 	size_t n = 0;
@@ -44,10 +38,10 @@ static const char *phone_digits(struct req *r, const char *in)
 			d[n++] = *p;
 	d[n] = '\0';
 	if (n == 10)
-		return arena_printf(r->a, "91%s", d);
+		return arena_printf(c->a, "91%s", d);
 	if (n == 11 && d[0] == '0')
-		return arena_printf(r->a, "91%s", d + 1);
-	return arena_strdup(r->a, d);
+		return arena_printf(c->a, "91%s", d + 1);
+	return arena_strdup(c->a, d);
 }
 
 static enum book_result say(char *msg, size_t msglen, enum book_result br, const char *text)
@@ -58,12 +52,12 @@ static enum book_result say(char *msg, size_t msglen, enum book_result br, const
 
 /* ---- transaction 1: lock, check, mark IN_PROGRESS ---- */
 
-static enum book_result check_order(struct req *r, struct claim *c, char *msg, size_t msglen)
+static enum book_result check_order(struct ctx *c, struct claim *cl, char *msg, size_t msglen)
 {
 	char mins[16];
 
 	snprintf(mins, sizeof mins, "%d", cfg->slot_minutes);
-	PGresult *res = db_query(&r->ctx,
+	PGresult *res = db_query(c,
 		"SELECT o.status, o.order_number::text AS number, o.total_amount::text AS total, o.is_gift, "
 		"o.address->>'street' AS street, o.address->>'city' AS city, o.address->>'pincode' AS pincode, "
 		"o.address->>'latitude' AS lat, o.address->>'longitude' AS lng, "
@@ -73,7 +67,7 @@ static enum book_result check_order(struct req *r, struct claim *c, char *msg, s
 		SQL_TIME("o.delivery_slot + make_interval(mins => $2::int)") " AS slot_end, "
 		"(SELECT greatest(1, ceil(coalesce(sum(i.weight_grams * i.quantity), 0) / 1000.0))::int "
 		" FROM order_items i WHERE i.order_id = o.id)::text AS kg "
-		"FROM orders o JOIN users u ON u.id = o.user_id WHERE o.id = $1 FOR UPDATE OF o", c->order_id, mins);
+		"FROM orders o JOIN users u ON u.id = o.user_id WHERE o.id = $1 FOR UPDATE OF o", cl->order_id, mins);
 	if (!res)
 		return BOOK_DB_ERROR;
 	if (PQntuples(res) != 1)
@@ -81,53 +75,53 @@ static enum book_result check_order(struct req *r, struct claim *c, char *msg, s
 	const char *st = db_val(res, 0, "status");
 	if (strcmp(st, "PENDING") == 0)
 		return say(msg, msglen, BOOK_NOT_PAID, "The order is not paid yet");
-	c->dispatched = strcmp(st, "DISPATCHED") == 0;	/* check_delivery decides */
+	cl->dispatched = strcmp(st, "DISPATCHED") == 0;	/* check_delivery decides */
 	if (strcmp(st, "DELIVERED") == 0 || strcmp(st, "CANCELLED") == 0)
 		return say(msg, msglen, BOOK_NOT_BOOKABLE, "The order is delivered or cancelled");
-	c->number = db_val(res, 0, "number");
-	c->total = db_val(res, 0, "total");
-	c->is_gift = db_bool(res, 0, "is_gift");
-	c->street = db_val(res, 0, "street");
-	c->city = db_val(res, 0, "city");
-	c->pincode = db_val(res, 0, "pincode");
-	c->lat = db_val(res, 0, "lat");
-	c->lng = db_val(res, 0, "lng");
-	c->name = db_val(res, 0, "name");
-	c->phone = phone_digits(r, db_val(res, 0, "phone"));
-	c->slot_start = db_val(res, 0, "slot_start");
-	c->slot_end = db_val(res, 0, "slot_end");
-	c->kg = db_val(res, 0, "kg");
+	cl->number = db_val(res, 0, "number");
+	cl->total = db_val(res, 0, "total");
+	cl->is_gift = db_bool(res, 0, "is_gift");
+	cl->street = db_val(res, 0, "street");
+	cl->city = db_val(res, 0, "city");
+	cl->pincode = db_val(res, 0, "pincode");
+	cl->lat = db_val(res, 0, "lat");
+	cl->lng = db_val(res, 0, "lng");
+	cl->name = db_val(res, 0, "name");
+	cl->phone = phone_digits(c, db_val(res, 0, "phone"));
+	cl->slot_start = db_val(res, 0, "slot_start");
+	cl->slot_end = db_val(res, 0, "slot_end");
+	cl->kg = db_val(res, 0, "kg");
 	return BOOK_OK;
 }
 
-static enum book_result check_delivery(struct req *r, struct claim *c, char *msg, size_t msglen)
+static enum book_result check_delivery(struct ctx *c, struct claim *cl, char *msg, size_t msglen)
 {
-	PGresult *res = db_query(&r->ctx,
+	PGresult *res = db_query(c,
 		"SELECT booking_state, outcome_unknown, coalesce(status IN ('CANCELLED', 'FAILED'), false) AS courier_gone, "
 		"attempt_started_at < now() - make_interval(mins => " STR(BOOKING_STALE_MINUTES) ") AS stale "
-		"FROM deliveries WHERE order_id = $1", c->order_id);
+		"FROM deliveries WHERE order_id = $1", cl->order_id);
 	if (!res)
 		return BOOK_DB_ERROR;
 	if (PQntuples(res) == 0)
-		return c->dispatched ? say(msg, msglen, BOOK_ALREADY, "A courier is already booked for this order") : BOOK_OK;
+		return cl->dispatched ? say(msg, msglen, BOOK_ALREADY, "A courier is already booked for this order") : BOOK_OK;
 	const char *bs = db_val(res, 0, "booking_state");
 	/* a courier cancelled (by staff or by Borzo) or a failed delivery may be booked again */
 	if (strcmp(bs, "CANCELLED") == 0 || (strcmp(bs, "BOOKED") == 0 && db_bool(res, 0, "courier_gone"))) {
-		c->lookup = 0;
+		cl->lookup = 0;
 		return BOOK_OK;
 	}
-	if (strcmp(bs, "BOOKED") == 0 || c->dispatched)
+	if (strcmp(bs, "BOOKED") == 0 || cl->dispatched)
 		return say(msg, msglen, BOOK_ALREADY, "A courier is already booked for this order");
 	if (strcmp(bs, "IN_PROGRESS") == 0 && !db_bool(res, 0, "stale"))
 		return say(msg, msglen, BOOK_ALREADY, "A booking for this order is in progress");
 	/* a stale IN_PROGRESS row or a lost answer: Borzo may have the order */
-	c->lookup = strcmp(bs, "IN_PROGRESS") == 0 || db_bool(res, 0, "outcome_unknown");
+	cl->lookup = strcmp(bs, "IN_PROGRESS") == 0 || db_bool(res, 0, "outcome_unknown");
 	return BOOK_OK;
 }
 
-static enum book_result mark_in_progress(struct req *r, struct claim *c)
+static enum book_result mark_in_progress(struct ctx *c, struct claim *cl)
 {
-	PGresult *res = db_query(&r->ctx,
+	PGresult *res = db_query(c,
 		"INSERT INTO deliveries (order_id, booking_state, attempts, attempt_started_at) "
 		"VALUES ($1, 'IN_PROGRESS', 1, now()) ON CONFLICT (order_id) DO UPDATE SET "
 		"booking_state = 'IN_PROGRESS', attempts = deliveries.attempts + 1, attempt_started_at = now(), "
@@ -139,26 +133,26 @@ static enum book_result mark_in_progress(struct req *r, struct claim *c)
 		"courier_name = CASE WHEN deliveries.booking_state IN ('BOOKED', 'CANCELLED') THEN NULL ELSE deliveries.courier_name END, "
 		"courier_phone = CASE WHEN deliveries.booking_state IN ('BOOKED', 'CANCELLED') THEN NULL ELSE deliveries.courier_phone END "
 		"RETURNING attempts, " SQL_TIME("created_at - interval '10 minutes'") " AS search_from",
-		c->order_id, c->lookup ? "true" : "false");
+		cl->order_id, cl->lookup ? "true" : "false");
 	if (!res || PQntuples(res) != 1)
 		return BOOK_DB_ERROR;
-	c->attempts = atoi(db_val(res, 0, "attempts"));
-	c->search_from = db_val(res, 0, "search_from");
+	cl->attempts = atoi(db_val(res, 0, "attempts"));
+	cl->search_from = db_val(res, 0, "search_from");
 	return BOOK_OK;
 }
 
-static enum book_result claim_booking(struct req *r, struct claim *c, char *msg, size_t msglen)
+static enum book_result claim_booking(struct ctx *c, struct claim *cl, char *msg, size_t msglen)
 {
 	enum book_result br;
 
-	if (db_begin(&r->ctx) != 0)
+	if (db_begin(c) != 0)
 		return BOOK_DB_ERROR;
-	if ((br = check_order(r, c, msg, msglen)) != BOOK_OK || (br = check_delivery(r, c, msg, msglen)) != BOOK_OK ||
-	    (br = mark_in_progress(r, c)) != BOOK_OK) {
-		db_rollback(&r->ctx);
+	if ((br = check_order(c, cl, msg, msglen)) != BOOK_OK || (br = check_delivery(c, cl, msg, msglen)) != BOOK_OK ||
+	    (br = mark_in_progress(c, cl)) != BOOK_OK) {
+		db_rollback(c);
 		return br;
 	}
-	return db_commit(&r->ctx) == 0 ? BOOK_OK : BOOK_DB_ERROR;
+	return db_commit(c) == 0 ? BOOK_OK : BOOK_DB_ERROR;
 }
 
 /* ---- the Borzo side ---- */
@@ -176,46 +170,46 @@ static struct json_object *contact(const char *phone, const char *name)
 	return cp;
 }
 
-static struct json_object *kitchen_point(struct req *r)
+static struct json_object *kitchen_point(struct ctx *c)
 {
 	struct json_object *p = json_object_new_object();
 	add_str(p, "address", cfg->store_address);
-	add_str(p, "latitude", arena_printf(r->a, "%.6f", cfg->store_lat));
-	add_str(p, "longitude", arena_printf(r->a, "%.6f", cfg->store_lng));
-	json_object_object_add(p, "contact_person", contact(phone_digits(r, cfg->store_phone), cfg->store_name));
+	add_str(p, "latitude", arena_printf(c->a, "%.6f", cfg->store_lat));
+	add_str(p, "longitude", arena_printf(c->a, "%.6f", cfg->store_lng));
+	json_object_object_add(p, "contact_person", contact(phone_digits(c, cfg->store_phone), cfg->store_name));
 	add_str(p, "note", "fragile cake, keep upright");
 	return p;
 }
 
-static struct json_object *customer_point(struct req *r, const struct claim *c)
+static struct json_object *customer_point(struct ctx *c, const struct claim *cl)
 {
 	struct json_object *p = json_object_new_object();
-	add_str(p, "address", arena_printf(r->a, "%s, %s %s", c->street ? c->street : "", c->city ? c->city : "",
-					   c->pincode ? c->pincode : ""));
-	if (c->lat && c->lng) {
-		add_str(p, "latitude", c->lat);
-		add_str(p, "longitude", c->lng);
+	add_str(p, "address", arena_printf(c->a, "%s, %s %s", cl->street ? cl->street : "", cl->city ? cl->city : "",
+					   cl->pincode ? cl->pincode : ""));
+	if (cl->lat && cl->lng) {
+		add_str(p, "latitude", cl->lat);
+		add_str(p, "longitude", cl->lng);
 	}
-	json_object_object_add(p, "contact_person", contact(c->phone, c->name));
-	add_str(p, "required_start_datetime", c->slot_start);
-	add_str(p, "required_finish_datetime", c->slot_end);
-	add_str(p, "client_order_id", c->number);
-	add_str(p, "note", c->is_gift ? "GIFT order: fragile cake, keep upright" : "fragile cake, keep upright");
+	json_object_object_add(p, "contact_person", contact(cl->phone, cl->name));
+	add_str(p, "required_start_datetime", cl->slot_start);
+	add_str(p, "required_finish_datetime", cl->slot_end);
+	add_str(p, "client_order_id", cl->number);
+	add_str(p, "note", cl->is_gift ? "GIFT order: fragile cake, keep upright" : "fragile cake, keep upright");
 	return p;
 }
 
 /* The create-order body (owned by the request). */
-static struct json_object *create_payload(struct req *r, const struct claim *c)
+static struct json_object *create_payload(struct ctx *c, const struct claim *cl)
 {
-	struct json_object *b = json_own(r->a, json_object_new_object()), *pts = json_object_new_array();
+	struct json_object *b = json_own(c->a, json_object_new_object()), *pts = json_object_new_array();
 
 	add_str(b, "type", "standard");
 	add_str(b, "matter", "Fragile Cake");
 	json_object_object_add(b, "vehicle_type_id", json_object_new_int(cfg->borzo_vehicle_type_id));
-	json_object_object_add(b, "total_weight_kg", json_object_new_int(atoi(c->kg ? c->kg : "1")));
-	add_str(b, "insurance_amount", c->total);
-	json_object_array_add(pts, kitchen_point(r));
-	json_object_array_add(pts, customer_point(r, c));
+	json_object_object_add(b, "total_weight_kg", json_object_new_int(atoi(cl->kg ? cl->kg : "1")));
+	add_str(b, "insurance_amount", cl->total);
+	json_object_array_add(pts, kitchen_point(c));
+	json_object_array_add(pts, customer_point(c, cl));
 	json_object_object_add(b, "points", pts);
 	return b;
 }
@@ -241,18 +235,18 @@ static int order_is_ours(struct json_object *o, const char *number)
 #define LOOKUP_MAX_PAGES 10
 
 /* Resolves a lost answer: *found is our order at Borzo, or NULL when absent. */
-static enum borzo_result lookup_order(struct req *r, const struct claim *c, struct json_object **found,
+static enum borzo_result lookup_order(struct ctx *c, const struct claim *cl, struct json_object **found,
 				      char *err, size_t errlen)
 {
 	*found = NULL;
 	for (int page = 0; page < LOOKUP_MAX_PAGES; page++) {
 		struct json_object *orders;
-		enum borzo_result br = borzo_get_orders(r->a, c->search_from, page * 50, &orders, err, errlen);
+		enum borzo_result br = borzo_get_orders(c->a, cl->search_from, page * 50, &orders, err, errlen);
 		if (br != BORZO_OK)
 			return br;
 		size_t n = json_object_array_length(orders);
 		for (size_t i = 0; i < n; i++)
-			if (order_is_ours(json_object_array_get_idx(orders, i), c->number)) {
+			if (order_is_ours(json_object_array_get_idx(orders, i), cl->number)) {
 				*found = json_object_array_get_idx(orders, i);
 				return BORZO_OK;
 			}
@@ -265,22 +259,24 @@ static enum borzo_result lookup_order(struct req *r, const struct claim *c, stru
 /* ---- recording the outcome ---- */
 
 /* FAILED with last_error; transient failures queue a retry job. */
-static enum book_result record_failure(struct req *r, const struct claim *c, enum book_result br,
+static enum book_result record_failure(struct ctx *c, const struct claim *cl, enum book_result br,
 				       int unknown, const char *err, char *msg, size_t msglen)
 {
-	char first[16];
+	/* the booking's failed attempts so far count for the job's back-off */
+	int failed = cl->attempts < 1 ? 1 : cl->attempts > 10 ? 10 : cl->attempts;
+	struct job_new retry = { .kind = "book_courier", .order_id = cl->order_id, .prior_failures = failed,
+				 .delay_minutes = job_backoff_minutes(failed) };
 
-	snprintf(first, sizeof first, "%d", c->attempts < 1 ? 1 : c->attempts > 10 ? 10 : c->attempts);
-	if (db_begin(&r->ctx) != 0 ||
-	    !db_query(&r->ctx, "UPDATE deliveries SET booking_state = 'FAILED', last_error = $2, outcome_unknown = $3::boolean, "
-			 "updated_at = now() WHERE order_id = $1", c->order_id, err, unknown ? "true" : "false"))
+	if (db_begin(c) != 0 ||
+	    !db_query(c, "UPDATE deliveries SET booking_state = 'FAILED', last_error = $2, outcome_unknown = $3::boolean, "
+			 "updated_at = now() WHERE order_id = $1", cl->order_id, err, unknown ? "true" : "false"))
 		goto fail;
-	if (br == BOOK_UNAVAILABLE && job_enqueue(&r->ctx, "book_courier", c->order_id, atoi(first)) != 0)
+	if (br == BOOK_UNAVAILABLE && job_enqueue(c, &retry) != 0)
 		goto fail;
 	if (br == BOOK_REJECTED &&
-	    order_flag_attention(r, c->order_id, arena_printf(r->a, "Borzo refused the courier booking: %s", err)) != 0)
+	    order_flag_attention(c, cl->order_id, arena_printf(c->a, "Borzo refused the courier booking: %s", err)) != 0)
 		goto fail;
-	if (db_commit(&r->ctx) != 0)
+	if (db_commit(c) != 0)
 		goto fail;
 	if (br == BOOK_REJECTED)
 		snprintf(msg, msglen, "Borzo refused the booking: %s", err);
@@ -288,7 +284,7 @@ static enum book_result record_failure(struct req *r, const struct claim *c, enu
 		snprintf(msg, msglen, "No courier could be booked now (%s); a retry is queued", err);
 	return br;
 fail:
-	db_rollback(&r->ctx);
+	db_rollback(c);
 	return BOOK_DB_ERROR;
 }
 
@@ -301,12 +297,12 @@ static const char *jstring(struct json_object *o, const char *k)
 }
 
 /* "name surname" of a Borzo courier object, or NULL. */
-static const char *courier_name(struct req *r, struct json_object *courier)
+static const char *courier_name(struct ctx *c, struct json_object *courier)
 {
 	const char *n = jstring(courier, "name"), *s = jstring(courier, "surname");
 	if (!n && !s)
 		return NULL;
-	return arena_printf(r->a, "%.100s%s%.100s", n ? n : "", n && s ? " " : "", s ? s : "");
+	return arena_printf(c->a, "%.100s%s%.100s", n ? n : "", n && s ? " " : "", s ? s : "");
 }
 
 static const char *drop_tracking_url(struct json_object *order)
@@ -319,75 +315,75 @@ static const char *drop_tracking_url(struct json_object *order)
 }
 
 /* Transaction 2: store the Borzo order, DISPATCHED, "on the way" email. */
-static enum book_result record_booking(struct req *r, const struct claim *c, struct json_object *order,
+static enum book_result record_booking(struct ctx *c, const struct claim *cl, struct json_object *order,
 				       const char *actor, char *msg, size_t msglen)
 {
 	struct json_object *id = NULL, *courier = NULL;
 	json_object_object_get_ex(order, "order_id", &id);
 	json_object_object_get_ex(order, "courier", &courier);
 	if (!id || !json_object_is_type(id, json_type_int) || json_object_get_int64(id) <= 0)
-		return record_failure(r, c, BOOK_UNAVAILABLE, 1, "Borzo answered without an order id", msg, msglen);
-	const char *bid = arena_printf(r->a, "%lld", (long long)json_object_get_int64(id));
-	const char *cname = courier_name(r, courier);
+		return record_failure(c, cl, BOOK_UNAVAILABLE, 1, "Borzo answered without an order id", msg, msglen);
+	const char *bid = arena_printf(c->a, "%lld", (long long)json_object_get_int64(id));
+	const char *cname = courier_name(c, courier);
 
-	if (db_begin(&r->ctx) != 0)
+	if (db_begin(c) != 0)
 		return BOOK_DB_ERROR;
-	if (!db_query(&r->ctx, "UPDATE deliveries SET booking_state = 'BOOKED', borzo_order_id = $2::bigint, tracking_url = $3, "
+	if (!db_query(c, "UPDATE deliveries SET booking_state = 'BOOKED', borzo_order_id = $2::bigint, tracking_url = $3, "
 			 "courier_name = $4, courier_phone = $5, status = CASE WHEN $4::text IS NULL THEN 'SEARCHING' ELSE 'ASSIGNED' END, "
 			 "borzo_status = $6, price = CASE WHEN $7 ~ '^[0-9]+(\\.[0-9]{1,2})?$' THEN $7::numeric END, "
 			 "booked_at = now(), outcome_unknown = false, last_error = NULL, updated_at = now() "
 			 "WHERE order_id = $1",
-		      c->order_id, bid, drop_tracking_url(order), cname, cname ? jstring(courier, "phone") : NULL,
+		      cl->order_id, bid, drop_tracking_url(order), cname, cname ? jstring(courier, "phone") : NULL,
 		      jstring(order, "status"), jstring(order, "payment_amount") ? jstring(order, "payment_amount") : ""))
 		goto fail;
-	enum fsm_result fr = order_transition(&r->ctx, c->order_id, "DISPATCHED", CAUSE_COURIER, actor,
-					      arena_printf(r->a, "Borzo order %s", bid), NULL);
+	enum fsm_result fr = order_transition(c, cl->order_id, "DISPATCHED", CAUSE_COURIER, actor,
+					      arena_printf(c->a, "Borzo order %s", bid), NULL);
 	if (fr == FSM_DB_ERROR)
 		goto fail;
 	if (fr != FSM_OK && fr != FSM_ALREADY &&
-	    order_flag_attention(r, c->order_id, arena_printf(r->a, "Borzo order %s was booked but the order can no longer "
+	    order_flag_attention(c, cl->order_id, arena_printf(c->a, "Borzo order %s was booked but the order can no longer "
 							      "be dispatched: cancel it at Borzo", bid)) != 0)
 		goto fail;
 	/* a rebooking settles what the lost courier had flagged */
-	if (c->dispatched && !db_query(&r->ctx, "UPDATE orders SET needs_attention = false, attention_reason = NULL "
+	if (cl->dispatched && !db_query(c, "UPDATE orders SET needs_attention = false, attention_reason = NULL "
 					  "WHERE id = $1 AND (attention_reason LIKE 'Courier cancelled%' "
-					  "OR attention_reason LIKE 'Borzo reports the delivery%')", c->order_id))
+					  "OR attention_reason LIKE 'Borzo reports the delivery%')", cl->order_id))
 		goto fail;
-	if (db_commit(&r->ctx) != 0)
+	if (db_commit(c) != 0)
 		goto fail;
 	snprintf(msg, msglen, "Borzo order %s booked", bid);
 	return BOOK_OK;
 fail:
 	/* the row stays IN_PROGRESS: the next attempt finds the order at Borzo */
-	db_rollback(&r->ctx);
+	db_rollback(c);
 	return BOOK_DB_ERROR;
 }
 
-enum book_result delivery_book(struct req *r, const char *order_id, const char *actor, char *msg, size_t msglen)
+enum book_result delivery_book(struct ctx *c, const char *order_id, const char *actor, char *msg, size_t msglen)
 {
-	struct claim c = { .order_id = order_id };
+	struct claim cl = { .order_id = order_id };
 	struct json_object *order = NULL;
 	char err[1024];
 	enum borzo_result br;
-	enum book_result res = claim_booking(r, &c, msg, msglen);
+	enum book_result res = claim_booking(c, &cl, msg, msglen);
 
 	if (res != BOOK_OK)
 		return res;
-	if (c.lookup) {
-		br = lookup_order(r, &c, &order, err, sizeof err);
+	if (cl.lookup) {
+		br = lookup_order(c, &cl, &order, err, sizeof err);
 		if (br != BORZO_OK)
-			return record_failure(r, &c, BOOK_UNAVAILABLE, 1, err, msg, msglen);
+			return record_failure(c, &cl, BOOK_UNAVAILABLE, 1, err, msg, msglen);
 		if (order)
-			log_info("order %s: found Borzo's order after a lost answer; not creating another", c.number);
+			log_info("order %s: found Borzo's order after a lost answer; not creating another", cl.number);
 	}
 	if (!order) {
-		br = borzo_create_order(r->a, create_payload(r, &c), &order, err, sizeof err);
+		br = borzo_create_order(c->a, create_payload(c, &cl), &order, err, sizeof err);
 		if (br == BORZO_REJECTED)
-			return record_failure(r, &c, BOOK_REJECTED, 0, err, msg, msglen);
+			return record_failure(c, &cl, BOOK_REJECTED, 0, err, msg, msglen);
 		if (br != BORZO_OK)
-			return record_failure(r, &c, BOOK_UNAVAILABLE, br == BORZO_TIMEOUT, err, msg, msglen);
+			return record_failure(c, &cl, BOOK_UNAVAILABLE, br == BORZO_TIMEOUT, err, msg, msglen);
 	}
-	return record_booking(r, &c, order, actor, msg, msglen);
+	return record_booking(c, &cl, order, actor, msg, msglen);
 }
 
 /* ---- handlers ---- */
@@ -428,7 +424,7 @@ int delivery_book_post(struct req *r)
 	const char *id = r->param[0];
 	char msg[1200];
 
-	switch (delivery_book(r, id, arena_printf(r->a, "admin:%s", r->ctx.who.user_id), msg, sizeof msg)) {
+	switch (delivery_book(&r->ctx, id, arena_printf(r->a, "admin:%s", r->ctx.who.user_id), msg, sizeof msg)) {
 	case BOOK_OK:
 		return reply_delivery(r, id);
 	case BOOK_NOT_FOUND:
@@ -456,7 +452,7 @@ static int record_cancel(struct req *r, const char *order_id)
 	if (db_begin(&r->ctx) != 0 ||
 	    !db_query(&r->ctx, "UPDATE deliveries SET booking_state = 'CANCELLED', status = 'CANCELLED', cancelled_at = now(), "
 			 "updated_at = now() WHERE order_id = $1", order_id) ||
-	    order_flag_attention(r, order_id, arena_printf(r->a, "Courier cancelled by admin:%s: rebook or deliver by hand",
+	    order_flag_attention(&r->ctx, order_id, arena_printf(r->a, "Courier cancelled by admin:%s: rebook or deliver by hand",
 							   r->ctx.who.user_id)) != 0 ||
 	    db_commit(&r->ctx) != 0) {
 		db_rollback(&r->ctx);
@@ -569,7 +565,7 @@ static int parse_event(struct req *r, struct json_object *body, struct borzo_eve
 	json_object_object_get_ex(obj, "courier", &courier);
 	if (courier && !json_object_is_type(courier, json_type_object))
 		courier = NULL;
-	ev->courier_name = courier_name(r, courier);
+	ev->courier_name = courier_name(&r->ctx, courier);
 	ev->courier_phone = jstring(courier, "phone");
 	if (ev->courier_name && text_has_controls(ev->courier_name, strlen(ev->courier_name), TEXT_SINGLE_LINE))
 		ev->courier_name = NULL;
@@ -585,14 +581,14 @@ static int parse_event(struct req *r, struct json_object *body, struct borzo_eve
 static int apply_final(struct req *r, const char *order_id, const struct borzo_event *ev)
 {
 	if (strcmp(ev->status, "COMPLETED") != 0)
-		return order_flag_attention(r, order_id, arena_printf(r->a, "Borzo reports the delivery %s: "
+		return order_flag_attention(&r->ctx, order_id, arena_printf(r->a, "Borzo reports the delivery %s: "
 								      "rebook or deliver by hand", ev->raw_status));
 	enum fsm_result fr = order_transition(&r->ctx, order_id, "DELIVERED", CAUSE_BORZO, "borzo",
 					      arena_printf(r->a, "Borzo order %lld completed", ev->borzo_order_id), NULL);
 	if (fr == FSM_DB_ERROR)
 		return -1;
 	if (fr == FSM_ILLEGAL || fr == FSM_NOT_FOUND)
-		return order_flag_attention(r, order_id, "Borzo completed a delivery for an order that was not DISPATCHED");
+		return order_flag_attention(&r->ctx, order_id, "Borzo completed a delivery for an order that was not DISPATCHED");
 	return 0;	/* the FSM queued the "delivered" email */
 }
 

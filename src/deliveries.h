@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct ctx;
 struct req;
 
 enum book_result {
@@ -31,7 +32,7 @@ enum book_result {
  * actor) and queues the "on_the_way" email. A failure is recorded on the row
  * (FAILED, last_error); transient ones queue a book_courier job. msg gets a
  * sentence for the client. Must be called outside a transaction. */
-enum book_result delivery_book(struct req *r, const char *order_id, const char *actor, char *msg, size_t msglen);
+enum book_result delivery_book(struct ctx *c, const char *order_id, const char *actor, char *msg, size_t msglen);
 
 /* The dispatch pass: BOOKED deliveries not final and not heard of for
  * DELIVERY_REFRESH_AFTER are read back from Borzo (GET orders) and applied like
@@ -39,9 +40,5 @@ enum book_result delivery_book(struct req *r, const char *order_id, const char *
  * *updated the deliveries that moved. 0, or -1 on a DB error. */
 #define DELIVERY_REFRESH_AFTER "10 minutes"
 int deliveries_refresh(struct req *r, int limit, int64_t deadline_ms, int *updated);
-
-/* Marks the order for staff attention with reason. Runs in the caller's
- * transaction if one is open. 0, or -1 on a DB error. */
-int order_flag_attention(struct req *r, const char *order_id, const char *reason);
 
 #endif

@@ -21,14 +21,6 @@
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
-/* summary[key] += n (created at 0 on first use). */
-static void count(struct json_object *summary, const char *key, int n)
-{
-	struct json_object *v;
-	int64_t cur = json_object_object_get_ex(summary, key, &v) ? json_object_get_int64(v) : 0;
-	json_object_object_add(summary, key, json_object_new_int64(cur + n));
-}
-
 /* ---- duty: expire unpaid orders ---- */
 
 #define EXPIRY_BATCH 50
@@ -80,7 +72,7 @@ static int duty_expire_unpaid(struct req *r, struct json_object *summary, int64_
 {
 	(void)deadline_ms;
 	int n = expire_unpaid(r);
-	count(summary, "expired", n > 0 ? n : 0);
+	summary_count(summary, "expired", n > 0 ? n : 0);
 	return n < 0 ? -1 : 0;
 }
 
@@ -116,25 +108,25 @@ static int duty_book_couriers(struct req *r, struct json_object *summary, int64_
 	PGresult *res = due_orders(r);
 	char msg[1200];
 
-	count(summary, "booked", 0);
-	count(summary, "bookingFailed", 0);
-	count(summary, "bookingSkipped", 0);
+	summary_count(summary, "booked", 0);
+	summary_count(summary, "bookingFailed", 0);
+	summary_count(summary, "bookingSkipped", 0);
 	if (!res)
 		return -1;
 	for (int i = 0; i < PQntuples(res) && mono_ms() < deadline_ms; i++) {
-		switch (delivery_book(r, db_val(res, i, "id"), "system:dispatch", msg, sizeof msg)) {
+		switch (delivery_book(&r->ctx, db_val(res, i, "id"), "system:dispatch", msg, sizeof msg)) {
 		case BOOK_OK:
-			count(summary, "booked", 1);
+			summary_count(summary, "booked", 1);
 			break;
 		case BOOK_REJECTED:
 		case BOOK_UNAVAILABLE:
 			log_warn("dispatch: order %s: %s", db_val(res, i, "id"), msg);
-			count(summary, "bookingFailed", 1);
+			summary_count(summary, "bookingFailed", 1);
 			break;
 		case BOOK_DB_ERROR:
 			return -1;
 		default:	/* taken by another pass, or no longer bookable */
-			count(summary, "bookingSkipped", 1);
+			summary_count(summary, "bookingSkipped", 1);
 		}
 	}
 	return 0;
@@ -146,103 +138,47 @@ static int duty_refresh_deliveries(struct req *r, struct json_object *summary, i
 {
 	int updated = 0;
 	int rc = deliveries_refresh(r, DISPATCH_BATCH, deadline_ms, &updated);
-	count(summary, "deliveriesRefreshed", updated);
+	summary_count(summary, "deliveriesRefreshed", updated);
 	return rc;
 }
 
 /* ---- duty: run due jobs ---- */
 
-/* A book_courier job: 0 done, 1 failed (err filled), -1 DB error. */
-static int job_book_courier(struct req *r, const char *order_id, char *err, size_t errlen)
+/* The book_courier kind: the same exactly-once booking as the API's. */
+static enum job_result job_book_courier(struct ctx *c, const struct job *j, char *err, size_t errlen)
 {
-	switch (delivery_book(r, order_id, "system:dispatch", err, errlen)) {
+	if (!j->order_id) {
+		snprintf(err, errlen, "the job names no order");
+		return JOB_GIVE_UP;
+	}
+	switch (delivery_book(c, j->order_id, "system:dispatch", err, errlen)) {
 	case BOOK_UNAVAILABLE:
-		return 1;
+		return JOB_RETRY;
 	case BOOK_DB_ERROR:
-		return -1;
+		return JOB_DB_ERROR;
 	default:	/* booked, or nothing a retry could change (a refusal waits for staff) */
-		return 0;
+		return JOB_DONE;
 	}
 }
 
-static const struct job_kind {
-	const char *kind;
-	int (*run)(struct req *r, const char *order_id, char *err, size_t errlen);
-} job_kinds[] = {
-	{ "book_courier", job_book_courier },
+/* Every kind of background work and the one function that does it. */
+static const struct job_kind job_kinds[] = {
+	{ .name = "book_courier", .run = job_book_courier, .flag_order_when_dead = 1 },
+	{ .name = "send_email", .run = mail_send_job, .failed = mail_send_failed, .ready = mail_ready,
+	  .done_key = "emailsSent", .failed_key = "emailsFailed" },
 };
-
-static const struct job_kind *job_kind_find(const char *kind)
-{
-	for (size_t i = 0; i < sizeof job_kinds / sizeof job_kinds[0]; i++)
-		if (strcmp(job_kinds[i].kind, kind) == 0)
-			return &job_kinds[i];
-	return NULL;
-}
-
-/* Runs one claimed job row and records its outcome. -1 on a DB error. */
-static int run_job(struct req *r, PGresult *job, struct json_object *summary)
-{
-	const char *id = db_val(job, 0, "id"), *order_id = db_val(job, 0, "order_id");
-	const struct job_kind *k = job_kind_find(db_val(job, 0, "kind"));
-	char err[1200] = "";
-	int rc = k && order_id ? k->run(r, order_id, err, sizeof err) : 1;
-
-	count(summary, "jobsRun", 1);
-	if (rc < 0)
-		return -1;	/* left running: requeued as stale later */
-	if (rc == 0)
-		return job_done(&r->ctx, id);
-	count(summary, "jobsFailed", 1);
-	int dead = job_failed(&r->ctx, id, err[0] ? err : "no handler for this job");
-	if (dead < 0)
-		return -1;
-	if (dead && order_id) {
-		count(summary, "jobsDead", 1);
-		return order_flag_attention(r, order_id, arena_printf(r->a, "%s gave up after %s attempts: %s",
-								      db_val(job, 0, "kind"), db_val(job, 0, "attempts"), err));
-	}
-	return 0;
-}
 
 static int duty_run_jobs(struct req *r, struct json_object *summary, int64_t deadline_ms)
 {
-	const char *kinds[sizeof job_kinds / sizeof job_kinds[0] + 1];
 	int stale = jobs_requeue_stale(&r->ctx);
 
-	for (size_t i = 0; i < sizeof job_kinds / sizeof job_kinds[0]; i++)
-		kinds[i] = job_kinds[i].kind;
-	kinds[sizeof job_kinds / sizeof job_kinds[0]] = NULL;
-	count(summary, "jobsRun", 0);
-	count(summary, "jobsFailed", 0);
-	count(summary, "jobsDead", 0);
-	count(summary, "jobsRequeued", stale > 0 ? stale : 0);
+	summary_count(summary, "jobsRequeued", stale > 0 ? stale : 0);
 	if (stale < 0)
 		return -1;
-	for (int i = 0; i < DISPATCH_BATCH && mono_ms() < deadline_ms; i++) {
-		PGresult *job = jobs_claim(&r->ctx, kinds, 1);
-		if (!job)
-			return -1;
-		if (PQntuples(job) == 0)
-			break;
-		if (run_job(r, job, summary) != 0)
-			return -1;
-	}
-	return 0;
-}
-
-/* ---- duty: send due emails ---- */
-
-static int duty_send_emails(struct req *r, struct json_object *summary, int64_t deadline_ms)
-{
-	int sent = 0, failed = 0;
-	int rc = mail_send_due(&r->ctx, DISPATCH_BATCH, deadline_ms, &sent, &failed);
-
-	count(summary, "emailsSent", sent);
-	count(summary, "emailsFailed", failed);
-	if (!cfg->smtp_url || !*cfg->smtp_url)
+	if (!mail_ready())
 		json_object_object_add(summary, "emailsHeld", json_object_new_string("SMTP_URL is unset"));
-	return rc;
+	return jobs_run_due(&r->ctx, job_kinds, sizeof job_kinds / sizeof job_kinds[0], DISPATCH_BATCH * 2,
+			    deadline_ms, summary);
 }
 
 /* ---- duty: retry refunds Razorpay could not take ---- */
@@ -251,7 +187,7 @@ static int duty_retry_refunds(struct req *r, struct json_object *summary, int64_
 {
 	(void)deadline_ms;
 	int n = payments_retry_refunds(r, DISPATCH_BATCH);
-	count(summary, "refundsRetried", n > 0 ? n : 0);
+	summary_count(summary, "refundsRetried", n > 0 ? n : 0);
 	return n < 0 ? -1 : 0;
 }
 
@@ -263,8 +199,8 @@ static int duty_reconcile_payments(struct req *r, struct json_object *summary, i
 
 	(void)deadline_ms;
 	int rc = payments_reconcile(r, DISPATCH_BATCH, &confirmed, &refunded);
-	count(summary, "paymentsReconciled", confirmed);
-	count(summary, "lateRefunds", refunded);
+	summary_count(summary, "paymentsReconciled", confirmed);
+	summary_count(summary, "lateRefunds", refunded);
 	return rc;
 }
 
@@ -280,7 +216,6 @@ static const struct duty {
 	{ "book_couriers", duty_book_couriers },
 	{ "refresh_deliveries", duty_refresh_deliveries },
 	{ "run_jobs", duty_run_jobs },
-	{ "send_emails", duty_send_emails },
 	{ "retry_refunds", duty_retry_refunds },
 };
 

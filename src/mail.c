@@ -1,21 +1,18 @@
-/* mail.c: customer emails: rendered into the outbox, sent over SMTP by the dispatch pass. */
-#include <sodium.h>
+/* mail.c: the customer email outbox: what to send when (rendered into the outbox in the
+ * transaction of the change that causes it), sent by jobs of kind send_email. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "arena.h"
 #include "conf.h"
 #include "db.h"
-#include "httpc.h"
+#include "jobs.h"
 #include "json.h"
 #include "mail.h"
 #include "render.h"
+#include "smtp.h"
 #include "util.h"
-
-#define STR_(x) #x
-#define STR(x) STR_(x)
 
 static const struct kind {
 	const char *name;
@@ -123,132 +120,53 @@ int mail_queue(struct ctx *c, const char *order_id, const char *kind)
 	return ins ? 0 : -1;
 }
 
-/* ---- the message ---- */
+/* ---- sending: the send_email job kind ---- */
 
-static int has_crlf(const char *s)
+int mail_ready(void)
 {
-	return s == NULL || strpbrk(s, "\r\n") != NULL;
+	return cfg->smtp_url && *cfg->smtp_url;
 }
 
-static int is_ascii(const char *s)
+enum job_result mail_send_job(struct ctx *c, const struct job *j, char *err, size_t errlen)
 {
-	for (; *s; s++)
-		if ((unsigned char)*s >= 0x80)
-			return 0;
-	return 1;
-}
+	struct json_object *v;
+	const char *id = json_object_object_get_ex(j->payload, "email_id", &v) ? json_object_get_string(v) : NULL;
+	PGresult *res = id ? db_query(c, "SELECT id, to_address, subject, body FROM emails WHERE id = $1::bigint "
+					  "AND state <> 'sent'", id) : NULL;
 
-/* RFC 2047 encoded words (UTF-8, base64), split on character boundaries. */
-static void put_encoded_header(struct buf *b, const char *s)
-{
-	size_t n = strlen(s), i = 0;
-
-	while (i < n) {
-		size_t take = n - i > 45 ? 45 : n - i;
-		while (i + take < n && take > 0 && ((unsigned char)s[i + take] & 0xC0) == 0x80)
-			take--;	/* never cut a UTF-8 sequence */
-		char b64[128];
-		sodium_bin2base64(b64, sizeof b64, (const unsigned char *)s + i, take, sodium_base64_VARIANT_ORIGINAL);
-		buf_printf(b, "%s=?UTF-8?B?%s?=", i ? "\r\n " : "", b64);
-		i += take;
+	if (!id) {
+		snprintf(err, errlen, "the job names no email");
+		return JOB_GIVE_UP;
 	}
-}
-
-char *mail_message(struct ctx *c, long long email_id, const char *from, const char *to,
-		   const char *subject, const char *body)
-{
-	char date[64], rnd[17];
-	unsigned char raw[8];
-	time_t now = time(NULL);
-	struct tm tm;
-	const char *at = strchr(from ? from : "", '@');
-
-	if (has_crlf(from) || has_crlf(to) || has_crlf(subject) || !body)
-		return NULL;
-	gmtime_r(&now, &tm);
-	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
-	randombytes_buf(raw, sizeof raw);
-	sodium_bin2hex(rnd, sizeof rnd, raw, sizeof raw);
-	struct buf b = BUF_INIT;
-	buf_printf(&b, "Date: %s\r\nMessage-ID: <email-%lld.%s@%s>\r\nFrom: %s\r\nTo: %s\r\nSubject: ",
-		   date, email_id, rnd, at ? at + 1 : "localhost", from, to);
-	if (is_ascii(subject))
-		buf_puts(&b, subject);
-	else
-		put_encoded_header(&b, subject);
-	buf_puts(&b, "\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
-		     "Content-Transfer-Encoding: 8bit\r\n\r\n");
-	for (const char *p = body; *p; p++) {	/* every line end becomes CRLF */
-		if (*p == '\r')
-			continue;
-		if (*p == '\n')
-			buf_putc(&b, '\r');
-		buf_putc(&b, *p);
-	}
-	if (b.len < 2 || b.data[b.len - 1] != '\n')
-		buf_puts(&b, "\r\n");
-	char *out = arena_strdup(c->a, b.data);
-	buf_free(&b);
-	return out;
-}
-
-/* ---- sending ---- */
-
-/* Claims one due email (leased for 10 minutes); NULL result on a DB error. */
-static PGresult *claim_one(struct ctx *c)
-{
-	return db_query0(c,
-		"UPDATE emails SET send_after = now() + interval '10 minutes' WHERE id = "
-		"(SELECT id FROM emails WHERE state = 'queued' AND send_after <= now() "
-		"ORDER BY send_after, id FOR UPDATE SKIP LOCKED LIMIT 1) "
-		"RETURNING id, to_address, subject, body, attempts");
-}
-
-static int record_failure(struct ctx *c, const char *id, const char *err)
-{
-	return db_query(c,
-		"UPDATE emails SET attempts = attempts + 1, last_error = $2, "
-		"state = CASE WHEN attempts + 1 >= " STR(MAIL_MAX_ATTEMPTS) " THEN 'dead' ELSE 'queued' END, "
-		"send_after = now() + make_interval(mins => least(60, power(2, attempts + 1)::int)) "
-		"WHERE id = $1", id, err) ? 0 : -1;
-}
-
-int mail_send_due(struct ctx *c, int max, int64_t deadline_ms, int *sent, int *failed)
-{
-	if (!cfg->smtp_url || !*cfg->smtp_url)
-		return 0;
-	for (int i = 0; i < max && mono_ms() < deadline_ms; i++) {
-		PGresult *res = claim_one(c);
-		if (!res)
-			return -1;
-		if (PQntuples(res) == 0)
-			break;
-		const char *id = db_val(res, 0, "id");
-		char *msg = mail_message(c, atoll(id), cfg->mail_from, db_val(res, 0, "to_address"),
-					 db_val(res, 0, "subject"), db_val(res, 0, "body"));
-		if (!msg) {
-			(*failed)++;
-			if (!db_query(c, "UPDATE emails SET state = 'dead', last_error = 'CR or LF in a header value' "
-					 "WHERE id = $1", id))
-				return -1;
-			continue;
-		}
-		char err[256] = "";
-		enum httpc_result hr = httpc_smtp_send(cfg->smtp_url, cfg->mail_from, db_val(res, 0, "to_address"),
-						       msg, err, sizeof err);
-		if (hr == HTTPC_OK) {
-			(*sent)++;
-			if (!db_query(c, "UPDATE emails SET state = 'sent', sent_at = now(), last_error = NULL "
-					 "WHERE id = $1", id))
-				return -1;
-			continue;
-		}
-		(*failed)++;
+	if (!res)
+		return JOB_DB_ERROR;
+	if (PQntuples(res) != 1)
+		return JOB_DONE;	/* sent already, or gone */
+	switch (smtp_send(c->a, cfg->smtp_url, cfg->mail_from, db_val(res, 0, "to_address"), atoll(id),
+			  db_val(res, 0, "subject"), db_val(res, 0, "body"), err, errlen)) {
+	case SMTP_SENT:
+		return db_query(c, "UPDATE emails SET state = 'sent', sent_at = now(), last_error = NULL WHERE id = $1::bigint",
+				id) ? JOB_DONE : JOB_DB_ERROR;
+	case SMTP_REFUSED:
+		return JOB_GIVE_UP;
+	case SMTP_UNREACHABLE:
 		log_warn("email %s not sent: %s", id, err);
-		if (record_failure(c, id, err[0] ? err : "smtp failure") != 0)
-			return -1;
-		if (hr == HTTPC_UNREACHABLE)	/* the server is down: the rest can wait */
-			break;
+		return JOB_STOP;
+	default:
+		log_warn("email %s not sent: %s", id, err);
+		return JOB_RETRY;
 	}
-	return 0;
+}
+
+int mail_send_failed(struct ctx *c, const struct job *j, int dead, const char *err)
+{
+	struct json_object *v;
+	const char *id = json_object_object_get_ex(j->payload, "email_id", &v) ? json_object_get_string(v) : NULL;
+
+	/* the outbox row shows what the job decided; its send_after follows the job's next run */
+	return !id || db_query(c, "UPDATE emails SET attempts = attempts + 1, last_error = $2, "
+				  "state = CASE WHEN $3::boolean THEN 'dead' ELSE 'queued' END, "
+				  "send_after = CASE WHEN $3::boolean THEN send_after "
+				  "ELSE (SELECT run_at FROM jobs WHERE id = $4::bigint) END WHERE id = $1::bigint",
+			       id, err, dead ? "true" : "false", j->id) ? 0 : -1;
 }

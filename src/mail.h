@@ -1,14 +1,18 @@
-/* mail.h: the customer email outbox: queue in the caller's transaction, send from dispatch. */
+/* mail.h: the customer email outbox: queue in the caller's transaction, send as jobs. */
 #ifndef APP_MAIL_H
 #define APP_MAIL_H
 
-#include <stdint.h>
+#include <stddef.h>
+
+#include "jobs.h"
 
 struct ctx;
 
-/* Emails are kept: a failed send is retried 2^attempts minutes later (capped
- * at an hour) and the email is dead after MAIL_MAX_ATTEMPTS failed sends. */
-#define MAIL_MAX_ATTEMPTS 8
+/* Every queued email gets a send_email job when it is written (a trigger of
+ * schema/0009_one_queue.sql, so no writer can forget it), due at its
+ * send_after; moving send_after moves the job. The job queue's back-off rule
+ * applies (jobs.h); the email is dead after 8 failed sends (the max_attempts
+ * the trigger gives its job). */
 
 /* Renders templates/emails/<kind>.mustache with the order's data and inserts
  * it into the outbox for the order's customer. Kinds: "confirmed" (items,
@@ -21,15 +25,12 @@ struct ctx;
  * (unknown kind or order, template missing: logged; the transaction is fine). */
 int mail_queue(struct ctx *c, const char *order_id, const char *kind);
 
-/* Sends up to max due emails through cfg->smtp_url, one claim at a time,
- * stopping at deadline_ms (mono clock) or when the server is unreachable.
- * Adds to *sent and *failed. Returns 0, or -1 on a DB error. Does nothing
- * when SMTP_URL is unset (the emails stay queued). */
-int mail_send_due(struct ctx *c, int max, int64_t deadline_ms, int *sent, int *failed);
-
-/* Builds the RFC 5322 text (CRLF line ends) of one email into the arena.
- * NULL when a header value holds CR or LF (header injection). */
-char *mail_message(struct ctx *c, long long email_id, const char *from, const char *to,
-		   const char *subject, const char *body);
+/* The send_email job kind (jobs.h): sends the job's email through SMTP_URL
+ * and marks it sent; a failure is mirrored on the outbox row by
+ * mail_send_failed (attempts, last_error, state, send_after = the job's next
+ * run). mail_ready is 0 while SMTP_URL is unset: the emails stay queued. */
+int mail_ready(void);
+enum job_result mail_send_job(struct ctx *c, const struct job *j, char *err, size_t errlen);
+int mail_send_failed(struct ctx *c, const struct job *j, int dead, const char *err);
 
 #endif

@@ -105,3 +105,9 @@ enum fsm_result order_transition(struct ctx *c, const char *order_id, const char
 		return FSM_DB_ERROR;
 	return FSM_OK;
 }
+
+int order_flag_attention(struct ctx *c, const char *order_id, const char *reason)
+{
+	return db_query(c, "UPDATE orders SET needs_attention = true, attention_reason = $2, updated_at = now() "
+			   "WHERE id = $1", order_id, reason) ? 0 : -1;
+}

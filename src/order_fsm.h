@@ -34,6 +34,10 @@ enum fsm_result order_transition(struct ctx *c, const char *order_id, const char
 				 enum fsm_cause cause, const char *actor, const char *note,
 				 const char **from_out);
 
+/* Puts the order on the kitchen's attention list with reason (one statement:
+ * part of the caller's transaction when there is one). 0, or -1 on a DB error. */
+int order_flag_attention(struct ctx *c, const char *order_id, const char *reason);
+
 /* 1 when from -> to is a move the machine allows for cause. */
 int fsm_allowed(const char *from, const char *to, enum fsm_cause cause);
 /* The states reachable from `from` by cause, NULL-terminated (static strings). */

@@ -14,7 +14,7 @@ use Test::More;
 
 my %layer_of = (
     kernel => [qw(arena buf util conf ctx db outcome json auth render multipart)],
-    partner => [qw(httpc razorpay borzo storage)],
+    partner => [qw(httpc razorpay borzo storage smtp)],
     domain => [qw(order_fsm jobs mail)],
     front => [qw(main cli worker routes http handlers jsonutil admin admin_session admin_orders
                  admin_products admin_products_pages admin_jobs analytics health users addresses
