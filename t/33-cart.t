@@ -53,7 +53,7 @@ my $cart = $r->{json};
 is_deeply([sort keys %$cart], ['items', 'subtotal'], 'cart has exactly items and subtotal');
 is(scalar @{ $cart->{items} }, 1, 'one line');
 my $line = $cart->{items}[0];
-is_deeply([sort keys %$line], [sort qw(id variantId productId name label unitPrice quantity lineTotal isAvailable)], 'exact line fields (API.md plus isAvailable)');
+is_deeply([sort keys %$line], [sort qw(id variantId productId name label unitPrice quantity lineTotal isAvailable)], 'exact line fields (doc/contract.md §2 plus isAvailable)');
 like($line->{id}, qr/^[0-9a-f-]{36}$/, 'line id');
 is($line->{variantId}, $v1, 'variantId');
 is($line->{productId}, $pid, 'productId');

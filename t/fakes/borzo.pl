@@ -1,5 +1,5 @@
 #!/usr/bin/perl
-# Fake Borzo Business API 1.6 for tests (see t/fakes/README.md and ../shared/borzo.md).
+# Fake Borzo Business API 1.6 for tests (see t/fakes/README.md and doc/partners.md §8-14).
 #
 #   perl t/fakes/borzo.pl --port 0 --state DIR --token T [--parent PID] [--api-version 1.6]
 #

@@ -1,5 +1,5 @@
 #!/usr/bin/perl
-# Fake Razorpay API v1 for tests (see t/fakes/README.md and ../shared/razorpay.md).
+# Fake Razorpay API v1 for tests (see t/fakes/README.md and doc/partners.md §1-7).
 #
 #   perl t/fakes/razorpay.pl --port 0 --state DIR --key-id rzp_test_X --key-secret S [--parent PID]
 #
@@ -57,7 +57,7 @@ sub ok_res { MiniHTTPD::json_response(200, $_[0]) }
 
 sub collection { my @items = @_; return { entity => 'collection', count => scalar @items, items => \@items } }
 
-# Razorpay serialises empty notes as [] (see razorpay.md §0).
+# Razorpay serialises empty notes as [] (see doc/partners.md §1).
 sub notes_out { my ($n) = @_; return (ref $n eq 'HASH' && %$n) ? $n : [] }
 
 sub txn { MiniHTTPD::state_txn($DIR, 'state.json', \%EMPTY_STATE, $_[0]) }

@@ -1,7 +1,7 @@
 package FakeBorzo;
 
 # Test helpers for the fake Borzo (t/fakes/borzo.pl): callback signatures
-# (see ../shared/borzo.md §6).
+# (see doc/partners.md §13).
 #
 #   my $body = $http->post("$fake/_fake/advance", {content => $json})->{content};
 #   my $sig  = FakeBorzo::sign_callback($body, $callback_secret);

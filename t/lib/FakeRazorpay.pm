@@ -1,7 +1,7 @@
 package FakeRazorpay;
 
 # Test helpers for the fake Razorpay (t/fakes/razorpay.pl): webhook bodies
-# shaped like Razorpay's events and their signatures (see ../shared/razorpay.md §3-4).
+# shaped like Razorpay's events and their signatures (see doc/partners.md §5-6).
 #
 #   my $body = FakeRazorpay::webhook_body(event => 'payment.captured', payment => $p);
 #   my $sig  = FakeRazorpay::sign_webhook($body, $webhook_secret);

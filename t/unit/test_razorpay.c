@@ -1,4 +1,4 @@
-/* test_razorpay.c: Razorpay checkout and webhook signatures against razorpay.md test vectors. */
+/* test_razorpay.c: Razorpay checkout and webhook signatures against the test vectors of doc/partners.md §5-6. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,7 +8,7 @@
 
 static void webhook_vectors(void)
 {
-	/* razorpay.md §4 vector 1 (NODE razorpay-utils.spec.js): 25 bytes, secret 123456 */
+	/* doc/partners.md §6 vector 1 (NODE razorpay-utils.spec.js): 25 bytes, secret 123456 */
 	const char *body = "{\"a\":1,\"b\":2,\"c\":{\"d\":3}}";
 	const char *sig = "2fe04e22977002e6c7cb553adab8b460cb9e2a4970d5953cb27a8472752e3bbc";
 
@@ -20,12 +20,12 @@ static void webhook_vectors(void)
 	ok(!razorpay_webhook_signature_valid_with("123456", body, strlen(body), ""), "empty signature fails");
 	ok(!razorpay_webhook_signature_valid_with("123456", body, strlen(body), NULL), "missing signature fails");
 	ok(!razorpay_webhook_signature_valid_with("", body, strlen(body), sig), "an empty secret never verifies");
-	/* vectors 2-4 need bytes razorpay.md does not reproduce: not guessed here */
+	/* vectors 2-4 need bytes doc/partners.md does not reproduce: not guessed here */
 }
 
 static void checkout_vectors(void)
 {
-	/* razorpay.md §3 table, rows 1 and 2 */
+	/* doc/partners.md §5 table, rows 1 and 2 */
 	ok(razorpay_checkout_signature_valid_with("EnLs21M47BllR3X8PSFtjtbd", "order_IEIaMR65cu6nz3", "pay_IH4NVgf4Dreq1l",
 		"0d4e745a1838664ad6c9c9902212a32d627d68e917290b0ad5f08ff4561bc50f"), "checkout vector (NODE/GO/MD)");
 	ok(razorpay_checkout_signature_valid_with("key_secret", "fake_order_id", "fake_payment_id",
