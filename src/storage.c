@@ -166,7 +166,7 @@ static int put_s3(struct arena *a, const char *file, const void *data, size_t le
 	const char *object = arena_printf(a, "%s/%s/products/%s", trim_slash(a, cfg->s3_endpoint), cfg->s3_bucket, file);
 
 	sha256_hex(data, len, hash);
-	/* libcurl 7.88 signs but does not add x-amz-content-sha256 (PITFALLS B6) */
+	/* libcurl 7.88 signs but does not add x-amz-content-sha256 (doc/pitfalls.md §5.5) */
 	const char *headers[] = { arena_printf(a, "x-amz-content-sha256: %s", hash),
 				  arena_printf(a, "Content-Type: %s", mime), NULL };
 	struct httpc_call call = {
