@@ -161,9 +161,18 @@ static enum job_result job_book_courier(struct ctx *c, const struct job *j, char
 	}
 }
 
+/* A booking given up puts its order on the kitchen's attention list. */
+static int job_book_courier_failed(struct ctx *c, const struct job *j, int dead, const char *err)
+{
+	if (!dead || !j->order_id)
+		return 0;
+	return order_flag_attention(c, j->order_id, arena_printf(c->a, "%s gave up after %d attempts: %s",
+								 j->kind, j->attempts, err));
+}
+
 /* Every kind of background work and the one function that does it. */
 static const struct job_kind job_kinds[] = {
-	{ .name = "book_courier", .run = job_book_courier, .flag_order_when_dead = 1 },
+	{ .name = "book_courier", .run = job_book_courier, .failed = job_book_courier_failed },
 	{ .name = "send_email", .run = mail_send_job, .failed = mail_send_failed, .ready = mail_ready,
 	  .done_key = "emailsSent", .failed_key = "emailsFailed" },
 };

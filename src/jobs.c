@@ -8,7 +8,6 @@
 #include "db.h"
 #include "jobs.h"
 #include "json.h"
-#include "order_fsm.h"
 #include "util.h"
 
 #define STR_(x) #x
@@ -98,8 +97,7 @@ struct failure {
 	int dead;
 };
 
-/* In one transaction: the job queued again with back-off (or dead), the kind told,
- * and a dead job's order flagged for the kitchen. */
+/* In one transaction: the job queued again with back-off (or dead), and the kind told. */
 static int record_failure(struct ctx *c, void *arg)
 {
 	struct failure *f = arg;
@@ -115,13 +113,7 @@ static int record_failure(struct ctx *c, void *arg)
 	if (PQntuples(res) != 1)
 		return 0;	/* settled meanwhile (e.g. an admin's retry): nothing to record */
 	f->dead = strcmp(db_val(res, 0, "state"), "dead") == 0;
-	if (f->k->failed && f->k->failed(c, f->j, f->dead, f->err) != 0)
-		return -1;
-	if (f->dead && f->k->flag_order_when_dead && f->j->order_id &&
-	    order_flag_attention(c, f->j->order_id, arena_printf(c->a, "%s gave up after %d attempts: %s",
-								 f->j->kind, f->j->attempts, f->err)) != 0)
-		return -1;
-	return 0;
+	return f->k->failed ? f->k->failed(c, f->j, f->dead, f->err) : 0;
 }
 
 static const struct job_kind *kind_of(const struct job_kind *kinds, size_t n, const char *name)

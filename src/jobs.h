@@ -53,7 +53,6 @@ struct job_kind {
 	int (*failed)(struct ctx *c, const struct job *j, int dead, const char *err);
 	/* Optional: 0 holds every job of this kind queued this pass (e.g. SMTP unset). */
 	int (*ready)(void);
-	int flag_order_when_dead;	/* a dead job puts its order on the kitchen's attention list */
 	/* the pass's summary counters for this kind (may be NULL) */
 	const char *done_key, *failed_key;
 };
