@@ -30,10 +30,9 @@ int orders_list(struct req *r);
 int orders_get(struct req *r);
 int orders_cancel(struct req *r);
 
-/* products.c */
+/* api_products.c */
 int products_list(struct req *r);
 int product_get(struct req *r);
-/* admin_products.c */
 int admin_products_list(struct req *r);
 int admin_product_create(struct req *r);
 int admin_product_get(struct req *r);
@@ -73,7 +72,7 @@ int admin_analytics_page(struct req *r);
 /* admin_jobs.c */
 int admin_jobs_page(struct req *r);
 int admin_job_retry_post(struct req *r);
-/* admin_products_pages.c */
+/* page_products.c */
 int admin_products_page(struct req *r);
 int admin_product_page_get(struct req *r);
 int admin_product_new_get(struct req *r);

@@ -25,6 +25,9 @@ enum outcome {
 	E_TOO_MANY_IMAGES,
 	E_UNSUPPORTED_IMAGE,
 	E_STORAGE_UNAVAILABLE,
+	E_PRODUCT_VARIANT_NOT_FOUND,	/* the admin's: not a variant of this product */
+	E_IMAGE_TOO_LARGE,
+	E_IMAGE_NOT_FOUND,
 	/* cart */
 	E_CART_ITEM_NOT_FOUND,
 	E_CART_FULL,

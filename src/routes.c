@@ -46,7 +46,7 @@ const struct route routes[] = {
 	{ "PATCH", "/api/admin/products/{id:uuid}", admin_product_update, AUTH_ADMIN, BODY_JSON, 16 * KB, E_PRODUCT_NOT_FOUND },
 	{ "DELETE", "/api/admin/products/{id:uuid}", admin_product_archive, AUTH_ADMIN, BODY_NONE, 0, E_PRODUCT_NOT_FOUND },
 	{ "POST", "/api/admin/products/{id:uuid}/variants", admin_variant_create, AUTH_ADMIN, BODY_JSON, 4 * KB, E_PRODUCT_NOT_FOUND },
-	{ "PATCH", "/api/admin/products/{id:uuid}/variants/{variantId:uuid}", admin_variant_update, AUTH_ADMIN, BODY_JSON, 4 * KB, E_VARIANT_NOT_FOUND },
+	{ "PATCH", "/api/admin/products/{id:uuid}/variants/{variantId:uuid}", admin_variant_update, AUTH_ADMIN, BODY_JSON, 4 * KB, E_PRODUCT_VARIANT_NOT_FOUND },
 	{ "POST", "/api/admin/products/{id:uuid}/images", admin_product_image_add, AUTH_ADMIN, BODY_MULTIPART, 6 * MB, E_PRODUCT_NOT_FOUND },
 	{ "DELETE", "/api/admin/products/{id:uuid}/images", admin_product_image_remove, AUTH_ADMIN, BODY_NONE, 0, E_PRODUCT_NOT_FOUND },
 	/* addresses */
