@@ -1,21 +1,17 @@
 /* admin_session.c: admin sign-in and sign-out pages, and the helpers every admin page shares. */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "accounts.h"
 #include "admin.h"
 #include "auth.h"
 #include "conf.h"
-#include "db.h"
 #include "handlers.h"
 #include "jsonutil.h"
-#include "users.h"
 #include "util.h"
 
 #define NONCE_BYTES 24
-#define LOGIN_FREE_FAILURES "5"
-#define LOGIN_MAX_LOCK_SECONDS "900"
 
 static const struct flash {
 	const char *code, *kind, *text;
@@ -241,23 +237,10 @@ int admin_login_get(struct req *r)
 	return login_page(r, 200, NULL, NULL, query_get(r, "next"));
 }
 
-static void note_failure(struct req *r, const char *id)
-{
-	db_query(&r->ctx, "UPDATE users SET failed_logins = failed_logins + 1, "
-		    "locked_until = CASE WHEN failed_logins + 1 >= $2::int "
-		    "THEN now() + make_interval(secs => least($3::int, 2 ^ (failed_logins + 2 - $2::int))) END "
-		    "WHERE id = $1",
-		 id, LOGIN_FREE_FAILURES, LOGIN_MAX_LOCK_SECONDS);
-}
-
 /* Signs the admin in: session cookie, a fresh CSRF nonce, 303 onwards. */
-static int start_session(struct req *r, const char *id, const char *next)
+static int start_session(struct req *r, const char *token, const char *next)
 {
-	char *tok = auth_issue_token(id, "ADMIN", time(NULL));
-	if (!tok)
-		return admin_message_page(r, 500, "Error", "Could not sign you in; try again.");
-	set_cookie(r, ADMIN_COOKIE, tok, cfg->jwt_ttl_seconds);
-	free(tok);
+	set_cookie(r, ADMIN_COOKIE, token, cfg->jwt_ttl_seconds);
 	new_nonce(r);
 	return reply_redirect(r, safe_next(next) ? next : "/admin/orders");
 }
@@ -267,33 +250,25 @@ int admin_login_post(struct req *r)
 	const char *email = admin_form_text(r, r->body, "email", 0);
 	const char *pw = form_get(r, r->body, "password");
 	const char *next = form_get(r, r->body, "next");
-	char em[256];
+	int pw_ok = pw && *pw && strlen(pw) <= 1000;
+	struct account_session s;
 
-	if (!email || !pw || !*pw || strlen(pw) > 1000 || normalize_email(email, em) != 0)
-		em[0] = '\0';
-	PGresult *res = db_query(&r->ctx,
-		"SELECT id, role, password_hash, "
-		"GREATEST(0, CEIL(EXTRACT(EPOCH FROM locked_until - now())))::int AS locked_for "
-		"FROM users WHERE lower(email) = $1 AND deleted_at IS NULL", em);
-	if (!res)
-		return reply_db_error(r);
-	int found = PQntuples(res) == 1;
-	if (found && atoi(db_val(res, 0, "locked_for")) > 0) {
-		reply_header(r, "Retry-After", "%s", db_val(res, 0, "locked_for"));
+	/* a missing or oversized password matches nobody, yet costs a verify */
+	enum outcome o = account_login(&r->ctx, pw_ok ? email : NULL, pw_ok ? pw : "", LOGIN_FIRST_LOCK_ADMIN_FORM, &s);
+	if (o == E_TOO_MANY_ATTEMPTS) {
+		reply_header(r, "Retry-After", "%d", s.locked_for);
 		return login_page(r, 429, "Too many failed attempts; wait a few minutes and try again.", email, next);
 	}
-	if (auth_check_password(found ? db_val(res, 0, "password_hash") : NULL, pw && strlen(pw) <= 1000 ? pw : "") != 0) {
-		if (found)
-			note_failure(r, db_val(res, 0, "id"));
+	if (o == E_INVALID_CREDENTIALS)
 		return login_page(r, 401, "Wrong email or password.", email, next);
-	}
-	const char *id = db_val(res, 0, "id");
-	if (!db_query(&r->ctx, "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1 AND failed_logins > 0", id))
-		return reply_db_error(r);
-	if (strcmp(db_val(res, 0, "role"), "ADMIN") != 0)
+	if (o == E_TOKEN_FAILED)
+		return admin_message_page(r, 500, "Error", "Could not sign you in; try again.");
+	if (o != OK)
+		return reply_outcome(r, o, NULL);
+	if (strcmp(s.role, "ADMIN") != 0)
 		return admin_message_page(r, 403, "Staff only",
 					  "This account is a customer account. The admin pages are for the shop's staff.");
-	return start_session(r, id, next);
+	return start_session(r, s.token, next);
 }
 
 int admin_logout_post(struct req *r)

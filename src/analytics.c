@@ -1,20 +1,13 @@
-/* analytics.c: sales and delivery numbers for a date range, as JSON and as a page with server-drawn SVG charts. */
+/* analytics.c: sales and delivery numbers for a range of delivery days: the range rules and the one statement. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "admin.h"
+#include "analytics.h"
 #include "conf.h"
 #include "db.h"
-#include "handlers.h"
-#include "jsonutil.h"
-#include "util.h"
-
-#define MAX_RANGE_DAYS 366
-#define DEFAULT_RANGE_DAYS 30
-#define CHART_W 720
-#define CHART_H 200
+#include "json.h"
 
 /* Orders count by their delivery slot's day (Asia/Kolkata); revenue counts the
  * paid ones (CONFIRMED, BAKING, READY, DISPATCHED, DELIVERED). One statement,
@@ -67,49 +60,42 @@ static const char analytics_sql[] =
 	"round(tot.avg_min::numeric, 1)::text AS avg_min "
 	"FROM tot, book";
 
-/* Days from a to b (both valid YYYY-MM-DD). */
-static long days_between(const char *a, const char *b)
-{
-	struct tm ta = { 0 }, tb = { 0 };
-	sscanf(a, "%4d-%2d-%2d", &ta.tm_year, &ta.tm_mon, &ta.tm_mday);
-	sscanf(b, "%4d-%2d-%2d", &tb.tm_year, &tb.tm_mon, &tb.tm_mday);
-	ta.tm_year -= 1900, tb.tm_year -= 1900, ta.tm_mon--, tb.tm_mon--;
-	return (long)((timegm(&tb) - timegm(&ta)) / 86400);
-}
-
-static const char *date_add(struct req *r, const char *d, int days)
+/* Seconds since the epoch of a YYYY-MM-DD day at 00:00 UTC. */
+static time_t day_start(const char *d)
 {
 	struct tm t = { 0 };
 	sscanf(d, "%4d-%2d-%2d", &t.tm_year, &t.tm_mon, &t.tm_mday);
 	t.tm_year -= 1900, t.tm_mon--;
-	time_t s = timegm(&t) + (time_t)days * 86400;
-	gmtime_r(&s, &t);
-	char *out = arena_alloc(r->a, 11);
-	strftime(out, 11, "%Y-%m-%d", &t);
-	return out;
+	return timegm(&t);
 }
 
-/* Reads ?from= and ?to= with their defaults; NULL and a message when invalid. */
-static const char *read_range(struct req *r, const char **from, const char **to, const char **field)
+long analytics_days_between(const char *a, const char *b)
 {
-	const char *f = query_get(r, "from"), *t = query_get(r, "to");
-	char *today = arena_alloc(r->a, 11);
+	return (long)((day_start(b) - day_start(a)) / 86400);
+}
 
-	admin_kolkata_date(0, today);
-	*field = "to";
-	if (t && *t && admin_parse_date(t) != 0)
-		return "to must be a day as YYYY-MM-DD";
-	*to = t && *t ? t : today;
-	*field = "from";
-	if (f && *f && admin_parse_date(f) != 0)
-		return "from must be a day as YYYY-MM-DD";
-	*from = f && *f ? f : date_add(r, *to, -(DEFAULT_RANGE_DAYS - 1));
-	long span = days_between(*from, *to);
+/* The day n days after d (before when negative) into out. */
+static void day_add(const char *d, int n, char out[11])
+{
+	time_t s = day_start(d) + (time_t)n * 86400;
+	struct tm t;
+	gmtime_r(&s, &t);
+	strftime(out, 11, "%Y-%m-%d", &t);
+}
+
+enum outcome analytics_range_resolve(const char *from, const char *to, const char *today, struct analytics_range *out)
+{
+	snprintf(out->to, sizeof out->to, "%s", to && *to ? to : today);
+	if (from && *from)
+		snprintf(out->from, sizeof out->from, "%s", from);
+	else
+		day_add(out->to, -(ANALYTICS_DEFAULT_RANGE_DAYS - 1), out->from);
+	long span = analytics_days_between(out->from, out->to);
 	if (span < 0)
-		return "to must not be before from";
-	if (span + 1 > MAX_RANGE_DAYS)
-		return "the range may span at most 366 days";
-	return NULL;
+		return E_RANGE_REVERSED;
+	if (span + 1 > ANALYTICS_MAX_RANGE_DAYS)
+		return E_RANGE_TOO_LONG;
+	return OK;
 }
 
 static struct json_object *number_or_null(const char *text)
@@ -117,138 +103,25 @@ static struct json_object *number_or_null(const char *text)
 	return text ? json_object_new_double_s(strtod(text, NULL), text) : NULL;
 }
 
-/* The analytics object for [from, to]; NULL on a DB error. */
-static struct json_object *analytics_compute(struct req *r, const char *from, const char *to)
+enum outcome analytics_compute(struct ctx *c, const struct analytics_range *range, struct json_object **out)
 {
-	const char *mins = arena_printf(r->a, "%d", cfg->slot_minutes);
-	const char *cap = arena_printf(r->a, "%d", cfg->slot_capacity_units);
-	PGresult *res = db_query(&r->ctx, analytics_sql, from, to, mins, cap);
+	char mins[16], cap[16];
+
+	*out = NULL;
+	snprintf(mins, sizeof mins, "%d", cfg->slot_minutes);
+	snprintf(cap, sizeof cap, "%d", cfg->slot_capacity_units);
+	PGresult *res = db_query(c, analytics_sql, range->from, range->to, mins, cap);
 	if (!res)
-		return NULL;
-	struct json_object *o = admin_json_text(db_val(res, 0, "j")), *perf;
+		return E_DB;
+	const char *j = db_val(res, 0, "j");
+	struct json_object *o = j ? json_tokener_parse(j) : NULL, *perf;
 	if (!o || !json_object_object_get_ex(o, "deliveryPerformance", &perf)) {
+		/* PostgreSQL built it: unreadable only if broken, answered as a failed query */
 		json_object_put(o);
-		return NULL;
+		return E_DB;
 	}
 	json_object_object_add(perf, "onTimeRate", number_or_null(db_val(res, 0, "on_time_rate")));
 	json_object_object_add(perf, "averageMinutesToDeliver", number_or_null(db_val(res, 0, "avg_min")));
-	return o;
-}
-
-int api_admin_analytics(struct req *r)
-{
-	const char *from, *to, *field;
-	const char *err = read_range(r, &from, &to, &field);
-	if (err)
-		return reply_error(r, 400, "VALIDATION_ERROR", field, "%s", err);
-	struct json_object *o = analytics_compute(r, from, to);
-	if (!o)
-		return reply_db_error(r);
-	return reply_json(r, 200, o);
-}
-
-/* ---- the page ---- */
-
-static int64_t paise_of(struct json_object *o, const char *key)
-{
-	int64_t p = 0;
-	money_parse(json_object_get_string(json_object_object_get(o, key)), &p);
-	return p;
-}
-
-/* Vertical bars of revenue per day, scaled to the best day. */
-static struct json_object *day_bars(struct req *r, struct json_object *days)
-{
-	size_t n = json_object_array_length(days);
-	int64_t max = 1;
-	for (size_t i = 0; i < n; i++) {
-		int64_t p = paise_of(json_object_array_get_idx(days, i), "revenue");
-		max = p > max ? p : max;
-	}
-	struct json_object *bars = json_object_new_array();
-	int w = n ? CHART_W / (int)n : CHART_W;
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *d = json_object_array_get_idx(days, i), *b = json_object_new_object();
-		int h = (int)(paise_of(d, "revenue") * (CHART_H - 20) / max);
-		json_object_object_add(b, "x", jint((int64_t)i * w));
-		json_object_object_add(b, "y", jint(CHART_H - h));
-		json_object_object_add(b, "w", jint(w > 2 ? w - 1 : 1));
-		json_object_object_add(b, "h", jint(h));
-		json_object_object_add(b, "date", json_object_get(json_object_object_get(d, "date")));
-		json_object_object_add(b, "revenue", json_object_get(json_object_object_get(d, "revenue")));
-		json_object_array_add(bars, b);
-	}
-	(void)r;
-	return bars;
-}
-
-/* Horizontal bars of the popular cakes by quantity. */
-static struct json_object *cake_bars(struct json_object *cakes)
-{
-	size_t n = json_object_array_length(cakes);
-	int64_t max = 1;
-	for (size_t i = 0; i < n; i++) {
-		int64_t q = json_object_get_int64(json_object_object_get(json_object_array_get_idx(cakes, i), "quantity"));
-		max = q > max ? q : max;
-	}
-	struct json_object *bars = json_object_new_array();
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *c = json_object_array_get_idx(cakes, i), *b = json_object_new_object();
-		int64_t q = json_object_get_int64(json_object_object_get(c, "quantity"));
-		json_object_object_add(b, "y", jint((int64_t)i * 28));
-		json_object_object_add(b, "textY", jint((int64_t)i * 28 + 17));
-		json_object_object_add(b, "w", jint(q * 460 / max));
-		json_object_object_add(b, "name", json_object_get(json_object_object_get(c, "name")));
-		json_object_object_add(b, "quantity", jint(q));
-		json_object_array_add(bars, b);
-	}
-	return bars;
-}
-
-/* Percent of capacity per slot time, for the table. */
-static void add_utilisation(struct json_object *slots)
-{
-	for (size_t i = 0; i < json_object_array_length(slots); i++) {
-		struct json_object *s = json_object_array_get_idx(slots, i);
-		int64_t b = json_object_get_int64(json_object_object_get(s, "bookedUnits"));
-		int64_t c = json_object_get_int64(json_object_object_get(s, "capacityUnits"));
-		json_object_object_add(s, "percent", jint(c > 0 ? b * 100 / c : 0));
-	}
-}
-
-static void add_charts(struct req *r, struct json_object *ctx, struct json_object *a)
-{
-	struct json_object *cakes = json_object_object_get(a, "popularCakes");
-	struct json_object *cb = cake_bars(cakes);
-	json_object_object_add(ctx, "dayBars", day_bars(r, json_object_object_get(a, "revenuePerDay")));
-	json_object_object_add(ctx, "cakeChartHeight", jint((int64_t)json_object_array_length(cb) * 28 + 4));
-	json_object_object_add(ctx, "cakeBars", cb);
-	add_utilisation(json_object_object_get(a, "slotUtilisation"));
-	struct json_object *perf = json_object_object_get(a, "deliveryPerformance");
-	struct json_object *rate = json_object_object_get(perf, "onTimeRate");
-	if (rate)
-		json_object_object_add(ctx, "onTimePercent",
-			jstr(arena_printf(r->a, "%.1f%%", json_object_get_double(rate) * 100)));
-}
-
-int admin_analytics_page(struct req *r)
-{
-	const char *from, *to, *field;
-	const char *err = read_range(r, &from, &to, &field);
-	struct json_object *ctx = admin_page_ctx(r, "analytics", "Analytics");
-
-	if (err) {
-		json_object_object_add(ctx, "error", jstr(err));
-		return reply_html(r, 400, "admin/analytics", ctx);
-	}
-	struct json_object *a = analytics_compute(r, from, to);
-	if (!a) {
-		json_object_put(ctx);
-		return reply_db_error(r);
-	}
-	json_object_object_add(ctx, "from", jstr(from));
-	json_object_object_add(ctx, "to", jstr(to));
-	add_charts(r, ctx, a);
-	json_object_object_add(ctx, "a", a);
-	return reply_html(r, 200, "admin/analytics", ctx);
+	*out = json_own(c->a, o);
+	return OK;
 }

@@ -1,16 +1,14 @@
-/* cart.c: the caller's cart: read, add a variant, change a quantity, remove a line. */
+/* cart.c: the acting customer's cart and its caps (30 different cakes, 20 of one). */
 #include <stdlib.h>
 #include <string.h>
 
+#include "arena.h"
+#include "cart.h"
 #include "db.h"
-#include "handlers.h"
-#include "http.h"
-#include "jsonutil.h"
-#include "util.h"
+#include "json.h"
 
-#define MAX_LINE_QUANTITY 20
-#define MAX_LINE_QUANTITY_S "20"
-#define MAX_CART_LINES 30
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 /* One query for the whole cart, priced with today's variant prices. Money
  * stays NUMERIC(10,2) and is printed by PostgreSQL ("1299.00"). */
@@ -39,120 +37,98 @@ static struct json_object *cart_line_json(PGresult *res, int row)
 	return o;
 }
 
-/* Answers the caller's cart with status (an empty cart when there is none yet). */
-static int reply_cart(struct req *r, int status)
+enum outcome cart_contents(struct ctx *c, struct json_object **cart)
 {
-	PGresult *res = db_query(&r->ctx, CART_SQL, r->ctx.who.user_id);
+	*cart = NULL;
+	PGresult *res = db_query(c, CART_SQL, c->who.user_id);
 	if (!res)
-		return reply_db_error(r);
+		return E_DB;
 	struct json_object *items = json_object_new_array();
 	for (int i = 0; i < PQntuples(res); i++)
 		json_object_array_add(items, cart_line_json(res, i));
 	struct json_object *o = json_object_new_object();
 	json_object_object_add(o, "items", items);
 	json_object_object_add(o, "subtotal", jstr(PQntuples(res) ? db_val(res, 0, "subtotal") : "0.00"));
-	return reply_json(r, status, o);
+	*cart = json_own(c->a, o);
+	return OK;
 }
 
-/* Reads quantity: a whole number >= 1 (else 400); above the line cap 422. */
-static int read_quantity(struct req *r, int64_t *q)
+/* OK when the variant exists and can be sold. */
+static enum outcome check_variant(struct ctx *c, const char *variant_id)
 {
-	if (jget_int(r, r->json, "quantity", REQUIRED, 1, INT32_MAX, q, NULL) != 0)
-		return -1;
-	if (*q > MAX_LINE_QUANTITY)
-		return reply_error(r, 422, "QUANTITY_LIMIT", "quantity", "At most %d of one cake per order",
-				   MAX_LINE_QUANTITY), -1;
-	return 0;
-}
-
-/* GET /api/cart: the caller's cart. */
-int cart_get(struct req *r)
-{
-	return reply_cart(r, 200);
-}
-
-/* 0 when the variant exists and can be sold; otherwise answers 404 or 422. */
-static int check_variant(struct req *r, const char *variant_id)
-{
-	PGresult *res = db_query(&r->ctx,
+	PGresult *res = db_query(c,
 		"SELECT v.is_available AND v.archived_at IS NULL AND p.is_available AND p.archived_at IS NULL AS sellable "
 		"FROM variants v JOIN products p ON p.id = v.product_id WHERE v.id = $1", variant_id);
 	if (!res)
-		return reply_db_error(r), -1;
+		return E_DB;
 	if (PQntuples(res) != 1)
-		return reply_error(r, 404, "VARIANT_NOT_FOUND", "variantId", "No such cake size"), -1;
-	if (!db_bool(res, 0, "sellable"))
-		return reply_error(r, 422, "VARIANT_UNAVAILABLE", "variantId", "This cake is not available right now"), -1;
-	return 0;
+		return E_VARIANT_NOT_FOUND;
+	return db_bool(res, 0, "sellable") ? OK : E_VARIANT_UNAVAILABLE;
 }
 
-/* POST /api/cart {variantId, quantity}: adds to the line of that variant; 201 cart. */
-int cart_add(struct req *r)
+/* Adds to the variant's line of the caller's cart (made on the first add). */
+static enum outcome add_line(struct ctx *c, const char *variant_id, int64_t quantity)
 {
-	const char *variant_id;
-	int64_t q;
-
-	if (jget_uuid(r, r->json, "variantId", REQUIRED, &variant_id) || read_quantity(r, &q) ||
-	    check_variant(r, variant_id))
-		return 0;
-	PGresult *cart = db_query(&r->ctx, "INSERT INTO carts (user_id) VALUES ($1) ON CONFLICT (user_id) "
-				     "DO UPDATE SET updated_at = now() RETURNING id", r->ctx.who.user_id);
+	PGresult *cart = db_query(c, "INSERT INTO carts (user_id) VALUES ($1) ON CONFLICT (user_id) "
+				     "DO UPDATE SET updated_at = now() RETURNING id", c->who.user_id);
 	if (!cart)
-		return reply_db_error(r);
+		return E_DB;
 	/* a sanity cap on distinct cakes (two racing adds may pass it by one: harmless) */
-	PGresult *lines = db_query(&r->ctx, "SELECT count(*) FILTER (WHERE variant_id <> $2) AS others, "
+	PGresult *lines = db_query(c, "SELECT count(*) FILTER (WHERE variant_id <> $2) AS others, "
 				      "bool_or(variant_id = $2) AS has FROM cart_items WHERE cart_id = $1",
 				   PQgetvalue(cart, 0, 0), variant_id);
 	if (!lines)
-		return reply_db_error(r);
-	if (!db_bool(lines, 0, "has") && atoi(db_val(lines, 0, "others")) >= MAX_CART_LINES)
-		return reply_error(r, 422, "CART_FULL", "variantId", "A cart holds at most %d different cakes", MAX_CART_LINES);
+		return E_DB;
+	if (!db_bool(lines, 0, "has") && atoi(db_val(lines, 0, "others")) >= CART_MAX_LINES)
+		return E_CART_FULL;
 	/* the conflict arm holds the line's row lock: concurrent adds sum up, and the cap holds */
-	PGresult *line = db_query(&r->ctx,
+	PGresult *line = db_query(c,
 		"INSERT INTO cart_items (cart_id, variant_id, quantity) VALUES ($1, $2, $3::int) "
 		"ON CONFLICT (cart_id, variant_id) DO UPDATE SET quantity = cart_items.quantity + EXCLUDED.quantity "
-		"WHERE cart_items.quantity + EXCLUDED.quantity <= " MAX_LINE_QUANTITY_S " RETURNING id",
-		PQgetvalue(cart, 0, 0), variant_id, arena_printf(r->a, "%lld", (long long)q));
+		"WHERE cart_items.quantity + EXCLUDED.quantity <= " STR(CART_MAX_LINE_QUANTITY) " RETURNING id",
+		PQgetvalue(cart, 0, 0), variant_id, arena_printf(c->a, "%lld", (long long)quantity));
 	if (!line)
-		return reply_db_error(r);
-	if (PQntuples(line) != 1)
-		return reply_error(r, 422, "QUANTITY_LIMIT", "quantity", "At most %d of one cake per order; the cart already has some",
-				   MAX_LINE_QUANTITY);
-	return reply_cart(r, 201);
+		return E_DB;
+	return PQntuples(line) == 1 ? OK : E_QUANTITY_LIMIT_IN_CART;
 }
 
-static int line_not_found(struct req *r)
+enum outcome cart_add_variant(struct ctx *c, const char *variant_id, int64_t quantity, struct json_object **cart)
 {
-	return reply_error(r, 404, "CART_ITEM_NOT_FOUND", NULL, "No such line in your cart");
+	enum outcome o;
+
+	*cart = NULL;
+	if (quantity > CART_MAX_LINE_QUANTITY)
+		return E_QUANTITY_LIMIT;
+	if ((o = check_variant(c, variant_id)) != OK || (o = add_line(c, variant_id, quantity)) != OK)
+		return o;
+	return cart_contents(c, cart);
 }
 
-/* PATCH /api/cart/items/{id} {quantity}: sets the line's quantity; 200 cart. */
-int cart_item_update(struct req *r)
+enum outcome cart_set_quantity(struct ctx *c, const char *line_id, int64_t quantity, struct json_object **cart)
 {
-	int64_t q;
-
-	if (read_quantity(r, &q) != 0)
-		return 0;
-	PGresult *res = db_query(&r->ctx,
+	*cart = NULL;
+	if (quantity > CART_MAX_LINE_QUANTITY)
+		return E_QUANTITY_LIMIT;
+	PGresult *res = db_query(c,
 		"UPDATE cart_items ci SET quantity = $3::int FROM carts c "
 		"WHERE ci.id = $1 AND ci.cart_id = c.id AND c.user_id = $2 RETURNING ci.id",
-		r->param[0], r->ctx.who.user_id, arena_printf(r->a, "%lld", (long long)q));
+		line_id, c->who.user_id, arena_printf(c->a, "%lld", (long long)quantity));
 	if (!res)
-		return reply_db_error(r);
+		return E_DB;
 	if (PQntuples(res) != 1)
-		return line_not_found(r);
-	return reply_cart(r, 200);
+		return E_CART_ITEM_NOT_FOUND;
+	return cart_contents(c, cart);
 }
 
-/* DELETE /api/cart/items/{id}: removes the line; 200 cart. */
-int cart_item_delete(struct req *r)
+enum outcome cart_remove_line(struct ctx *c, const char *line_id, struct json_object **cart)
 {
-	PGresult *res = db_query(&r->ctx,
+	*cart = NULL;
+	PGresult *res = db_query(c,
 		"DELETE FROM cart_items ci USING carts c WHERE ci.id = $1 AND ci.cart_id = c.id AND c.user_id = $2 "
-		"RETURNING ci.id", r->param[0], r->ctx.who.user_id);
+		"RETURNING ci.id", line_id, c->who.user_id);
 	if (!res)
-		return reply_db_error(r);
+		return E_DB;
 	if (PQntuples(res) != 1)
-		return line_not_found(r);
-	return reply_cart(r, 200);
+		return E_CART_ITEM_NOT_FOUND;
+	return cart_contents(c, cart);
 }

@@ -97,7 +97,8 @@ static int caller_address_point(struct req *r, const char *id, const char **lat,
 		return reply_error(r, 401, "UNAUTHORIZED", NULL, "addressId needs a valid bearer token"), -1;
 	if (!is_uuid(id))
 		return reply_error(r, 404, "ADDRESS_NOT_FOUND", "addressId", "No such address"), -1;
-	return address_point(r, id, lat, lng, addr);
+	enum outcome o = address_point(&r->ctx, id, lat, lng, addr);
+	return o == OK ? 0 : (reply_outcome(r, o, "addressId"), -1);
 }
 
 int estimate_get(struct req *r)

@@ -8,7 +8,7 @@ struct req;
 int health_get(struct req *r);
 int openapi_get(struct req *r);
 
-/* users.c */
+/* api_accounts.c */
 int auth_register(struct req *r);
 int auth_login(struct req *r);
 int me_get(struct req *r);
@@ -42,13 +42,13 @@ int admin_variant_create(struct req *r);
 int admin_variant_update(struct req *r);
 int admin_product_image_add(struct req *r);
 int admin_product_image_remove(struct req *r);
-/* addresses.c */
+/* api_addresses.c */
 int addresses_list(struct req *r);
 int addresses_create(struct req *r);
 int addresses_get(struct req *r);
 int addresses_update(struct req *r);
 int addresses_delete(struct req *r);
-/* cart.c */
+/* api_cart.c */
 int cart_get(struct req *r);
 int cart_add(struct req *r);
 int cart_item_update(struct req *r);
@@ -66,7 +66,7 @@ int admin_kitchen_page(struct req *r);
 int api_admin_orders(struct req *r);
 int api_admin_order_get(struct req *r);
 int api_admin_order_status(struct req *r);
-/* analytics.c */
+/* page_analytics.c */
 int api_admin_analytics(struct req *r);
 int admin_analytics_page(struct req *r);
 /* admin_jobs.c */

@@ -3,17 +3,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "conf.h"
-#include "db.h"
 #include "handlers.h"
 #include "http.h"
-#include "jsonutil.h"
-#include "util.h"
+#include "json.h"
+#include "status.h"
 
 int health_get(struct req *r)
 {
 	struct json_object *o = json_object_new_object();
-	int up = db_query0(&r->ctx, "SELECT 1") != NULL;
+	int up = status_database_up(&r->ctx);
 
 	json_object_object_add(o, "status", jstr(up ? "ok" : "unavailable"));
 	json_object_object_add(o, "database", jstr(up ? "ok" : "unreachable"));

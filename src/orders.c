@@ -375,8 +375,9 @@ int orders_create(struct req *r)
 	int found = find_by_key(r, in.idem_key, &id);
 	if (found != 0)
 		return found > 0 ? reply_order(r, 200, id) : reply_db_error(r);
-	if (address_point(r, in.address_id, &lat, &lng, &text) != 0)
-		return 0;
+	enum outcome ao = address_point(&r->ctx, in.address_id, &lat, &lng, &text);
+	if (ao != OK)
+		return reply_outcome(r, ao, "addressId");
 	/* priced before the transaction: no partner call while rows are locked */
 	int rc = delivery_fee(r, lat, lng, text, &fee);
 	if (rc != BORZO_OK)

@@ -13,8 +13,11 @@ static const struct outcome_info table[OUTCOME_COUNT] = {
 	[E_TOO_MANY_ATTEMPTS] = { 429, "TOO_MANY_ATTEMPTS", "Too many failed attempts; try again later" },
 	[E_EMAIL_TAKEN] = { 409, "EMAIL_TAKEN", "An account with this email already exists" },
 	[E_ADDRESS_NOT_FOUND] = { 404, "ADDRESS_NOT_FOUND", "No such address" },
-	[E_ADDRESS_LIMIT] = { 422, "ADDRESS_LIMIT", "Too many saved addresses" },
+	[E_ADDRESS_LIMIT] = { 422, "ADDRESS_LIMIT", "You can keep at most 20 addresses" },	/* addresses.h ADDRESS_LIMIT */
 	[E_OUT_OF_DELIVERY_AREA] = { 422, "OUT_OF_DELIVERY_AREA", "The point is outside the delivery area" },
+	[E_ACCOUNT_GONE] = { 401, "UNAUTHORIZED", "The account no longer exists" },
+	[E_TRY_AGAIN] = { 503, "TRY_AGAIN", "The server is busy; try again" },
+	[E_TOKEN_FAILED] = { 500, "INTERNAL", "Could not issue a token" },
 
 	[E_PRODUCT_NOT_FOUND] = { 404, "NOT_FOUND", "No such product" },
 	[E_VARIANT_NOT_FOUND] = { 404, "VARIANT_NOT_FOUND", "No such variant" },
@@ -27,10 +30,15 @@ static const struct outcome_info table[OUTCOME_COUNT] = {
 	[E_IMAGE_TOO_LARGE] = { 413, "PAYLOAD_TOO_LARGE", "The image is larger than 5 MiB" },
 	[E_IMAGE_NOT_FOUND] = { 404, "NOT_FOUND", "No such image on this product" },
 
-	[E_CART_ITEM_NOT_FOUND] = { 404, "CART_ITEM_NOT_FOUND", "No such cart line" },
-	[E_CART_FULL] = { 422, "CART_FULL", "The cart holds as many different cakes as it may" },
-	[E_QUANTITY_LIMIT] = { 422, "QUANTITY_LIMIT", "Too many of one cake" },
-	[E_VARIANT_UNAVAILABLE] = { 422, "VARIANT_UNAVAILABLE", "That cake is not available" },
+	/* the numbers are cart.h's CART_MAX_LINES and CART_MAX_LINE_QUANTITY */
+	[E_CART_ITEM_NOT_FOUND] = { 404, "CART_ITEM_NOT_FOUND", "No such line in your cart" },
+	[E_CART_FULL] = { 422, "CART_FULL", "A cart holds at most 30 different cakes" },
+	[E_QUANTITY_LIMIT] = { 422, "QUANTITY_LIMIT", "At most 20 of one cake per order" },
+	[E_QUANTITY_LIMIT_IN_CART] = { 422, "QUANTITY_LIMIT", "At most 20 of one cake per order; the cart already has some" },
+	[E_VARIANT_UNAVAILABLE] = { 422, "VARIANT_UNAVAILABLE", "This cake is not available right now" },
+
+	[E_RANGE_REVERSED] = { 400, "VALIDATION_ERROR", "to must not be before from" },
+	[E_RANGE_TOO_LONG] = { 400, "VALIDATION_ERROR", "the range may span at most 366 days" },
 
 	[E_ORDER_NOT_FOUND] = { 404, "ORDER_NOT_FOUND", "No such order" },
 	[E_CART_EMPTY] = { 422, "CART_EMPTY", "The cart is empty" },

@@ -17,6 +17,9 @@ enum outcome {
 	E_ADDRESS_NOT_FOUND,
 	E_ADDRESS_LIMIT,
 	E_OUT_OF_DELIVERY_AREA,
+	E_ACCOUNT_GONE,		/* a valid token of a row no longer there */
+	E_TRY_AGAIN,		/* password hashing out of memory */
+	E_TOKEN_FAILED,
 	/* catalog */
 	E_PRODUCT_NOT_FOUND,
 	E_VARIANT_NOT_FOUND,
@@ -32,7 +35,11 @@ enum outcome {
 	E_CART_ITEM_NOT_FOUND,
 	E_CART_FULL,
 	E_QUANTITY_LIMIT,
+	E_QUANTITY_LIMIT_IN_CART,	/* the cart's line and the addition exceed the cap */
 	E_VARIANT_UNAVAILABLE,
+	/* analytics */
+	E_RANGE_REVERSED,
+	E_RANGE_TOO_LONG,
 	/* orders */
 	E_ORDER_NOT_FOUND,
 	E_CART_EMPTY,

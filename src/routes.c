@@ -60,7 +60,7 @@ const struct route routes[] = {
 	{ "POST", "/api/cart", cart_add, AUTH_USER, BODY_JSON, 4 * KB },
 	{ "PATCH", "/api/cart/items/{id:uuid}", cart_item_update, AUTH_USER, BODY_JSON, 4 * KB, E_CART_ITEM_NOT_FOUND },
 	{ "DELETE", "/api/cart/items/{id:uuid}", cart_item_delete, AUTH_USER, BODY_NONE, 0, E_CART_ITEM_NOT_FOUND },
-	/* admin pages and the admin orders/analytics API (admin_*.c, analytics.c) */
+	/* admin pages and the admin orders/analytics API (admin_*.c, page_analytics.c) */
 	{ "GET", "/admin/login", admin_login_get, AUTH_NONE, BODY_NONE, 0 },
 	{ "POST", "/admin/login", admin_login_post, AUTH_NONE, BODY_FORM, 8 * KB, .csrf = 1 },
 	{ "POST", "/admin/logout", admin_logout_post, AUTH_PAGE, BODY_FORM, 8 * KB, .csrf = 1 },

@@ -15,10 +15,10 @@ use Test::More;
 my %layer_of = (
     kernel => [qw(arena buf util conf ctx db outcome json auth render multipart)],
     partner => [qw(httpc razorpay borzo storage smtp)],
-    domain => [qw(order_fsm jobs mail catalog)],
+    domain => [qw(order_fsm jobs mail catalog accounts addresses cart analytics status)],
     front => [qw(main cli worker routes http handlers jsonutil admin admin_session admin_orders
-                 api_products page_products admin_jobs analytics health users addresses
-                 cart slots estimate orders payments deliveries dispatch track)],
+                 api_products page_products admin_jobs page_analytics health
+                 api_accounts api_addresses api_cart slots estimate orders payments deliveries dispatch track)],
 );
 my %rank = (kernel => 0, partner => 1, domain => 2, front => 3);
 my %layer;

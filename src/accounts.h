@@ -1,0 +1,64 @@
+/* accounts.h: customer and staff accounts: registration, sign-in with its
+ * back-off, the signed-in user, and the normalisations other modules share. */
+#ifndef APP_ACCOUNTS_H
+#define APP_ACCOUNTS_H
+
+#include <json-c/json.h>
+
+#include "ctx.h"
+#include "outcome.h"
+
+/* Trimmed input in; lower-cased address out. 0, or -1 when not an address. */
+int normalize_email(const char *in, char out[256]);
+/* Any common way of writing an Indian mobile in; "+91XXXXXXXXXX" out. 0 or -1. */
+int normalize_phone(const char *in, char out[16]);
+/* 1 when a password as typed (spaces count) is 8 to 128 characters long. */
+int account_password_ok(const char *password);
+
+/* The failed-login back-off. The first LOGIN_FREE_FAILURES consecutive
+ * failures cost nothing; the one that reaches it locks the account for the
+ * first lock, each later one doubles it, up to LOGIN_MAX_LOCK_SECONDS. A
+ * success resets the count; attempts while locked are not counted. */
+#define LOGIN_FREE_FAILURES 5
+#define LOGIN_MAX_LOCK_SECONDS 900
+/* The first lock of each door, as each has always been: 30 s for the API;
+ * 2 s for the admin sign-in form (its own schedule until the back-off is
+ * redesigned: 2, 4, 8 ... 512, then 900 s). */
+#define LOGIN_FIRST_LOCK_API 30
+#define LOGIN_FIRST_LOCK_ADMIN_FORM 2
+/* Seconds an account is locked after its failures-th consecutive failure
+ * (0: not locked). Flat from LOGIN_FREE_FAILURES + 10 failures on. */
+int login_lock_seconds(int failures, int first_lock_seconds);
+
+/* A signed-in account, as register and login answer it. */
+struct account_session {
+	const char *user_id;		/* arena */
+	const char *role;		/* "CUSTOMER" or "ADMIN" (arena) */
+	const char *token;		/* a fresh bearer token (arena) */
+	struct json_object *user;	/* {id, email, name, phone, role, createdAt}:
+					 * arena-owned (json_object_get to hand it on) */
+	int locked_for;			/* with E_TOO_MANY_ATTEMPTS: seconds left */
+};
+
+/* A new customer account. email and phone as normalize_email/_phone made
+ * them, password as typed and account_password_ok, name validated text.
+ * OK with *out (token issued); E_EMAIL_TAKEN, E_TRY_AGAIN (hashing out of
+ * memory), E_TOKEN_FAILED, E_DB. One statement: no transaction needed. */
+enum outcome account_register(struct ctx *c, const char *email, const char *phone, const char *name,
+			      const char *password, struct account_session *out);
+
+/* Signs in with an email as typed (NULL or malformed: matches nobody) and a
+ * password. A locked account answers E_TOO_MANY_ATTEMPTS (out->locked_for)
+ * whatever the password; an unknown email and a wrong password answer
+ * E_INVALID_CREDENTIALS alike (one Argon2id verify each) and a wrong password
+ * counts a failure on the schedule of first_lock_seconds. A success resets
+ * the count, upgrades an old hash and issues a token: OK with *out; else
+ * E_TOKEN_FAILED or E_DB. Each statement stands alone (no transaction). */
+enum outcome account_login(struct ctx *c, const char *email, const char *password, int first_lock_seconds,
+			   struct account_session *out);
+
+/* The acting user (c->who) as {id, email, name, phone, role, createdAt},
+ * arena-owned. OK, E_ACCOUNT_GONE when the row is missing, or E_DB. */
+enum outcome account_current(struct ctx *c, struct json_object **user);
+
+#endif

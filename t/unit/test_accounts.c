@@ -1,0 +1,89 @@
+/* test_accounts.c: email and phone normalisation, the password length rule, the failed-login back-off schedule. */
+#include <stdio.h>
+
+#include "accounts.h"
+#include "tap.h"
+
+static void test_email(void)
+{
+	char out[256];
+
+	ok(normalize_email("Asha.Rao@Example.COM", out) == 0, "mixed case accepted");
+	is_str(out, "asha.rao@example.com", "lower-cased");
+	const char *bad[] = { "plain", "a@b", "@example.com", "a@@example.com", "a b@example.com", "a@.example.com",
+			      "a@example.com.", "\xc3\x89lodie@example.com", "a,b@example.com", "<a@example.com>", "" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		ok(normalize_email(bad[i], out) != 0, "refused: '%s'", bad[i]);
+	char longest[260];
+	snprintf(longest, sizeof longest, "%0250d@x.com", 0);
+	ok(normalize_email(longest, out) != 0, "over 254 characters refused");
+}
+
+static void test_phone(void)
+{
+	const char *good[] = { "98765 43210", "+91-9876543210", "09876543210", "+91 98765 43210", "919876543210", "9876543210" };
+	char out[16];
+
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		ok(normalize_phone(good[i], out) == 0, "accepted: '%s'", good[i]);
+		is_str(out, "+919876543210", "'%s' normalised", good[i]);
+	}
+	ok(normalize_phone("6000000000", out) == 0, "6 is a mobile prefix");
+	is_str(out, "+916000000000", "6000000000 normalised");
+	const char *bad[] = { "12345", "5876543210", "+1-202-555-0123", "98765432101", "98765abcde", "+91+9876543210",
+			      "", "12345678901234567890123456789012345" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		ok(normalize_phone(bad[i], out) != 0, "refused: '%s'", bad[i]);
+}
+
+static void test_password(void)
+{
+	ok(!account_password_ok("short12"), "7 characters refused");
+	ok(account_password_ok("exactly8"), "8 characters accepted");
+	ok(account_password_ok("\xc3\xa9t\xc3\xa9 \xf0\x9f\x8e\x82\xf0\x9f\x8e\x82\xf0\x9f\x8e\x82!"), "8 code points (non-ASCII) accepted");
+	char s[200];
+	snprintf(s, sizeof s, "%0128d", 0);
+	ok(account_password_ok(s), "128 characters accepted");
+	snprintf(s, sizeof s, "%0129d", 0);
+	ok(!account_password_ok(s), "129 characters refused");
+	ok(!account_password_ok("\xff\xfe\xfd\xfc\xfb\xfa\xf9\xf8"), "invalid UTF-8 refused");
+}
+
+static void test_backoff(void)
+{
+	for (int n = 0; n < LOGIN_FREE_FAILURES; n++)
+		ok(login_lock_seconds(n, LOGIN_FIRST_LOCK_API) == 0, "%d failures: no lock", n);
+	const int api[] = { 30, 60, 120, 240, 480, 900, 900 };
+	for (int i = 0; i < 7; i++)
+		ok(login_lock_seconds(LOGIN_FREE_FAILURES + i, LOGIN_FIRST_LOCK_API) == api[i],
+		   "API: failure %d locks %d s", LOGIN_FREE_FAILURES + i, api[i]);
+	ok(login_lock_seconds(41, LOGIN_FIRST_LOCK_API) == LOGIN_MAX_LOCK_SECONDS, "API: a long run is capped at 15 minutes");
+	const int form[] = { 2, 4, 8, 16, 32, 64, 128, 256, 512, 900, 900 };
+	for (int i = 0; i < 11; i++)
+		ok(login_lock_seconds(LOGIN_FREE_FAILURES + i, LOGIN_FIRST_LOCK_ADMIN_FORM) == form[i],
+		   "admin form: failure %d locks %d s", LOGIN_FREE_FAILURES + i, form[i]);
+	ok(login_lock_seconds(2000000000, LOGIN_FIRST_LOCK_ADMIN_FORM) == LOGIN_MAX_LOCK_SECONDS, "no overflow on a huge count");
+	int flat = 1;
+	for (int n = LOGIN_FREE_FAILURES + 10; n < LOGIN_FREE_FAILURES + 40; n++)
+		flat &= login_lock_seconds(n, 1) == login_lock_seconds(LOGIN_FREE_FAILURES + 10, 1);
+	ok(flat, "flat from %d failures on, even with a 1 s first lock", LOGIN_FREE_FAILURES + 10);
+}
+
+static void test_outcomes(void)
+{
+	is_str(outcome_info(E_EMAIL_TAKEN)->code, "EMAIL_TAKEN", "EMAIL_TAKEN code");
+	ok(outcome_info(E_EMAIL_TAKEN)->status == 409, "EMAIL_TAKEN 409");
+	ok(outcome_info(E_INVALID_CREDENTIALS)->status == 401, "INVALID_CREDENTIALS 401");
+	ok(outcome_info(E_TOO_MANY_ATTEMPTS)->status == 429, "TOO_MANY_ATTEMPTS 429");
+	is_str(outcome_info(E_ACCOUNT_GONE)->code, "UNAUTHORIZED", "a vanished account answers UNAUTHORIZED");
+}
+
+int main(void)
+{
+	test_email();
+	test_phone();
+	test_password();
+	test_backoff();
+	test_outcomes();
+	return done_testing();
+}
