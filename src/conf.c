@@ -167,7 +167,7 @@ int conf_load(const char *envfile, char *err, size_t errlen)
 	c->delivery_radius_km = num("DELIVERY_RADIUS_KM", 25, 1, 500);
 	c->smtp_url = str("SMTP_URL", NULL);
 	c->mail_from = str("MAIL_FROM", "orders@lafete365.example");
-	c->storage_dir = str("STORAGE_DIR", "var/storage");
+	c->storage_dir = str("STORAGE_DIR", LAFETE_STATEDIR "/storage");
 	c->media_url = str("MEDIA_URL", "/media");
 	c->s3_endpoint = str("S3_ENDPOINT", NULL);
 	c->s3_bucket = str("S3_BUCKET", NULL);
@@ -180,9 +180,9 @@ int conf_load(const char *envfile, char *err, size_t errlen)
 	c->http_port = num("HTTP_PORT", 8080, 1, 65535);
 	c->https_port = num("HTTPS_PORT", 8443, 1, 65535);
 	c->workers = num("WORKERS", (int)sysconf(_SC_NPROCESSORS_ONLN), 1, 256);
-	c->fcgi_socket = str("FCGI_SOCKET", "var/run/lafete.sock");
-	c->template_dir = str("TEMPLATE_DIR", "templates");
-	c->openapi_path = str("OPENAPI_PATH", "doc/openapi.json");
+	c->fcgi_socket = str("FCGI_SOCKET", LAFETE_RUNDIR "/lafete.sock");
+	c->template_dir = str("TEMPLATE_DIR", LAFETE_DATADIR "/templates");
+	c->openapi_path = str("OPENAPI_PATH", LAFETE_DATADIR "/openapi.json");
 	c->public_url = str("PUBLIC_URL", "https://localhost:8443");
 	c->open_hour = num("SHOP_OPEN_HOUR", 10, 0, 23);
 	c->close_hour = num("SHOP_CLOSE_HOUR", 22, 1, 24);

@@ -213,9 +213,9 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "check-config") == 0)
 		return puts("configuration ok") < 0;
 	if (strcmp(cmd, "migrate") == 0)
-		return cli_migrate(argc > 2 ? argv[2] : "schema");
+		return cli_migrate(argc > 2 ? argv[2] : LAFETE_DATADIR "/schema");
 	if (strcmp(cmd, "seed") == 0)
-		return cli_seed(argc > 2 ? argv[2] : "seed");
+		return cli_seed(argc > 2 ? argv[2] : LAFETE_DATADIR "/seed");
 	if (strcmp(cmd, "admin") == 0)
 		return cli_admin(argc - 1, argv + 1);
 	fprintf(stderr, "lafete: unknown command '%s'\n", cmd);

@@ -1,6 +1,7 @@
 package MiniHTTPD;
 
-# A tiny forking HTTP/1.1 server for test fakes, bound to 127.0.0.1 only.
+# A tiny forking HTTP/1.1 server for test fakes, bound to 127.0.0.1 only (or to
+# FAKE_BIND_ADDR: script/test-deploy runs a fake inside its own container network).
 #
 #   my $srv = MiniHTTPD->new(port => 0);          # 0 = pick a free port
 #   print "PORT ", $srv->port, "\n";
@@ -48,13 +49,14 @@ use constant MAX_BODY     => 64 << 20;    # 64 MiB
 
 sub new {
     my ($class, %args) = @_;
+    my $addr = $ENV{FAKE_BIND_ADDR} // '127.0.0.1';
     my $sock = IO::Socket::INET->new(
-        LocalAddr => '127.0.0.1',
+        LocalAddr => $addr,
         LocalPort => $args{port} // 0,
         Proto     => 'tcp',
         Listen    => 64,
         ReuseAddr => 1,
-    ) or die "MiniHTTPD: cannot listen on 127.0.0.1:" . ($args{port} // 0) . ": $!\n";
+    ) or die "MiniHTTPD: cannot listen on $addr:" . ($args{port} // 0) . ": $!\n";
     my $self = bless {
         sock   => $sock,
         parent => exists $args{parent} ? $args{parent} : getppid(),
