@@ -15,10 +15,10 @@ use Test::More;
 my %layer_of = (
     kernel => [qw(arena buf util conf ctx db outcome json auth render multipart)],
     partner => [qw(httpc razorpay borzo storage)],
-    domain => [qw(order_fsm jobs mail)],
-    front => [qw(main cli worker routes http handlers jsonutil admin admin_session admin_orders
+    domain => [qw(order_fsm jobs mail orders order_view payments refunds reconcile slots estimate kitchen)],
+    front => [qw(main cli worker routes http handlers jsonutil admin admin_session page_orders
                  admin_products admin_products_pages admin_jobs analytics health users addresses
-                 products cart slots estimate orders payments deliveries dispatch track)],
+                 products cart api_orders api_payments api_slots api_estimate deliveries dispatch track)],
 );
 my %rank = (kernel => 0, partner => 1, domain => 2, front => 3);
 my %layer;
