@@ -12,6 +12,7 @@
 #include "jsonutil.h"
 #include "mail.h"
 #include "order_fsm.h"
+#include "orders.h"
 #include "payments.h"
 #include "util.h"
 
@@ -41,12 +42,15 @@ static int expire_one(struct req *r, const char *minutes, const char *note)
 		return res ? 0 : -1;
 	}
 	const char *id = arena_strdup(r->a, db_val(res, 0, "id"));
-	enum fsm_result fr = order_transition(&r->ctx, id, "CANCELLED", CAUSE_SYSTEM, "system:expiry", note, NULL);
-	if (fr != FSM_OK || mail_queue(&r->ctx, id, "cancelled") == -1 || db_commit(&r->ctx) != 0) {
+	struct cancel_request rq = { .by = CANCELLER_SYSTEM, .actor = "system:expiry", .note = note };
+	struct cancellation x;
+	enum outcome fr = order_cancel_in_tx(&r->ctx, id, &rq, &x);
+	if (fr != OK || !x.moved || db_commit(&r->ctx) != 0) {
 		db_rollback(&r->ctx);
 		log_err("expiry of order %s failed (%d)", id, (int)fr);
 		return -1;
 	}
+	order_cancel_finish(&r->ctx, id, &x);
 	log_info("order %s expired unpaid", id);
 	return 1;
 }
@@ -207,7 +211,7 @@ static int duty_reconcile_payments(struct req *r, struct json_object *summary, i
 	int confirmed = 0, refunded = 0;
 
 	(void)deadline_ms;
-	int rc = payments_reconcile(r, DISPATCH_BATCH, &confirmed, &refunded);
+	int rc = payments_reconcile(&r->ctx, DISPATCH_BATCH, &confirmed, &refunded);
 	summary_count(summary, "paymentsReconciled", confirmed);
 	summary_count(summary, "lateRefunds", refunded);
 	return rc;

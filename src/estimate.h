@@ -1,29 +1,31 @@
-/* estimate.h: the delivery fee we charge: Borzo's quote plus the buffer, cached. */
+/* estimate.h: the delivery fee we charge: Borzo's quote plus the buffer, cached per point. */
 #ifndef APP_ESTIMATE_H
 #define APP_ESTIMATE_H
 
 #include <stdint.h>
 
-#include "borzo.h"
+#include "outcome.h"
 
-struct req;
+struct ctx;
 
 /* Quotes are cached per coordinate rounded to 3 decimals (about 110 m) for
  * this long; Borzo is asked for the rounded point, so the cache is exact. */
 #define QUOTE_CACHE_MINUTES 10
 
-/* 1 when s is a plain decimal coordinate text ("-12.345678") within ±limit. */
+/* 1 when s is a plain decimal coordinate text ("-12.345678") within ±limit. Pure. */
 int coord_text_valid(const char *s, double limit);
 
-/* The fee for delivering to (lat, lng) (decimal texts, already valid):
- * Borzo's payment_amount × (100 + DELIVERY_FEE_BUFFER_PERCENT) / 100, rounded
- * up to the whole rupee, in paise. Uses and fills the quote cache. Returns
- * BORZO_OK, a Borzo failure, or -100 on a database failure. address is the
- * text sent to Borzo as the drop point. Call it outside any transaction. */
-#define ESTIMATE_DB_ERROR (-100)
-int delivery_fee(struct req *r, const char *lat, const char *lng, const char *address, int64_t *fee_paise);
+/* The fee for a Borzo quote: quote × (100 + buffer_percent) / 100, rounded up
+ * to the whole rupee, in paise (integer arithmetic). Pure. */
+int64_t delivery_fee_buffered(int64_t quote_paise, int buffer_percent);
 
-/* Answers the error for a failed delivery_fee() result (502, 503). */
-int reply_fee_error(struct req *r, int result);
+/* The fee for delivering to (lat, lng) (decimal texts, already valid), with
+ * DELIVERY_FEE_BUFFER_PERCENT; address is the drop text sent to Borzo. Uses
+ * and fills the quote cache. Call it outside any transaction (a partner call).
+ * OK, E_DELIVERY_QUOTE_FAILED (Borzo refused), E_DELIVERY_UNAVAILABLE, E_DB. */
+enum outcome delivery_fee(struct ctx *c, const char *lat, const char *lng, const char *address, int64_t *fee_paise);
+
+/* The same for one of the caller's addresses (c->who): E_ADDRESS_NOT_FOUND too. */
+enum outcome delivery_fee_to_address(struct ctx *c, const char *address_id, int64_t *fee_paise);
 
 #endif

@@ -13,22 +13,25 @@ int auth_register(struct req *r);
 int auth_login(struct req *r);
 int me_get(struct req *r);
 
-/* payments.c */
+/* api_payments.c */
 int payments_create_order(struct req *r);
 int payments_verify(struct req *r);
 int payments_webhook(struct req *r);
 int admin_order_refund(struct req *r);
-/* slots.c */
+/* api_slots.c */
 int slots_get(struct req *r);
 
-/* estimate.c */
+/* api_estimate.c */
 int estimate_get(struct req *r);
 
-/* orders.c */
+/* api_orders.c */
 int orders_create(struct req *r);
 int orders_list(struct req *r);
 int orders_get(struct req *r);
 int orders_cancel(struct req *r);
+int api_admin_orders(struct req *r);
+int api_admin_order_get(struct req *r);
+int api_admin_order_status(struct req *r);
 
 /* api_products.c */
 int products_list(struct req *r);
@@ -57,15 +60,12 @@ int cart_item_delete(struct req *r);
 int admin_login_get(struct req *r);
 int admin_login_post(struct req *r);
 int admin_logout_post(struct req *r);
-/* admin_orders.c */
+/* page_orders.c */
 int admin_orders_page(struct req *r);
 int admin_order_page(struct req *r);
 int admin_order_status_post(struct req *r);
 int admin_order_book_post(struct req *r);
 int admin_kitchen_page(struct req *r);
-int api_admin_orders(struct req *r);
-int api_admin_order_get(struct req *r);
-int api_admin_order_status(struct req *r);
 /* page_analytics.c */
 int api_admin_analytics(struct req *r);
 int admin_analytics_page(struct req *r);

@@ -52,12 +52,13 @@ static const struct outcome_info table[OUTCOME_COUNT] = {
 
 	[E_PAYMENT_NOT_FOUND] = { 404, "NOT_FOUND", "No such payment" },
 	[E_ORDER_NOT_PAYABLE] = { 409, "ORDER_NOT_PAYABLE", "The order cannot be paid in its status" },
-	[E_PAYMENT_PROVIDER_UNAVAILABLE] = { 503, "PAYMENT_PROVIDER_UNAVAILABLE", "Razorpay is unavailable; try again shortly" },
-	[E_PAYMENT_PROVIDER_ERROR] = { 502, "PAYMENT_PROVIDER_ERROR", "Razorpay refused the request" },
-	[E_INVALID_SIGNATURE] = { 400, "INVALID_SIGNATURE", "The signature does not match" },
+	[E_PAYMENT_PROVIDER_UNAVAILABLE] = { 503, "PAYMENT_PROVIDER_UNAVAILABLE", "The payment provider is unavailable; try again shortly" },
+	[E_PAYMENT_PROVIDER_ERROR] = { 502, "PAYMENT_PROVIDER_ERROR", "The payment provider refused the request" },
+	[E_INVALID_SIGNATURE] = { 400, "INVALID_SIGNATURE", "The payment signature does not match" },
+	[E_MALFORMED_EVENT] = { 400, "MALFORMED_EVENT", "The event carries no usable payment" },
 
-	[E_DELIVERY_UNAVAILABLE] = { 503, "DELIVERY_UNAVAILABLE", "The courier service is unavailable; try again shortly" },
-	[E_DELIVERY_QUOTE_FAILED] = { 502, "DELIVERY_QUOTE_FAILED", "The courier service could not price this address" },
+	[E_DELIVERY_UNAVAILABLE] = { 503, "DELIVERY_UNAVAILABLE", "The courier partner is unavailable; try again shortly" },
+	[E_DELIVERY_QUOTE_FAILED] = { 502, "DELIVERY_QUOTE_FAILED", "The courier partner could not price a delivery to this address" },
 	[E_NOT_PAID] = { 409, "NOT_PAID", "The order is not paid" },
 	[E_ALREADY_BOOKED] = { 409, "ALREADY_BOOKED", "A courier is already booked" },
 	[E_NOT_BOOKABLE] = { 409, "NOT_BOOKABLE", "The order cannot get a courier in its status" },

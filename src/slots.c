@@ -1,37 +1,15 @@
-/* slots.c: GET /api/delivery/slots and the booking of kitchen units in a slot. */
+/* slots.c: the slot grid and its rules (pure), the slots of a day, and booking kitchen units in a slot. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "arena.h"
 #include "conf.h"
 #include "db.h"
-#include "handlers.h"
-#include "http.h"
-#include "jsonutil.h"
+#include "json.h"
 #include "slots.h"
-#include "util.h"
 
-#define KOLKATA_OFFSET_SECONDS (5 * 3600 + 30 * 60)	/* India has no daylight saving */
-
-/* The grid of one day (Asia/Kolkata): every slot with its capacity left and
- * whether the time rules allow it ($1 date, $2 lead hours). Blackouts are
- * checked in C. */
-static const char SLOTS_SQL[] =
-	"WITH p AS (SELECT $1::date AS d, (now() AT TIME ZONE 'Asia/Kolkata')::date AS today, "
-	"  extract(hour FROM now() AT TIME ZONE 'Asia/Kolkata')::int AS hour_now) "
-	"SELECT extract(epoch FROM g)::bigint AS epoch, " SQL_TIME("g") " AS start, "
-	"  " SQL_TIME("g + make_interval(mins => $5::int)") " AS finish, "
-	"  greatest(0, coalesce(ds.capacity_units, $6::int) - coalesce(ds.booked_units, 0)) AS remaining, "
-	"  (g > now() + make_interval(hours => $2::int) "
-	"   AND p.d BETWEEN p.today AND p.today + $8::int "
-	"   AND NOT (p.d = p.today AND p.hour_now >= $7::int)) AS open "
-	"FROM p CROSS JOIN LATERAL generate_series("
-	"  (p.d + make_interval(hours => $3::int))::timestamp AT TIME ZONE 'Asia/Kolkata', "
-	"  (p.d + make_interval(hours => $4::int, mins => -$5::int))::timestamp AT TIME ZONE 'Asia/Kolkata', "
-	"  make_interval(mins => $5::int)) AS g "
-	"LEFT JOIN delivery_slots ds ON ds.slot_start = g "
-	"ORDER BY g";
+/* ---- pure rules ---- */
 
 static int days_in_month(int y, int m)
 {
@@ -61,6 +39,11 @@ static int date_prefix_valid(const char *s, int *y, int *m, int *d)
 	return *y >= 2000 && *y <= 2999 && *m >= 1 && *m <= 12 && *d >= 1 && *d <= days_in_month(*y, *m);
 }
 
+int slot_date_valid(const char *s, int *y, int *m, int *d)
+{
+	return s && strlen(s) == 10 && date_prefix_valid(s, y, m, d);
+}
+
 int slot_time_valid(const char *s)
 {
 	int y, m, d;
@@ -88,6 +71,17 @@ int slot_time_valid(const char *s)
 	return oh >= 0 && oh <= 14 && om >= 0 && om <= 59;
 }
 
+int slot_clock(const char *rfc3339, int plus_minutes, char out[6])
+{
+	int h, m;
+	if (!rfc3339 || strlen(rfc3339) < 16 || (h = digits(rfc3339 + 11, 2)) < 0 || rfc3339[13] != ':' ||
+	    (m = digits(rfc3339 + 14, 2)) < 0)
+		return -1;
+	unsigned t = (unsigned)(((h * 60 + m + plus_minutes) % 1440 + 1440) % 1440);
+	snprintf(out, 6, "%02u:%02u", (t / 60) % 24, t % 60);
+	return 0;
+}
+
 /* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
 static long days_from_civil(int y, int m, int d)
 {
@@ -99,19 +93,23 @@ static long days_from_civil(int y, int m, int d)
 	return era * 146097 + doe - 719468;
 }
 
-/* Days between today in Asia/Kolkata and y-m-d (negative in the past). */
-static long days_ahead(int y, int m, int d)
+/* The Asia/Kolkata calendar time of t. */
+static void kolkata_tm(time_t t, struct tm *tm)
 {
-	time_t now = time(NULL) + KOLKATA_OFFSET_SECONDS;
+	time_t local = t + KOLKATA_OFFSET_SECONDS;
+	gmtime_r(&local, tm);
+}
+
+long slot_days_ahead(int y, int m, int d, time_t now)
+{
 	struct tm tm;
-	gmtime_r(&now, &tm);
+	kolkata_tm(now, &tm);
 	return days_from_civil(y, m, d) - days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 }
 
-/* 1 when date ("YYYY-MM-DD") is listed in BLACKOUT_DATES. */
-static int is_blackout(const char *date)
+int slot_blackout(const char *list, const char *date)
 {
-	const char *p = cfg->blackout_dates;
+	const char *p = list;
 	while (p && *p) {
 		while (*p == ' ' || *p == ',')
 			p++;
@@ -123,107 +121,135 @@ static int is_blackout(const char *date)
 	return 0;
 }
 
-/* Runs SLOTS_SQL for date with this lead time; NULL on a database failure. */
-static PGresult *slots_query(struct req *r, const char *date, int lead_hours)
+/* t as RFC 3339 in Asia/Kolkata (what SQL_TIME writes in the session's zone). */
+static void kolkata_text(time_t t, char out[32])
 {
-	char lead[16], open[16], close[16], mins[16], cap[16], cutoff[16], ahead[16];
-	snprintf(lead, sizeof lead, "%d", lead_hours);
-	snprintf(open, sizeof open, "%d", cfg->open_hour);
-	snprintf(close, sizeof close, "%d", cfg->close_hour);
-	snprintf(mins, sizeof mins, "%d", cfg->slot_minutes);
-	snprintf(cap, sizeof cap, "%d", cfg->slot_capacity_units);
-	snprintf(cutoff, sizeof cutoff, "%d", cfg->same_day_cutoff_hour);
-	snprintf(ahead, sizeof ahead, "%d", SLOTS_MAX_DAYS_AHEAD);
-	return db_query(&r->ctx, SLOTS_SQL, date, lead, open, close, mins, cap, cutoff, ahead);
+	struct tm tm;
+	kolkata_tm(t, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%S+05:30", &tm);
 }
 
-int slots_get(struct req *r)
+int slot_grid(const struct slot_rules *rules, int y, int m, int d, time_t now, int lead_hours,
+	      struct slot *out, int max)
 {
-	const char *date = query_get(r, "date"), *lh = query_get(r, "leadHours");
-	int64_t lead = SLOTS_DEFAULT_LEAD_HOURS;
+	struct tm today;
+	int n = 0;
+	long ahead = slot_days_ahead(y, m, d, now);
+	time_t midnight = (time_t)days_from_civil(y, m, d) * 86400 - KOLKATA_OFFSET_SECONDS;
+
+	kolkata_tm(now, &today);
+	int day_open = ahead >= 0 && ahead <= rules->max_days_ahead &&
+		       !(ahead == 0 && today.tm_hour >= rules->same_day_cutoff_hour);
+	if (rules->slot_minutes <= 0)
+		return 0;
+	for (int mins = rules->open_hour * 60; mins <= rules->close_hour * 60 - rules->slot_minutes && n < max;
+	     mins += rules->slot_minutes) {
+		struct slot *s = &out[n++];
+		s->start = (int64_t)midnight + mins * 60;
+		kolkata_text((time_t)s->start, s->start_text);
+		kolkata_text((time_t)s->start + rules->slot_minutes * 60, s->end_text);
+		s->open = day_open && s->start > (int64_t)now + (int64_t)lead_hours * 3600;
+	}
+	return n;
+}
+
+/* ---- with the database ---- */
+
+static const struct slot_rules *shop_rules(void)
+{
+	static struct slot_rules r;
+	r.open_hour = cfg->open_hour;
+	r.close_hour = cfg->close_hour;
+	r.slot_minutes = cfg->slot_minutes;
+	r.same_day_cutoff_hour = cfg->same_day_cutoff_hour;
+	r.max_days_ahead = SLOTS_MAX_DAYS_AHEAD;
+	return &r;
+}
+
+enum outcome slots_of_day(struct ctx *c, const char *date, int lead_hours, struct json_object **out)
+{
+	struct slot grid[SLOTS_PER_DAY_MAX];
 	int y, m, d;
 
-	if (!date || strlen(date) != 10 || !date_prefix_valid(date, &y, &m, &d))
-		return reply_error(r, 400, "VALIDATION_ERROR", "date", "date must be a calendar date YYYY-MM-DD");
-	long ahead = days_ahead(y, m, d);
-	if (ahead < 0 || ahead > SLOTS_MAX_DAYS_AHEAD)
-		return reply_error(r, 400, "DATE_OUT_OF_RANGE", "date",
-				   "date must be between today and %d days ahead", SLOTS_MAX_DAYS_AHEAD);
-	if (lh && parse_int64(lh, 0, 336, &lead) != 0)
-		return reply_error(r, 400, "VALIDATION_ERROR", "leadHours", "leadHours must be an integer 0 to 336");
-	PGresult *res = slots_query(r, date, (int)lead);
-	if (!res)
-		return reply_db_error(r);
-	int blackout = is_blackout(date);
+	*out = NULL;
+	if (!slot_date_valid(date, &y, &m, &d))
+		return E_INVALID_INPUT;
+	int n = slot_grid(shop_rules(), y, m, d, time(NULL), lead_hours, grid, SLOTS_PER_DAY_MAX);
+	PGresult *res = n ? db_query(c, "SELECT extract(epoch FROM slot_start)::bigint AS epoch, capacity_units, booked_units "
+				       "FROM delivery_slots WHERE slot_start BETWEEN to_timestamp($1::bigint) AND to_timestamp($2::bigint)",
+				     arena_printf(c->a, "%lld", (long long)grid[0].start),
+				     arena_printf(c->a, "%lld", (long long)grid[n - 1].start)) : NULL;
+	if (n && !res)
+		return E_DB;
+	int blackout = slot_blackout(cfg->blackout_dates, date);
 	struct json_object *list = json_object_new_array();
-	for (int i = 0; i < PQntuples(res); i++) {
-		int remaining = atoi(db_val(res, i, "remaining"));
+	for (int i = 0; i < n; i++) {
+		int capacity = cfg->slot_capacity_units, booked = 0;
+		for (int k = 0; k < PQntuples(res); k++) {
+			if (strtoll(db_val(res, k, "epoch"), NULL, 10) == grid[i].start) {
+				capacity = atoi(db_val(res, k, "capacity_units"));
+				booked = atoi(db_val(res, k, "booked_units"));
+			}
+		}
+		int remaining = capacity - booked > 0 ? capacity - booked : 0;
 		struct json_object *s = json_object_new_object();
-		json_object_object_add(s, "start", jstr(db_val(res, i, "start")));
-		json_object_object_add(s, "end", jstr(db_val(res, i, "finish")));
-		json_object_object_add(s, "available", jbool(!blackout && remaining > 0 && db_bool(res, i, "open")));
+		json_object_object_add(s, "start", jstr(grid[i].start_text));
+		json_object_object_add(s, "end", jstr(grid[i].end_text));
+		json_object_object_add(s, "available", jbool(!blackout && remaining > 0 && grid[i].open));
 		json_object_object_add(s, "remaining", jint(remaining));
 		json_object_array_add(list, s);
 	}
-	struct json_object *o = json_object_new_object();
-	json_object_object_add(o, "date", jstr(date));
-	json_object_object_add(o, "slots", list);
-	return reply_json(r, 200, o);
+	*out = list;
+	return OK;
 }
 
-/* Finds the grid slot starting at slot_text: 1 offered (time rules, not a
- * blackout), 0 not offered, -1 database failure. *start_out is its canonical
- * timestamptz text. */
-static int slot_offered(struct req *r, const char *slot_text, int lead_hours, const char **start_out)
+/* The grid slot starting at slot_text when it is offered (time rules, not a
+ * blackout): OK with *start its canonical text, E_SLOT_UNAVAILABLE, E_DB. */
+static enum outcome slot_offered(struct ctx *c, const char *slot_text, int lead_hours, const char **start)
 {
-	PGresult *res = db_query(&r->ctx, "SELECT to_char(($1::timestamptz AT TIME ZONE 'Asia/Kolkata')::date, 'YYYY-MM-DD') AS d, "
+	struct slot grid[SLOTS_PER_DAY_MAX];
+	int y, m, d;
+
+	PGresult *res = db_query(c, "SELECT to_char(($1::timestamptz AT TIME ZONE 'Asia/Kolkata')::date, 'YYYY-MM-DD') AS d, "
 				    "extract(epoch FROM $1::timestamptz)::bigint AS epoch", slot_text);
 	if (!res)
-		return -1;
-	const char *date = arena_strdup(r->a, db_val(res, 0, "d"));
-	const char *epoch = arena_strdup(r->a, db_val(res, 0, "epoch"));
-	if (is_blackout(date))
-		return 0;
-	if (!(res = slots_query(r, date, lead_hours)))
-		return -1;
-	for (int i = 0; i < PQntuples(res); i++) {
-		if (strcmp(db_val(res, i, "epoch"), epoch) == 0) {
-			*start_out = arena_strdup(r->a, db_val(res, i, "start"));
-			return db_bool(res, i, "open");
+		return E_DB;
+	const char *date = db_val(res, 0, "d");
+	int64_t epoch = strtoll(db_val(res, 0, "epoch"), NULL, 10);
+	if (slot_blackout(cfg->blackout_dates, date) || !slot_date_valid(date, &y, &m, &d))
+		return E_SLOT_UNAVAILABLE;
+	int n = slot_grid(shop_rules(), y, m, d, time(NULL), lead_hours, grid, SLOTS_PER_DAY_MAX);
+	for (int i = 0; i < n; i++) {
+		if (grid[i].start == epoch && grid[i].open) {
+			*start = arena_strdup(c->a, grid[i].start_text);
+			return OK;
 		}
 	}
-	return 0;
+	return E_SLOT_UNAVAILABLE;
 }
 
-int slot_check_and_book(struct req *r, const char *slot_start_text, int units, int lead_hours,
-			const char **err_code)
+enum outcome slot_check_and_book(struct ctx *c, const char *slot_start_text, int units, int lead_hours)
 {
 	const char *start = NULL;
 	char cap[16], u[16];
 
-	if (!slot_time_valid(slot_start_text)) {
-		*err_code = "SLOT_UNAVAILABLE";
-		return 1;
-	}
-	int offered = slot_offered(r, slot_start_text, lead_hours, &start);
-	if (offered <= 0) {
-		*err_code = "SLOT_UNAVAILABLE";
-		return offered < 0 ? -1 : 1;
-	}
+	if (!db_in_tx(c))
+		return E_INTERNAL;
+	if (!slot_time_valid(slot_start_text))
+		return E_SLOT_UNAVAILABLE;
+	enum outcome o = slot_offered(c, slot_start_text, lead_hours, &start);
+	if (o != OK)
+		return o;
 	snprintf(cap, sizeof cap, "%d", cfg->slot_capacity_units);
 	snprintf(u, sizeof u, "%d", units);
-	if (!db_query(&r->ctx, "INSERT INTO delivery_slots (slot_start, capacity_units) VALUES ($1, $2::int) "
+	if (!db_query(c, "INSERT INTO delivery_slots (slot_start, capacity_units) VALUES ($1, $2::int) "
 			 "ON CONFLICT (slot_start) DO NOTHING", start, cap))
-		return -1;
+		return E_DB;
 	/* the row lock makes concurrent bookings queue here; each sees the last total */
-	PGresult *res = db_query(&r->ctx, "UPDATE delivery_slots SET booked_units = booked_units + $2::int "
+	PGresult *res = db_query(c, "UPDATE delivery_slots SET booked_units = booked_units + $2::int "
 				    "WHERE slot_start = $1 AND booked_units + $2::int <= capacity_units "
 				    "RETURNING booked_units", start, u);
 	if (!res)
-		return -1;
-	if (PQntuples(res) != 1) {
-		*err_code = "SLOT_FULL";
-		return 1;
-	}
-	return 0;
+		return E_DB;
+	return PQntuples(res) == 1 ? OK : E_SLOT_FULL;
 }

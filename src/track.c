@@ -1,12 +1,12 @@
-/* track.c: GET /track/{token}: the customer's public order tracking page (HTML). */
-#include <stdio.h>
+/* track.c: GET /track/{token}: the customer's public order tracking page (HTML), from the order view. */
 #include <string.h>
 
 #include "conf.h"
-#include "db.h"
 #include "handlers.h"
 #include "http.h"
-#include "jsonutil.h"
+#include "json.h"
+#include "order_view.h"
+#include "slots.h"
 
 static const struct { const char *status, *label; } labels[] = {
 	{ "PENDING", "Waiting for payment" }, { "CONFIRMED", "Order confirmed" },
@@ -43,34 +43,37 @@ static int not_found(struct req *r)
 	return reply_html(r, 404, "track/not_found", ctx);
 }
 
-/* [{label, at}] from order_status_history, oldest first; NULL on a DB error. */
-static struct json_object *timeline(struct req *r, const char *order_id)
+/* [{label, at}] of the order's history, oldest first. */
+static struct json_object *timeline(struct json_object *order)
 {
-	PGresult *res = db_query(&r->ctx, "SELECT to_status, to_char(created_at, 'Dy DD Mon, HH24:MI') AS at "
-				    "FROM order_status_history WHERE order_id = $1 ORDER BY id", order_id);
-	if (!res)
-		return NULL;
-	struct json_object *a = json_object_new_array();
-	for (int i = 0; i < PQntuples(res); i++) {
-		struct json_object *e = json_object_new_object();
-		json_object_object_add(e, "label", jstr(label(db_val(res, i, "to_status"))));
-		json_object_object_add(e, "at", jstr(db_val(res, i, "at")));
+	struct json_object *hist, *a = json_object_new_array();
+	json_object_object_get_ex(order, "statusHistory", &hist);
+	for (size_t i = 0; i < json_object_array_length(hist); i++) {
+		struct json_object *h = json_object_array_get_idx(hist, i), *e = json_object_new_object();
+		json_object_object_add(e, "label", jstr(label(view_text(h, "to"))));
+		json_object_object_add(e, "at", jstr(view_text(h, "atLabel")));
 		json_object_array_add(a, e);
 	}
 	return a;
 }
 
-/* Courier and Borzo link once a courier is assigned (never after a cancellation). */
-static void add_courier(struct json_object *ctx, PGresult *res)
+/* Courier and Borzo link once a courier is booked (never after a cancellation). */
+static void add_courier(struct json_object *ctx, struct json_object *order)
 {
-	const char *ds = db_val(res, 0, "delivery_status"), *url = db_val(res, 0, "tracking_url");
+	struct json_object *d;
+	if (!json_object_object_get_ex(order, "delivery", &d) || !json_object_is_type(d, json_type_object))
+		return;
+	const char *bs = view_text(d, "bookingState");
+	if (!bs || (strcmp(bs, "BOOKED") != 0 && strcmp(bs, "CANCELLED") != 0))
+		return;	/* a booking not made (yet) shows nothing */
+	const char *ds = view_text(d, "status"), *url = view_text(d, "trackingUrl");
 	int live = ds && strcmp(ds, "CANCELLED") != 0 && strcmp(ds, "FAILED") != 0;
 
 	if (ds)
 		json_object_object_add(ctx, "deliveryStatus", jstr(label(ds)));
-	if (live && db_val(res, 0, "courier_name")) {
-		json_object_object_add(ctx, "courierName", jstr(db_val(res, 0, "courier_name")));
-		json_object_object_add(ctx, "courierPhone", jstr(db_val(res, 0, "courier_phone")));
+	if (live && view_text(d, "courierName")) {
+		json_object_object_add(ctx, "courierName", jstr(view_text(d, "courierName")));
+		json_object_object_add(ctx, "courierPhone", jstr(view_text(d, "courierPhone")));
 	}
 	/* only web links: a partner's text never becomes a javascript: URL */
 	if (live && url && (strncmp(url, "https://", 8) == 0 || strncmp(url, "http://", 7) == 0))
@@ -79,35 +82,29 @@ static void add_courier(struct json_object *ctx, PGresult *res)
 
 int track_get(struct req *r)
 {
-	const char *token = r->param[0];
-	char mins[16];
+	struct json_object *order;
+	char start[6], end[6];
 
-	if (!token_ok(token))
+	if (!token_ok(r->param[0]))
 		return not_found(r);
-	snprintf(mins, sizeof mins, "%d", cfg->slot_minutes);
-	PGresult *res = db_query(&r->ctx,
-		"SELECT o.id, o.order_number, o.status, to_char(o.delivery_slot, 'Dy DD Mon YYYY') AS slot_date, "
-		"to_char(o.delivery_slot, 'HH24:MI') AS slot_start, "
-		"to_char(o.delivery_slot + make_interval(mins => $2::int), 'HH24:MI') AS slot_end, "
-		"d.status AS delivery_status, d.courier_name, d.courier_phone, d.tracking_url "
-		"FROM orders o LEFT JOIN deliveries d ON d.order_id = o.id AND d.booking_state IN ('BOOKED', 'CANCELLED') "
-		"WHERE o.tracking_token = $1", token, mins);
-	if (!res)
-		return reply_db_error(r);
-	if (PQntuples(res) != 1)
+	enum outcome o = order_view_by_token(&r->ctx, r->param[0], OV_ADMIN | OV_DELIVERY | OV_HISTORY | OV_LABELS, &order);
+	if (o == E_ORDER_NOT_FOUND)
 		return not_found(r);
+	if (o != OK)
+		return reply_outcome(r, o, NULL);
+	json_own(r->a, order);
+	const char *slot = view_text(order, "deliverySlot");
+	if (slot_clock(slot, 0, start) != 0 || slot_clock(slot, cfg->slot_minutes, end) != 0)
+		return reply_outcome(r, E_INTERNAL, NULL);
 	struct json_object *ctx = json_own(r->a, json_object_new_object());
-	struct json_object *tl = timeline(r, db_val(res, 0, "id"));
-	if (!tl)
-		return reply_db_error(r);
-	json_object_object_add(ctx, "timeline", tl);
+	json_object_object_add(ctx, "timeline", timeline(order));
 	json_object_object_add(ctx, "storeName", jstr(cfg->store_name));
-	json_object_object_add(ctx, "orderNumber", jstr(db_val(res, 0, "order_number")));
-	json_object_object_add(ctx, "status", jstr(label(db_val(res, 0, "status"))));
-	json_object_object_add(ctx, "slotDate", jstr(db_val(res, 0, "slot_date")));
-	json_object_object_add(ctx, "slotStart", jstr(db_val(res, 0, "slot_start")));
-	json_object_object_add(ctx, "slotEnd", jstr(db_val(res, 0, "slot_end")));
-	add_courier(ctx, res);
+	json_object_object_add(ctx, "orderNumber", jstr(json_object_get_string(json_object_object_get(order, "orderNumber"))));
+	json_object_object_add(ctx, "status", jstr(label(view_text(order, "status"))));
+	json_object_object_add(ctx, "slotDate", jstr(view_text(order, "slotDay")));
+	json_object_object_add(ctx, "slotStart", jstr(start));
+	json_object_object_add(ctx, "slotEnd", jstr(end));
+	add_courier(ctx, order);
 	reply_header(r, "Cache-Control", "no-store");
 	return reply_html(r, 200, "track/order", json_object_get(ctx));
 }

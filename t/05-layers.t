@@ -13,12 +13,19 @@ use warnings;
 use Test::More;
 
 my %layer_of = (
-    kernel => [qw(arena buf util conf ctx db outcome json auth render multipart)],
-    partner => [qw(httpc razorpay borzo storage smtp)],
-    domain => [qw(order_fsm jobs mail catalog accounts addresses cart analytics status)],
-    front => [qw(main cli worker routes http handlers jsonutil admin admin_session admin_orders
-                 api_products page_products admin_jobs page_analytics health
-                 api_accounts api_addresses api_cart slots estimate orders payments deliveries dispatch track)],
+    kernel => [qw(arena auth buf conf ctx db json multipart outcome render util)],
+    partner => [qw(borzo httpc razorpay smtp storage)],
+    domain => [qw(
+        accounts addresses analytics cart catalog
+        estimate jobs kitchen mail order_fsm order_view orders
+        payments reconcile refunds slots status
+    )],
+    front => [qw(
+        main cli worker routes http handlers jsonutil admin admin_session
+        api_accounts api_addresses api_cart api_estimate api_orders api_payments api_products api_slots
+        page_analytics page_orders page_products
+        admin_jobs deliveries dispatch health track
+    )],
 );
 my %rank = (kernel => 0, partner => 1, domain => 2, front => 3);
 my %layer;

@@ -1,0 +1,286 @@
+/* order_view.c: the order as data: one SQL fragment, field tables per shape, one builder. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "buf.h"
+#include "conf.h"
+#include "db.h"
+#include "json.h"
+#include "order_view.h"
+
+/* Every column any shape needs; the options only choose what the builder reads. */
+#define ORDER_VIEW_COLUMNS \
+	"SELECT o.id, o.order_number, o.status, o.subtotal::text AS subtotal, " \
+	"o.delivery_fee::text AS delivery_fee, o.total_amount::text AS total_amount, " \
+	SQL_TIME("o.delivery_slot") " AS delivery_slot, to_char(o.delivery_slot, 'Dy DD Mon YYYY') AS slot_day, " \
+	"o.custom_message, o.is_gift, o.gift_message, o.address::text AS address, o.tracking_token, " \
+	"o.needs_attention, o.attention_reason, " SQL_TIME("o.created_at") " AS created_at, " \
+	"u.id AS user_id, u.name AS user_name, u.email AS user_email, u.phone AS user_phone, " \
+	"p.id AS pay_id, p.status AS pay_status, p.amount::text AS pay_amount, p.currency AS pay_currency, " \
+	"p.method AS pay_method, p.razorpay_order_id, p.razorpay_payment_id, " \
+	SQL_TIME("p.captured_at") " AS pay_captured_at, " \
+	"d.id AS del_id, d.booking_state, d.status AS del_status, d.borzo_order_id, d.tracking_url, " \
+	"d.courier_name, d.courier_phone, d.price::text AS del_price, d.last_error AS del_last_error, " \
+	SQL_TIME("d.booked_at") " AS del_booked_at, " SQL_TIME("d.delivered_at") " AS del_delivered_at "
+#define ORDER_VIEW_FROM \
+	"FROM orders o JOIN users u ON u.id = o.user_id LEFT JOIN payments p ON p.order_id = o.id " \
+	"LEFT JOIN deliveries d ON d.order_id = o.id "
+
+/* ---- field tables: JSON key, column, type; each shape lists its fields in answer order ---- */
+
+enum field_type { F_TEXT, F_INT, F_BOOL, F_JSON };
+
+struct field {
+	const char *key, *col;
+	enum field_type type;
+};
+
+#define FIELDS(t) (t), sizeof(t) / sizeof((t)[0])
+
+static const struct field order_head[] = {
+	{ "id", "id", F_TEXT }, { "orderNumber", "order_number", F_INT }, { "status", "status", F_TEXT },
+};
+static const struct field order_body[] = {
+	{ "subtotal", "subtotal", F_TEXT }, { "deliveryFee", "delivery_fee", F_TEXT },
+	{ "totalAmount", "total_amount", F_TEXT }, { "deliverySlot", "delivery_slot", F_TEXT },
+	{ "customMessage", "custom_message", F_TEXT }, { "isGift", "is_gift", F_BOOL },
+	{ "giftMessage", "gift_message", F_TEXT }, { "address", "address", F_JSON },
+};
+static const struct field order_staff[] = {
+	{ "needsAttention", "needs_attention", F_BOOL }, { "attentionReason", "attention_reason", F_TEXT },
+	{ "createdAt", "created_at", F_TEXT },
+};
+static const struct field created_at[] = { { "createdAt", "created_at", F_TEXT } };
+static const struct field slot_day[] = { { "slotDay", "slot_day", F_TEXT } };
+static const struct field customer[] = {
+	{ "id", "user_id", F_TEXT }, { "name", "user_name", F_TEXT },
+	{ "email", "user_email", F_TEXT }, { "phone", "user_phone", F_TEXT },
+};
+static const struct field payment_customer[] = {
+	{ "status", "pay_status", F_TEXT }, { "razorpayOrderId", "razorpay_order_id", F_TEXT },
+	{ "razorpayPaymentId", "razorpay_payment_id", F_TEXT }, { "amount", "pay_amount", F_TEXT },
+};
+static const struct field payment_staff[] = {
+	{ "id", "pay_id", F_TEXT }, { "status", "pay_status", F_TEXT }, { "amount", "pay_amount", F_TEXT },
+	{ "currency", "pay_currency", F_TEXT }, { "method", "pay_method", F_TEXT },
+	{ "razorpayOrderId", "razorpay_order_id", F_TEXT }, { "razorpayPaymentId", "razorpay_payment_id", F_TEXT },
+	{ "capturedAt", "pay_captured_at", F_TEXT },
+};
+static const struct field delivery_customer[] = {
+	{ "status", "del_status", F_TEXT }, { "trackingUrl", "tracking_url", F_TEXT },
+	{ "courierName", "courier_name", F_TEXT }, { "courierPhone", "courier_phone", F_TEXT },
+};
+static const struct field delivery_staff[] = {
+	{ "bookingState", "booking_state", F_TEXT }, { "status", "del_status", F_TEXT },
+	{ "borzoOrderId", "borzo_order_id", F_TEXT }, { "trackingUrl", "tracking_url", F_TEXT },
+	{ "courierName", "courier_name", F_TEXT }, { "courierPhone", "courier_phone", F_TEXT },
+	{ "price", "del_price", F_TEXT }, { "lastError", "del_last_error", F_TEXT },
+	{ "bookedAt", "del_booked_at", F_TEXT }, { "deliveredAt", "del_delivered_at", F_TEXT },
+};
+static const struct field item[] = {
+	{ "id", "id", F_TEXT }, { "productId", "product_id", F_TEXT }, { "variantId", "variant_id", F_TEXT },
+	{ "name", "product_name", F_TEXT }, { "label", "variant_label", F_TEXT },
+	{ "weightGrams", "weight_grams", F_INT }, { "unitPrice", "unit_price", F_TEXT },
+	{ "quantity", "quantity", F_INT }, { "lineTotal", "line_total", F_TEXT },
+};
+static const struct field history[] = {
+	{ "from", "from_status", F_TEXT }, { "to", "to_status", F_TEXT }, { "actor", "actor", F_TEXT },
+	{ "note", "note", F_TEXT }, { "at", "at", F_TEXT },
+};
+static const struct field history_label[] = { { "atLabel", "at_label", F_TEXT } };
+
+/* Adds the fields of row i to o, in the table's order (SQL NULL -> JSON null). */
+static void add_fields(struct json_object *o, PGresult *res, int i, const struct field *f, size_t n)
+{
+	for (size_t k = 0; k < n; k++) {
+		const char *v = db_val(res, i, f[k].col);
+		struct json_object *j = NULL;
+		if (v && f[k].type == F_INT)
+			j = jint(strtoll(v, NULL, 10));
+		else if (v && f[k].type == F_BOOL)
+			j = jbool(db_bool(res, i, f[k].col));
+		else if (v && f[k].type == F_JSON)
+			j = json_tokener_parse(v);
+		else if (v)
+			j = jstr(v);
+		json_object_object_add(o, f[k].key, j);
+	}
+}
+
+/* A nested object of row i, or null when its key column is NULL (no such row). */
+static struct json_object *nested(PGresult *res, int i, const char *key_col, const struct field *f, size_t n)
+{
+	if (!db_val(res, i, key_col))
+		return NULL;
+	struct json_object *o = json_object_new_object();
+	add_fields(o, res, i, f, n);
+	return o;
+}
+
+/* One row of the view in the shape the options ask for (items and history empty). */
+static struct json_object *order_row(struct ctx *c, PGresult *res, int i, unsigned opt)
+{
+	int staff = (opt & OV_ADMIN) != 0;
+	struct json_object *o = json_object_new_object();
+
+	add_fields(o, res, i, FIELDS(order_head));
+	if (!staff && (opt & OV_ITEMS))
+		json_object_object_add(o, "items", json_object_new_array());
+	add_fields(o, res, i, FIELDS(order_body));
+	if (staff) {
+		add_fields(o, res, i, FIELDS(order_staff));
+		json_object_object_add(o, "customer", nested(res, i, "user_id", FIELDS(customer)));
+		if (opt & OV_ITEMS)
+			json_object_object_add(o, "items", json_object_new_array());
+	}
+	if (opt & OV_PAYMENT)
+		json_object_object_add(o, "payment", staff ? nested(res, i, "pay_id", FIELDS(payment_staff))
+							   : nested(res, i, "pay_id", FIELDS(payment_customer)));
+	if (opt & OV_DELIVERY)
+		json_object_object_add(o, "delivery", staff ? nested(res, i, "del_id", FIELDS(delivery_staff))
+							    : nested(res, i, "del_id", FIELDS(delivery_customer)));
+	if (!staff)
+		add_fields(o, res, i, FIELDS(created_at));
+	if (opt & OV_OWNER)
+		json_object_object_add(o, "trackingUrl", jstr(arena_printf(c->a, "%s/track/%s", cfg->public_url,
+									    db_val(res, i, "tracking_token"))));
+	if (opt & OV_LABELS)
+		add_fields(o, res, i, FIELDS(slot_day));
+	if (opt & OV_HISTORY)
+		json_object_object_add(o, "statusHistory", json_object_new_array());
+	return o;
+}
+
+/* Appends each row of rows (with an order_id column) to the array `key` of the
+ * order it belongs to. */
+static void attach(struct json_object *list, PGresult *orders, PGresult *rows, const char *key,
+		   const struct field *f, size_t nf, const struct field *extra, size_t nextra)
+{
+	for (int k = 0; k < PQntuples(rows); k++) {
+		for (int i = 0; i < PQntuples(orders); i++) {
+			if (strcmp(db_val(rows, k, "order_id"), db_val(orders, i, "id")) != 0)
+				continue;
+			struct json_object *arr, *e = json_object_new_object();
+			add_fields(e, rows, k, f, nf);
+			add_fields(e, rows, k, extra, nextra);
+			json_object_object_get_ex(json_object_array_get_idx(list, i), key, &arr);
+			json_object_array_add(arr, e);
+		}
+	}
+}
+
+/* Builds every order of res (rows of the view) with the items and history the
+ * options ask for (one query each). Caller owns the array; NULL on a DB error. */
+static struct json_object *build(struct ctx *c, PGresult *res, unsigned opt)
+{
+	struct buf ids = BUF_INIT;
+	int n = PQntuples(res);
+	PGresult *items = NULL, *hist = NULL;
+
+	buf_putc(&ids, '{');
+	for (int i = 0; i < n; i++)
+		buf_printf(&ids, "%s%s", i ? "," : "", db_val(res, i, "id"));
+	buf_putc(&ids, '}');
+	if (n && (opt & OV_ITEMS))
+		items = db_query(c, "SELECT id, order_id, product_id, variant_id, product_name, variant_label, "
+				    "weight_grams, unit_price::text AS unit_price, quantity, line_total::text AS line_total "
+				    "FROM order_items WHERE order_id = ANY($1::uuid[]) "
+				    "ORDER BY product_name, variant_label, id", ids.data);
+	if (n && (opt & OV_HISTORY))
+		hist = db_query(c, "SELECT order_id, from_status, to_status, actor, note, " SQL_TIME("created_at") " AS at, "
+				   "to_char(created_at, 'Dy DD Mon, HH24:MI') AS at_label "
+				   "FROM order_status_history WHERE order_id = ANY($1::uuid[]) ORDER BY id", ids.data);
+	buf_free(&ids);
+	if (n && (((opt & OV_ITEMS) && !items) || ((opt & OV_HISTORY) && !hist)))
+		return NULL;
+	struct json_object *list = json_object_new_array();
+	for (int i = 0; i < n; i++)
+		json_object_array_add(list, order_row(c, res, i, opt));
+	if (items)
+		attach(list, res, items, "items", FIELDS(item), NULL, 0);
+	if (hist)
+		attach(list, res, hist, "statusHistory", FIELDS(history),
+		       history_label, (opt & OV_LABELS) ? 1 : 0);
+	return list;
+}
+
+/* The single order of res, or the outcome of its absence. */
+static enum outcome build_one(struct ctx *c, PGresult *res, unsigned opt, struct json_object **out)
+{
+	*out = NULL;
+	if (!res)
+		return E_DB;
+	if (PQntuples(res) != 1)
+		return E_ORDER_NOT_FOUND;
+	struct json_object *list = build(c, res, opt);
+	if (!list)
+		return E_DB;
+	*out = json_object_get(json_object_array_get_idx(list, 0));
+	json_object_put(list);
+	return OK;
+}
+
+enum outcome order_view_get(struct ctx *c, const char *order_id, const char *owner_id, unsigned options,
+			    struct json_object **out)
+{
+	return build_one(c, db_query(c, ORDER_VIEW_COLUMNS ORDER_VIEW_FROM
+				     "WHERE o.id = $1 AND ($2::uuid IS NULL OR o.user_id = $2::uuid)", order_id, owner_id),
+			 options, out);
+}
+
+enum outcome order_view_by_token(struct ctx *c, const char *token, unsigned options, struct json_object **out)
+{
+	return build_one(c, db_query(c, ORDER_VIEW_COLUMNS ORDER_VIEW_FROM "WHERE o.tracking_token = $1", token),
+			 options, out);
+}
+
+/* A page of the orders matching `where` (over $1 and the status $2), with the
+ * total of all that match. where and order_by are constant SQL. */
+static enum outcome view_page(struct ctx *c, const char *where, const char *order_by, const char *p1,
+			      const char *status, int64_t limit, int64_t offset, unsigned options,
+			      struct json_object **items, int64_t *total)
+{
+	const char *lim = arena_printf(c->a, "%lld", (long long)limit), *off = arena_printf(c->a, "%lld", (long long)offset);
+	PGresult *res = db_query(c, arena_printf(c->a, ORDER_VIEW_COLUMNS ", count(*) OVER () AS total_rows "
+					 ORDER_VIEW_FROM "WHERE %s AND ($2::text IS NULL OR o.status = $2) "
+					 "ORDER BY %s LIMIT $3::int OFFSET $4::bigint", where, order_by),
+				 p1, status, lim, off);
+	*items = NULL;
+	*total = 0;
+	if (!res)
+		return E_DB;
+	if (PQntuples(res) > 0) {
+		*total = strtoll(db_val(res, 0, "total_rows"), NULL, 10);
+	} else if (offset > 0) {	/* past the end: the total still counts */
+		PGresult *n = db_query(c, arena_printf(c->a, "SELECT count(*) FROM orders o WHERE %s "
+						       "AND ($2::text IS NULL OR o.status = $2)", where), p1, status);
+		if (!n)
+			return E_DB;
+		*total = strtoll(PQgetvalue(n, 0, 0), NULL, 10);
+	}
+	*items = build(c, res, options);
+	return *items ? OK : E_DB;
+}
+
+enum outcome order_view_of_customer(struct ctx *c, const char *user_id, int64_t limit, int64_t offset,
+				    unsigned options, struct json_object **items, int64_t *total)
+{
+	return view_page(c, "o.user_id = $1::uuid", "o.created_at DESC, o.order_number DESC", user_id, NULL,
+			 limit, offset, options, items, total);
+}
+
+enum outcome order_view_of_day(struct ctx *c, const char *date, const char *status, int64_t limit, int64_t offset,
+			       unsigned options, struct json_object **items, int64_t *total)
+{
+	return view_page(c, "o.delivery_slot >= $1::date AND o.delivery_slot < $1::date + 1",
+			 "o.delivery_slot, o.order_number", date, status, limit, offset, options, items, total);
+}
+
+const char *view_text(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+	if (!o || !json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}

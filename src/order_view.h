@@ -1,0 +1,48 @@
+/* order_view.h: the order as data, one SQL and one builder; options pick the shape. */
+#ifndef APP_ORDER_VIEW_H
+#define APP_ORDER_VIEW_H
+
+#include <json-c/json.h>
+#include <stdint.h>
+
+#include "outcome.h"
+
+struct ctx;
+
+/* What a view holds. The customer's shape (the API's Order) and the staff's
+ * (the admin API's) order the same fields differently and show different
+ * payment and delivery objects: OV_ADMIN picks the staff's. */
+enum order_view_option {
+	OV_ITEMS = 1 << 0,	/* items[] */
+	OV_PAYMENT = 1 << 1,	/* payment: 4 fields for the customer, 8 for staff (null when none) */
+	OV_DELIVERY = 1 << 2,	/* delivery: 4 fields for the customer, 10 for staff (null when none) */
+	OV_HISTORY = 1 << 3,	/* statusHistory[] {from, to, actor, note, at} */
+	OV_OWNER = 1 << 4,	/* trackingUrl (PUBLIC_URL/track/<token>): the owner's own view */
+	OV_ADMIN = 1 << 5,	/* staff fields: needsAttention, attentionReason, customer */
+	OV_LABELS = 1 << 6,	/* page texts: slotDay ("Sat 14 Feb 2026"), history atLabel ("Sat 14 Feb, 14:00") */
+};
+/* The shapes the API answers. */
+#define OV_CUSTOMER (OV_ITEMS | OV_PAYMENT | OV_DELIVERY)
+#define OV_STAFF (OV_ADMIN | OV_ITEMS | OV_PAYMENT | OV_DELIVERY)
+
+/* One order by id. owner_id (may be NULL) restricts it to that customer's
+ * orders. *out (caller owns) gets the order; E_ORDER_NOT_FOUND or E_DB. */
+enum outcome order_view_get(struct ctx *c, const char *order_id, const char *owner_id, unsigned options,
+			    struct json_object **out);
+
+/* One order by its public tracking token; as order_view_get. */
+enum outcome order_view_by_token(struct ctx *c, const char *token, unsigned options, struct json_object **out);
+
+/* A customer's orders, newest first: *items (caller owns) and *total. OK or E_DB. */
+enum outcome order_view_of_customer(struct ctx *c, const char *user_id, int64_t limit, int64_t offset,
+				    unsigned options, struct json_object **items, int64_t *total);
+
+/* The orders whose slot falls on date (YYYY-MM-DD, Asia/Kolkata), by slot then
+ * number; status (may be NULL) filters. *items (caller owns) and *total. OK or E_DB. */
+enum outcome order_view_of_day(struct ctx *c, const char *date, const char *status, int64_t limit, int64_t offset,
+			       unsigned options, struct json_object **items, int64_t *total);
+
+/* A string member of o (any JSON object), or NULL. */
+const char *view_text(struct json_object *o, const char *key);
+
+#endif
