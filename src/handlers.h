@@ -70,7 +70,7 @@ int api_admin_order_status(struct req *r);
 /* analytics.c */
 int api_admin_analytics(struct req *r);
 int admin_analytics_page(struct req *r);
-/* admin_jobs.c */
+/* page_jobs.c */
 int admin_jobs_page(struct req *r);
 int admin_job_retry_post(struct req *r);
 /* admin_products_pages.c */
@@ -80,10 +80,11 @@ int admin_product_new_get(struct req *r);
 int admin_product_new_post(struct req *r);
 int admin_product_post(struct req *r);
 int admin_product_image_post(struct req *r);
-/* deliveries.c */
+/* api_deliveries.c */
 int delivery_book_post(struct req *r);
 int delivery_cancel_post(struct req *r);
 int delivery_webhook(struct req *r);
+/* api_dispatch.c */
 int dispatch_post(struct req *r);
 /* track.c */
 int track_get(struct req *r);

@@ -15,10 +15,10 @@ use Test::More;
 my %layer_of = (
     kernel => [qw(arena buf util conf ctx db outcome json auth render multipart)],
     partner => [qw(httpc razorpay borzo storage smtp)],
-    domain => [qw(order_fsm jobs mail)],
+    domain => [qw(order_fsm jobs mail deliveries delivery_status dispatch backlog)],
     front => [qw(main cli worker routes http handlers jsonutil admin admin_session admin_orders
-                 admin_products admin_products_pages admin_jobs analytics health users addresses
-                 products cart slots estimate orders payments deliveries dispatch track)],
+                 admin_products admin_products_pages page_jobs api_deliveries api_dispatch analytics health users addresses
+                 products cart slots estimate orders payments track)],
 );
 my %rank = (kernel => 0, partner => 1, domain => 2, front => 3);
 my %layer;
