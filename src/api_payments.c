@@ -106,33 +106,3 @@ int admin_order_refund(struct req *r)
 	json_object_object_add(order, "refund", refund);
 	return reply_json(r, 200, order);
 }
-
-/* ---- kept as it was for the dispatch pass, until refunds become a kind of job ---- */
-
-int payments_retry_refunds(struct req *r, int limit)
-{
-	int done = 0;
-	PGresult *res = db_query(&r->ctx,
-		"UPDATE jobs SET state = 'running', locked_at = now(), attempts = attempts + 1, updated_at = now() "
-		"WHERE id IN (SELECT id FROM jobs WHERE kind = 'refund' AND state = 'queued' AND run_at <= now() "
-		"ORDER BY run_at LIMIT $1 FOR UPDATE SKIP LOCKED) RETURNING id, attempts, max_attempts, payload->>'refund_id' AS refund_id",
-		arena_printf(r->a, "%d", limit));
-	if (!res)
-		return -1;
-	for (int i = 0; i < PQntuples(res); i++) {
-		const char *job = db_val(res, i, "id"), *rid = db_val(res, i, "refund_id");
-		enum refund_result rr = rid && is_uuid(rid) ? payment_refund_execute(&r->ctx, rid) : REFUND_REFUSED;
-		if (rr == REFUND_DONE || rr == REFUND_REFUSED) {
-			done += rr == REFUND_DONE;
-			db_query(&r->ctx, "UPDATE jobs SET state = CASE WHEN state = 'running' THEN $2 ELSE state END, updated_at = now() WHERE id = $1",
-				 job, rr == REFUND_DONE ? "done" : "dead");
-			continue;
-		}
-		/* back off 2^attempts minutes; dead after max_attempts (the order is flagged) */
-		db_query(&r->ctx, "UPDATE jobs SET state = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'queued' END, "
-			    "run_at = now() + make_interval(mins => least(360, power(2, attempts)::int)), locked_at = NULL, "
-			    "last_error = (SELECT last_error FROM refunds WHERE id::text = $2), updated_at = now() WHERE id = $1",
-			 job, rid ? rid : "");
-	}
-	return done;
-}

@@ -1,18 +1,17 @@
-/* deliveries.c: POST /api/delivery/book|cancel/{orderId}, POST /api/delivery/webhook (Borzo). */
+/* deliveries.c: Borzo couriers for orders: booking exactly once, cancellation, Borzo's events, the catch-up pass. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "auth.h"
+#include "arena.h"
 #include "borzo.h"
 #include "conf.h"
 #include "db.h"
 #include "deliveries.h"
-#include "handlers.h"
-#include "http.h"
+#include "delivery_status.h"
 #include "jobs.h"
-#include "jsonutil.h"
+#include "json.h"
 #include "order_fsm.h"
 #include "util.h"
 
@@ -288,30 +287,13 @@ fail:
 	return BOOK_DB_ERROR;
 }
 
-static const char *jstring(struct json_object *o, const char *k)
-{
-	struct json_object *v;
-	if (o && json_object_object_get_ex(o, k, &v) && json_object_is_type(v, json_type_string))
-		return json_object_get_string(v);
-	return NULL;
-}
-
-/* "name surname" of a Borzo courier object, or NULL. */
-static const char *courier_name(struct ctx *c, struct json_object *courier)
-{
-	const char *n = jstring(courier, "name"), *s = jstring(courier, "surname");
-	if (!n && !s)
-		return NULL;
-	return arena_printf(c->a, "%.100s%s%.100s", n ? n : "", n && s ? " " : "", s ? s : "");
-}
-
 static const char *drop_tracking_url(struct json_object *order)
 {
 	struct json_object *pts;
 	if (!json_object_object_get_ex(order, "points", &pts) || !json_object_is_type(pts, json_type_array) ||
 	    json_object_array_length(pts) < 2)
 		return NULL;
-	return jstring(json_object_array_get_idx(pts, 1), "tracking_url");
+	return borzo_str(json_object_array_get_idx(pts, 1), "tracking_url");
 }
 
 /* Transaction 2: store the Borzo order, DISPATCHED, "on the way" email. */
@@ -324,7 +306,7 @@ static enum book_result record_booking(struct ctx *c, const struct claim *cl, st
 	if (!id || !json_object_is_type(id, json_type_int) || json_object_get_int64(id) <= 0)
 		return record_failure(c, cl, BOOK_UNAVAILABLE, 1, "Borzo answered without an order id", msg, msglen);
 	const char *bid = arena_printf(c->a, "%lld", (long long)json_object_get_int64(id));
-	const char *cname = courier_name(c, courier);
+	const char *cname = borzo_courier_name(c->a, courier);
 
 	if (db_begin(c) != 0)
 		return BOOK_DB_ERROR;
@@ -333,8 +315,8 @@ static enum book_result record_booking(struct ctx *c, const struct claim *cl, st
 			 "borzo_status = $6, price = CASE WHEN $7 ~ '^[0-9]+(\\.[0-9]{1,2})?$' THEN $7::numeric END, "
 			 "booked_at = now(), outcome_unknown = false, last_error = NULL, updated_at = now() "
 			 "WHERE order_id = $1",
-		      cl->order_id, bid, drop_tracking_url(order), cname, cname ? jstring(courier, "phone") : NULL,
-		      jstring(order, "status"), jstring(order, "payment_amount") ? jstring(order, "payment_amount") : ""))
+		      cl->order_id, bid, drop_tracking_url(order), cname, cname ? borzo_str(courier, "phone") : NULL,
+		      borzo_str(order, "status"), borzo_str(order, "payment_amount") ? borzo_str(order, "payment_amount") : ""))
 		goto fail;
 	enum fsm_result fr = order_transition(c, cl->order_id, "DISPATCHED", CAUSE_COURIER, actor,
 					      arena_printf(c->a, "Borzo order %s", bid), NULL);
@@ -386,18 +368,17 @@ enum book_result delivery_book(struct ctx *c, const char *order_id, const char *
 	return record_booking(c, &cl, order, actor, msg, msglen);
 }
 
-/* ---- handlers ---- */
+/* ---- what staff see and do ---- */
 
-/* The deliveries row of an order as JSON; NULL on a DB error or no row. */
-static struct json_object *delivery_json(struct req *r, const char *order_id)
+struct json_object *delivery_json(struct ctx *c, const char *order_id)
 {
-	PGresult *res = db_query(&r->ctx,
+	PGresult *res = db_query(c,
 		"SELECT order_id, booking_state, status, borzo_order_id, tracking_url, courier_name, courier_phone, "
 		"attempts, last_error, " SQL_TIME("booked_at") " AS booked_at, " SQL_TIME("delivered_at") " AS delivered_at "
 		"FROM deliveries WHERE order_id = $1", order_id);
 	if (!res || PQntuples(res) != 1)
 		return NULL;
-	struct json_object *o = json_object_new_object();
+	struct json_object *o = json_own(c->a, json_object_new_object());
 	json_object_object_add(o, "orderId", jstr(db_val(res, 0, "order_id")));
 	json_object_object_add(o, "bookingState", jstr(db_val(res, 0, "booking_state")));
 	json_object_object_add(o, "deliveryStatus", jstr(db_val(res, 0, "status")));
@@ -413,281 +394,184 @@ static struct json_object *delivery_json(struct req *r, const char *order_id)
 	return o;
 }
 
-static int reply_delivery(struct req *r, const char *order_id)
+/* OK with the delivery in out->view, or E_DB. */
+static enum outcome answer_delivery(struct ctx *c, const char *order_id, struct delivery_answer *out)
 {
-	struct json_object *o = delivery_json(r, order_id);
-	return o ? reply_json(r, 200, o) : reply_db_error(r);
+	out->view = delivery_json(c, order_id);
+	return out->view ? OK : E_DB;
 }
 
-int delivery_book_post(struct req *r)
+static enum outcome book_outcome(enum book_result br)
 {
-	const char *id = r->param[0];
-	char msg[1200];
-
-	switch (delivery_book(&r->ctx, id, arena_printf(r->a, "admin:%s", r->ctx.who.user_id), msg, sizeof msg)) {
+	switch (br) {
 	case BOOK_OK:
-		return reply_delivery(r, id);
+		return OK;
 	case BOOK_NOT_FOUND:
-		return reply_error(r, 404, "NOT_FOUND", NULL, "No such order");
+		return E_ORDER_NOT_FOUND;
 	case BOOK_NOT_PAID:
-		return reply_error(r, 409, "NOT_PAID", NULL, "%s", msg);
+		return E_NOT_PAID;
 	case BOOK_ALREADY:
-		return reply_error(r, 409, "ALREADY_BOOKED", NULL, "%s", msg);
+		return E_ALREADY_BOOKED;
 	case BOOK_NOT_BOOKABLE:
-		return reply_error(r, 409, "NOT_BOOKABLE", NULL, "%s", msg);
+		return E_NOT_BOOKABLE;
 	case BOOK_REJECTED:
-		return reply_error(r, 422, "BOOKING_REJECTED", NULL, "%s", msg);
+		return E_BOOKING_REJECTED;
 	case BOOK_UNAVAILABLE:
-		return reply_error(r, 503, "COURIER_UNAVAILABLE", NULL, "%s", msg);
+		return E_COURIER_UNAVAILABLE;
 	case BOOK_DB_ERROR:
 		break;
 	}
-	return reply_db_error(r);
+	return E_DB;
+}
+
+enum outcome delivery_book_view(struct ctx *c, const char *order_id, struct delivery_answer *out)
+{
+	char msg[1200] = "";
+	enum book_result br = delivery_book(c, order_id, ctx_actor(c), msg, sizeof msg);
+
+	*out = (struct delivery_answer){ 0 };
+	if (br == BOOK_OK)
+		return answer_delivery(c, order_id, out);
+	if (br != BOOK_NOT_FOUND && br != BOOK_DB_ERROR)
+		out->message = arena_strdup(c->a, msg);
+	return book_outcome(br);
 }
 
 /* After Borzo cancelled: the delivery is CANCELLED, the order stays
  * DISPATCHED and is flagged, so staff rebook or deliver by hand. */
-static int record_cancel(struct req *r, const char *order_id)
+static int record_cancel(struct ctx *c, void *order_id)
 {
-	if (db_begin(&r->ctx) != 0 ||
-	    !db_query(&r->ctx, "UPDATE deliveries SET booking_state = 'CANCELLED', status = 'CANCELLED', cancelled_at = now(), "
-			 "updated_at = now() WHERE order_id = $1", order_id) ||
-	    order_flag_attention(&r->ctx, order_id, arena_printf(r->a, "Courier cancelled by admin:%s: rebook or deliver by hand",
-							   r->ctx.who.user_id)) != 0 ||
-	    db_commit(&r->ctx) != 0) {
-		db_rollback(&r->ctx);
+	if (!db_query(c, "UPDATE deliveries SET booking_state = 'CANCELLED', status = 'CANCELLED', cancelled_at = now(), "
+			 "updated_at = now() WHERE order_id = $1", (const char *)order_id))
 		return -1;
-	}
-	return 0;
+	return order_flag_attention(c, order_id, arena_printf(c->a, "Courier cancelled by %s: rebook or deliver by hand",
+							      ctx_actor(c)));
 }
 
-int delivery_cancel_post(struct req *r)
+enum outcome delivery_cancel(struct ctx *c, const char *order_id, struct delivery_answer *out)
 {
-	const char *id = r->param[0], *code;
+	const char *code = NULL;
 	char err[1024];
 
-	PGresult *res = db_query(&r->ctx, "SELECT d.booking_state, d.borzo_order_id, d.status FROM orders o "
-				    "LEFT JOIN deliveries d ON d.order_id = o.id WHERE o.id = $1", id);
+	*out = (struct delivery_answer){ 0 };
+	PGresult *res = db_query(c, "SELECT d.booking_state, d.borzo_order_id, d.status FROM orders o "
+				    "LEFT JOIN deliveries d ON d.order_id = o.id WHERE o.id = $1", order_id);
 	if (!res)
-		return reply_db_error(r);
+		return E_DB;
 	if (PQntuples(res) != 1)
-		return reply_error(r, 404, "NOT_FOUND", NULL, "No such order");
+		return E_ORDER_NOT_FOUND;
 	const char *bs = db_val(res, 0, "booking_state"), *st = db_val(res, 0, "status");
-	if (!bs || strcmp(bs, "BOOKED") != 0 || !db_val(res, 0, "borzo_order_id"))
-		return reply_error(r, 409, "NOT_BOOKED", NULL, "No courier is booked for this order");
-	if (st && (strcmp(st, "COMPLETED") == 0 || strcmp(st, "CANCELLED") == 0 || strcmp(st, "FAILED") == 0))
-		return reply_error(r, 409, "CANNOT_CANCEL", NULL, "The delivery is already %s", st);
-	switch (borzo_cancel_order(r->a, atoll(db_val(res, 0, "borzo_order_id")), &code, err, sizeof err)) {
+	const char *bid = db_val(res, 0, "borzo_order_id");
+	/* only a booked courier still on its way can be cancelled */
+	if (!bs || strcmp(bs, "BOOKED") != 0 || !bid)
+		return E_NOT_BOOKED;
+	if (st && delivery_status_rank(st) == DELIVERY_RANK_FINAL) {
+		out->message = arena_printf(c->a, "The delivery is already %s", st);
+		return E_CANNOT_CANCEL;
+	}
+	switch (borzo_cancel_order(c->a, atoll(bid), &code, err, sizeof err)) {
 	case BORZO_OK:
-		return record_cancel(r, id) == 0 ? reply_delivery(r, id) : reply_db_error(r);
+		if (db_tx(c, record_cancel, (void *)order_id) != 0)
+			return E_DB;
+		return answer_delivery(c, order_id, out);
 	case BORZO_REJECTED:
 		if (code && strcmp(code, "order_cannot_be_canceled") == 0)
-			return reply_error(r, 409, "CANNOT_CANCEL", NULL, "Borzo no longer allows cancelling this order");
-		return reply_error(r, 422, "CANCEL_REJECTED", NULL, "Borzo refused: %s", err);
+			return E_CANNOT_CANCEL;
+		out->message = arena_printf(c->a, "Borzo refused: %s", err);
+		return E_CANCEL_REJECTED;
 	default:
-		return reply_error(r, 503, "COURIER_UNAVAILABLE", NULL, "Borzo could not be reached; try again");
+		out->message = "Borzo could not be reached; try again";
+		return E_COURIER_UNAVAILABLE;
 	}
 }
 
-/* ---- Borzo callbacks (borzo.md §5, §6) ---- */
-
-/* Our delivery statuses by rank: a callback only ever moves forward. */
-static int status_rank(const char *s)
-{
-	if (!s || strcmp(s, "SEARCHING") == 0)
-		return 0;
-	if (strcmp(s, "ASSIGNED") == 0)
-		return 1;
-	if (strcmp(s, "PICKED_UP") == 0)
-		return 2;
-	return 3;	/* COMPLETED, CANCELLED, FAILED: final */
-}
-
-static const struct { const char *borzo, *ours; } delivery_map[] = {
-	{ "courier_assigned", "ASSIGNED" }, { "courier_departed", "ASSIGNED" }, { "courier_at_pickup", "ASSIGNED" },
-	{ "parcel_picked_up", "PICKED_UP" }, { "active", "PICKED_UP" }, { "courier_arrived", "PICKED_UP" },
-	{ "finished", "COMPLETED" }, { "canceled", "CANCELLED" }, { "failed", "FAILED" },
-};
-
-/* A callback reduced to what we act on. */
-struct borzo_event {
-	long long borzo_order_id;
-	const char *raw_status;		/* Borzo's word */
-	const char *status;		/* ours, or NULL when it moves nothing */
-	const char *courier_name, *courier_phone;
-};
-
-static const char *map_delivery_status(const char *s)
-{
-	for (size_t i = 0; s && i < sizeof delivery_map / sizeof delivery_map[0]; i++)
-		if (strcmp(delivery_map[i].borzo, s) == 0)
-			return delivery_map[i].ours;
-	return NULL;
-}
-
-/* Order statuses: completed, canceled; active with a courier is ASSIGNED, or
- * PICKED_UP once the pickup point has been visited. */
-static const char *map_order_status(const char *s, struct json_object *order, int has_courier)
-{
-	struct json_object *pts;
-	if (!s)
-		return NULL;
-	if (strcmp(s, "completed") == 0)
-		return "COMPLETED";
-	if (strcmp(s, "canceled") == 0)
-		return "CANCELLED";
-	if (strcmp(s, "active") != 0 || !has_courier)
-		return NULL;
-	if (json_object_object_get_ex(order, "points", &pts) && json_object_is_type(pts, json_type_array) &&
-	    json_object_array_length(pts) > 0 &&
-	    jstring(json_object_array_get_idx(pts, 0), "courier_visit_datetime"))
-		return "PICKED_UP";
-	return "ASSIGNED";
-}
-
-/* Fills ev from the body. 1 parsed, 0 an event we do not act on, -1 malformed. */
-static int parse_event(struct req *r, struct json_object *body, struct borzo_event *ev)
-{
-	const char *type = jstring(body, "event_type");
-	int is_order = type && (strcmp(type, "order_changed") == 0 || strcmp(type, "order_created") == 0);
-	int is_delivery = type && (strcmp(type, "delivery_changed") == 0 || strcmp(type, "delivery_created") == 0);
-	struct json_object *obj, *id, *courier = NULL;
-
-	if (!is_order && !is_delivery)
-		return 0;
-	if (!json_object_object_get_ex(body, is_order ? "order" : "delivery", &obj) ||
-	    !json_object_is_type(obj, json_type_object) || !json_object_object_get_ex(obj, "order_id", &id) ||
-	    !json_object_is_type(id, json_type_int) || json_object_get_int64(id) <= 0 ||
-	    json_object_get_int64(id) == INT64_MAX)
-		return -1;
-	ev->borzo_order_id = (long long)json_object_get_int64(id);
-	ev->raw_status = jstring(obj, "status");
-	json_object_object_get_ex(obj, "courier", &courier);
-	if (courier && !json_object_is_type(courier, json_type_object))
-		courier = NULL;
-	ev->courier_name = courier_name(&r->ctx, courier);
-	ev->courier_phone = jstring(courier, "phone");
-	if (ev->courier_name && text_has_controls(ev->courier_name, strlen(ev->courier_name), TEXT_SINGLE_LINE))
-		ev->courier_name = NULL;
-	if (ev->courier_phone && (strlen(ev->courier_phone) > 20 ||
-				  text_has_controls(ev->courier_phone, strlen(ev->courier_phone), TEXT_SINGLE_LINE)))
-		ev->courier_phone = NULL;
-	ev->status = is_order ? map_order_status(ev->raw_status, obj, courier != NULL)
-			      : map_delivery_status(ev->raw_status);
-	return 1;
-}
+/* ---- Borzo's events (callbacks and the catch-up) ---- */
 
 /* The consequences on the order of a delivery that reached a final status. */
-static int apply_final(struct req *r, const char *order_id, const struct borzo_event *ev)
+static int apply_final(struct ctx *c, const char *order_id, const struct borzo_event *ev)
 {
 	if (strcmp(ev->status, "COMPLETED") != 0)
-		return order_flag_attention(&r->ctx, order_id, arena_printf(r->a, "Borzo reports the delivery %s: "
+		return order_flag_attention(c, order_id, arena_printf(c->a, "Borzo reports the delivery %s: "
 								      "rebook or deliver by hand", ev->raw_status));
-	enum fsm_result fr = order_transition(&r->ctx, order_id, "DELIVERED", CAUSE_BORZO, "borzo",
-					      arena_printf(r->a, "Borzo order %lld completed", ev->borzo_order_id), NULL);
+	enum fsm_result fr = order_transition(c, order_id, "DELIVERED", CAUSE_BORZO, "borzo",
+					      arena_printf(c->a, "Borzo order %lld completed", ev->borzo_order_id), NULL);
 	if (fr == FSM_DB_ERROR)
 		return -1;
 	if (fr == FSM_ILLEGAL || fr == FSM_NOT_FOUND)
-		return order_flag_attention(&r->ctx, order_id, "Borzo completed a delivery for an order that was not DISPATCHED");
+		return order_flag_attention(c, order_id, "Borzo completed a delivery for an order that was not DISPATCHED");
 	return 0;	/* the FSM queued the "delivered" email */
 }
 
-/* Applies ev inside one transaction. 1 applied or harmless, 0 unknown order, -1 DB error. */
-static int apply_event(struct req *r, const struct borzo_event *ev)
-{
-	const char *bid = arena_printf(r->a, "%lld", ev->borzo_order_id);
+struct event_apply {
+	const struct borzo_event *ev;
+	int matched;
+};
 
-	if (db_begin(&r->ctx) != 0)
-		return -1;
-	PGresult *res = db_query(&r->ctx, "SELECT order_id, status, booking_state FROM deliveries "
-				    "WHERE borzo_order_id = $1::bigint FOR UPDATE", bid);
+/* In the transaction of db_tx: the delivery moved forward and its order told. */
+static int apply_locked(struct ctx *c, void *arg)
+{
+	struct event_apply *ea = arg;
+	const struct borzo_event *ev = ea->ev;
+	PGresult *res = db_query(c, "SELECT order_id, status, booking_state FROM deliveries "
+				    "WHERE borzo_order_id = $1::bigint FOR UPDATE", arena_printf(c->a, "%lld", ev->borzo_order_id));
 	if (!res)
-		goto fail;
-	if (PQntuples(res) == 0) {
-		db_rollback(&r->ctx);
+		return -1;
+	if (PQntuples(res) == 0)
 		return 0;
-	}
+	ea->matched = 1;
 	const char *order_id = db_val(res, 0, "order_id"), *cur = db_val(res, 0, "status");
 	/* forward only: duplicates and late, older events change nothing */
 	if (!ev->status || strcmp(db_val(res, 0, "booking_state"), "BOOKED") != 0 ||
-	    status_rank(ev->status) <= status_rank(cur)) {
-		db_rollback(&r->ctx);
-		return 1;
-	}
-	if (!db_query(&r->ctx, "UPDATE deliveries SET status = $2, borzo_status = $3, "
+	    delivery_status_rank(ev->status) <= delivery_status_rank(cur))
+		return 0;
+	if (!db_query(c, "UPDATE deliveries SET status = $2, borzo_status = $3, "
 			 "courier_name = coalesce($4, courier_name), courier_phone = coalesce($5, courier_phone), "
 			 "picked_up_at = CASE WHEN $2 IN ('PICKED_UP', 'COMPLETED') THEN coalesce(picked_up_at, now()) ELSE picked_up_at END, "
 			 "delivered_at = CASE WHEN $2 = 'COMPLETED' THEN now() ELSE delivered_at END, updated_at = now() "
 			 "WHERE order_id = $1", order_id, ev->status, ev->raw_status, ev->courier_name, ev->courier_phone))
-		goto fail;
-	if (status_rank(ev->status) == 3 && apply_final(r, order_id, ev) != 0)
-		goto fail;
-	return db_commit(&r->ctx) == 0 ? 1 : -1;
-fail:
-	db_rollback(&r->ctx);
-	return -1;
-}
-
-/* ---- the dispatch pass: what callbacks may have missed ---- */
-
-int deliveries_refresh(struct req *r, int limit, int64_t deadline_ms, int *updated)
-{
-	const char *lim = arena_printf(r->a, "%d", limit);
-	PGresult *res = db_query(&r->ctx,
-		"SELECT borzo_order_id::text AS bid FROM deliveries WHERE booking_state = 'BOOKED' "
-		"AND borzo_order_id IS NOT NULL AND coalesce(status, 'SEARCHING') IN ('SEARCHING', 'ASSIGNED', 'PICKED_UP') "
-		"AND updated_at < now() - interval '" DELIVERY_REFRESH_AFTER "' ORDER BY updated_at LIMIT $1::int", lim);
-	char err[512];
-
-	if (!res)
 		return -1;
-	for (int i = 0; i < PQntuples(res) && mono_ms() < deadline_ms; i++) {
-		const char *bid = db_val(res, i, "bid");
-		struct json_object *order, *ev_body;
-		struct borzo_event ev = { 0 };
-		/* touched first: each delivery is asked about at most every few minutes */
-		if (!db_query(&r->ctx, "UPDATE deliveries SET updated_at = now() WHERE borzo_order_id = $1::bigint", bid))
-			return -1;
-		if (borzo_get_order(r->a, atoll(bid), &order, err, sizeof err) != BORZO_OK || !order) {
-			log_warn("refresh of Borzo order %s: %s", bid, order ? err : "not found at Borzo");
-			continue;
-		}
-		/* Borzo's current order, read as the order_changed callback it would have sent */
-		ev_body = json_own(r->a, json_object_new_object());
-		json_object_object_add(ev_body, "event_type", json_object_new_string("order_changed"));
-		json_object_object_add(ev_body, "order", json_object_get(order));
-		if (parse_event(r, ev_body, &ev) != 1 || !ev.status)
-			continue;
-		int rc = apply_event(r, &ev);
-		if (rc < 0)
-			return -1;
-		*updated += rc;
-	}
+	if (delivery_status_rank(ev->status) == DELIVERY_RANK_FINAL && apply_final(c, order_id, ev) != 0)
+		return -1;
 	return 0;
 }
 
-int delivery_webhook(struct req *r)
+enum outcome delivery_apply_event(struct ctx *c, const struct borzo_event *ev, int *matched)
 {
-	const char *sig = req_header(r, "HTTP_X_DV_SIGNATURE");
-	const char *secret = cfg->borzo_callback_secret;
-	struct borzo_event ev = { 0 };
-	char err[160];
+	struct event_apply ea = { ev, 0 };
+	int rc = db_tx(c, apply_locked, &ea);
 
-	if (!sig || !secret || !*secret || !auth_hmac_verify(secret, r->body, r->body_len, sig))
-		return reply_error(r, 401, "INVALID_SIGNATURE", NULL, "X-DV-Signature does not match the body");
-	struct json_object *body = json_own(r->a, json_parse_strict(r->body, r->body_len, err, sizeof err));
-	if (!body)
-		return reply_error(r, 400, "MALFORMED_JSON", NULL, "%s", err);
-	int rc = parse_event(r, body, &ev);
-	if (rc < 0)
-		return reply_error(r, 400, "VALIDATION_ERROR", "order_id", "The event has no order or delivery with an order_id");
-	if (rc == 0)
-		return reply_json(r, 200, json_object_new_object());
-	rc = apply_event(r, &ev);
-	if (rc < 0)
-		return reply_db_error(r);
-	if (rc == 0)
-		log_info("borzo callback for unknown order %lld (%s): acknowledged", ev.borzo_order_id,
-			 ev.raw_status ? ev.raw_status : "-");
-	return reply_json(r, 200, json_object_new_object());
+	*matched = ea.matched;
+	return rc == 0 ? OK : E_DB;
+}
+
+enum outcome deliveries_refresh(struct ctx *c, int limit, int64_t deadline_ms, int *updated)
+{
+	PGresult *res = db_query(c,
+		"SELECT borzo_order_id::text AS bid FROM deliveries WHERE booking_state = 'BOOKED' "
+		"AND borzo_order_id IS NOT NULL AND coalesce(status, 'SEARCHING') IN ('SEARCHING', 'ASSIGNED', 'PICKED_UP') "
+		"AND updated_at < now() - interval '" DELIVERY_REFRESH_AFTER "' ORDER BY updated_at LIMIT $1::int",
+		arena_printf(c->a, "%d", limit));
+	char err[512];
+
+	if (!res)
+		return E_DB;
+	for (int i = 0; i < PQntuples(res) && mono_ms() < deadline_ms; i++) {
+		const char *bid = db_val(res, i, "bid");
+		struct json_object *order;
+		struct borzo_event ev = { 0 };
+		int matched;
+		/* touched first: each delivery is asked about at most every few minutes */
+		if (!db_query(c, "UPDATE deliveries SET updated_at = now() WHERE borzo_order_id = $1::bigint", bid))
+			return E_DB;
+		if (borzo_get_order(c->a, atoll(bid), &order, err, sizeof err) != BORZO_OK || !order) {
+			log_warn("refresh of Borzo order %s: %s", bid, order ? err : "not found at Borzo");
+			continue;
+		}
+		if (borzo_event_of_order(c->a, order, &ev) != 1 || !ev.status)
+			continue;
+		if (delivery_apply_event(c, &ev, &matched) != OK)
+			return E_DB;
+		*updated += matched;
+	}
+	return OK;
 }

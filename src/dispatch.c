@@ -1,23 +1,26 @@
-/* dispatch.c: POST /api/internal/dispatch: one bounded pass over a table of background duties. */
+/* dispatch.c: the dispatch pass: one bounded run over a table of background duties. */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "arena.h"
 #include "conf.h"
 #include "db.h"
 #include "deliveries.h"
-#include "handlers.h"
-#include "http.h"
+#include "dispatch.h"
 #include "jobs.h"
-#include "jsonutil.h"
+#include "json.h"
 #include "mail.h"
 #include "order_fsm.h"
 #include "orders.h"
 #include "payments.h"
 #include "util.h"
 
-#define DISPATCH_BUDGET_MS 20000	/* no new work starts after this; a started call may take 10 s more */
-#define DISPATCH_BATCH 20		/* orders, jobs and emails per duty and pass */
+/* One pass: what its duties share. */
+struct pass {
+	struct json_object *summary;
+	int64_t deadline_ms;
+};
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
@@ -27,42 +30,42 @@
 #define EXPIRY_BATCH 50
 
 /* Claims and cancels one expired order: 1 done, 0 none left, -1 failure. */
-static int expire_one(struct req *r, const char *minutes, const char *note)
+static int expire_one(struct ctx *c, const char *minutes, const char *note)
 {
-	if (db_begin(&r->ctx) != 0)
+	if (db_begin(c) != 0)
 		return -1;
-	PGresult *res = db_query(&r->ctx,
+	PGresult *res = db_query(c,
 		"SELECT o.id FROM orders o WHERE o.status = 'PENDING' "
 		"AND o.created_at < now() - make_interval(mins => $1::int) "
 		"AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.order_id = o.id "
 		"  AND p.status IN ('AUTHORIZED', 'CAPTURED')) "
 		"ORDER BY o.created_at FOR UPDATE OF o SKIP LOCKED LIMIT 1", minutes);
 	if (!res || PQntuples(res) == 0) {
-		db_rollback(&r->ctx);
+		db_rollback(c);
 		return res ? 0 : -1;
 	}
-	const char *id = arena_strdup(r->a, db_val(res, 0, "id"));
+	const char *id = arena_strdup(c->a, db_val(res, 0, "id"));
 	struct cancel_request rq = { .by = CANCELLER_SYSTEM, .actor = "system:expiry", .note = note };
 	struct cancellation x;
-	enum outcome fr = order_cancel_in_tx(&r->ctx, id, &rq, &x);
-	if (fr != OK || !x.moved || db_commit(&r->ctx) != 0) {
-		db_rollback(&r->ctx);
+	enum outcome fr = order_cancel_in_tx(c, id, &rq, &x);
+	if (fr != OK || !x.moved || db_commit(c) != 0) {
+		db_rollback(c);
 		log_err("expiry of order %s failed (%d)", id, (int)fr);
 		return -1;
 	}
-	order_cancel_finish(&r->ctx, id, &x);
+	order_cancel_finish(c, id, &x);
 	log_info("order %s expired unpaid", id);
 	return 1;
 }
 
-static int expire_unpaid(struct req *r)
+static int expire_unpaid(struct ctx *c)
 {
-	const char *minutes = arena_printf(r->a, "%d", cfg->unpaid_expiry_minutes);
-	const char *note = arena_printf(r->a, "unpaid after %d minutes", cfg->unpaid_expiry_minutes);
+	const char *minutes = arena_printf(c->a, "%d", cfg->unpaid_expiry_minutes);
+	const char *note = arena_printf(c->a, "unpaid after %d minutes", cfg->unpaid_expiry_minutes);
 	int n = 0;
 
 	for (int i = 0; i < EXPIRY_BATCH; i++) {
-		int rc = expire_one(r, minutes, note);
+		int rc = expire_one(c, minutes, note);
 		if (rc < 0)
 			return n ? n : -1;
 		if (rc == 0)
@@ -72,11 +75,10 @@ static int expire_unpaid(struct req *r)
 	return n;
 }
 
-static int duty_expire_unpaid(struct req *r, struct json_object *summary, int64_t deadline_ms)
+static int duty_expire_unpaid(struct ctx *c, struct pass *p)
 {
-	(void)deadline_ms;
-	int n = expire_unpaid(r);
-	summary_count(summary, "expired", n > 0 ? n : 0);
+	int n = expire_unpaid(c);
+	summary_count(p->summary, "expired", n > 0 ? n : 0);
 	return n < 0 ? -1 : 0;
 }
 
@@ -84,14 +86,14 @@ static int duty_expire_unpaid(struct req *r, struct json_object *summary, int64_
 
 /* Paid orders whose slot starts within the lead window, with no delivery row
  * (or a presumed-lost IN_PROGRESS one), not flagged for staff. */
-static PGresult *due_orders(struct req *r)
+static PGresult *due_orders(struct ctx *c)
 {
 	char lead[16];
 
 	snprintf(lead, sizeof lead, "%d", cfg->dispatch_lead_minutes);
-	if (db_begin(&r->ctx) != 0)
+	if (db_begin(c) != 0)
 		return NULL;
-	PGresult *res = db_query(&r->ctx,
+	PGresult *res = db_query(c,
 		"SELECT o.id FROM orders o LEFT JOIN deliveries d ON d.order_id = o.id "
 		"WHERE o.status IN ('CONFIRMED', 'BAKING', 'READY') AND NOT o.needs_attention "
 		"AND o.delivery_slot <= now() + make_interval(mins => $1::int) "
@@ -100,37 +102,37 @@ static PGresult *due_orders(struct req *r)
 		"ORDER BY o.delivery_slot FOR UPDATE OF o SKIP LOCKED LIMIT " STR(DISPATCH_BATCH), lead);
 	/* the lock only keeps two selecting passes apart; the IN_PROGRESS row that
 	 * delivery_book commits is what makes a booking exactly-once */
-	if (!res || db_commit(&r->ctx) != 0) {
-		db_rollback(&r->ctx);
+	if (!res || db_commit(c) != 0) {
+		db_rollback(c);
 		return NULL;
 	}
 	return res;
 }
 
-static int duty_book_couriers(struct req *r, struct json_object *summary, int64_t deadline_ms)
+static int duty_book_couriers(struct ctx *c, struct pass *p)
 {
-	PGresult *res = due_orders(r);
+	PGresult *res = due_orders(c);
 	char msg[1200];
 
-	summary_count(summary, "booked", 0);
-	summary_count(summary, "bookingFailed", 0);
-	summary_count(summary, "bookingSkipped", 0);
+	summary_count(p->summary, "booked", 0);
+	summary_count(p->summary, "bookingFailed", 0);
+	summary_count(p->summary, "bookingSkipped", 0);
 	if (!res)
 		return -1;
-	for (int i = 0; i < PQntuples(res) && mono_ms() < deadline_ms; i++) {
-		switch (delivery_book(&r->ctx, db_val(res, i, "id"), "system:dispatch", msg, sizeof msg)) {
+	for (int i = 0; i < PQntuples(res) && mono_ms() < p->deadline_ms; i++) {
+		switch (delivery_book(c, db_val(res, i, "id"), "system:dispatch", msg, sizeof msg)) {
 		case BOOK_OK:
-			summary_count(summary, "booked", 1);
+			summary_count(p->summary, "booked", 1);
 			break;
 		case BOOK_REJECTED:
 		case BOOK_UNAVAILABLE:
 			log_warn("dispatch: order %s: %s", db_val(res, i, "id"), msg);
-			summary_count(summary, "bookingFailed", 1);
+			summary_count(p->summary, "bookingFailed", 1);
 			break;
 		case BOOK_DB_ERROR:
 			return -1;
 		default:	/* taken by another pass, or no longer bookable */
-			summary_count(summary, "bookingSkipped", 1);
+			summary_count(p->summary, "bookingSkipped", 1);
 		}
 	}
 	return 0;
@@ -138,12 +140,12 @@ static int duty_book_couriers(struct req *r, struct json_object *summary, int64_
 
 /* ---- duty: catch up deliveries whose callbacks went missing ---- */
 
-static int duty_refresh_deliveries(struct req *r, struct json_object *summary, int64_t deadline_ms)
+static int duty_refresh_deliveries(struct ctx *c, struct pass *p)
 {
 	int updated = 0;
-	int rc = deliveries_refresh(r, DISPATCH_BATCH, deadline_ms, &updated);
-	summary_count(summary, "deliveriesRefreshed", updated);
-	return rc;
+	enum outcome o = deliveries_refresh(c, DISPATCH_BATCH, p->deadline_ms, &updated);
+	summary_count(p->summary, "deliveriesRefreshed", updated);
+	return o == OK ? 0 : -1;
 }
 
 /* ---- duty: run due jobs ---- */
@@ -179,41 +181,31 @@ static const struct job_kind job_kinds[] = {
 	{ .name = "book_courier", .run = job_book_courier, .failed = job_book_courier_failed },
 	{ .name = "send_email", .run = mail_send_job, .failed = mail_send_failed, .ready = mail_ready,
 	  .done_key = "emailsSent", .failed_key = "emailsFailed" },
+	{ .name = "refund", .run = refund_job, .failed = refund_job_failed, .done_key = "refundsRetried" },
 };
 
-static int duty_run_jobs(struct req *r, struct json_object *summary, int64_t deadline_ms)
+static int duty_run_jobs(struct ctx *c, struct pass *p)
 {
-	int stale = jobs_requeue_stale(&r->ctx);
+	int stale = jobs_requeue_stale(c);
 
-	summary_count(summary, "jobsRequeued", stale > 0 ? stale : 0);
+	summary_count(p->summary, "jobsRequeued", stale > 0 ? stale : 0);
 	if (stale < 0)
 		return -1;
 	if (!mail_ready())
-		json_object_object_add(summary, "emailsHeld", json_object_new_string("SMTP_URL is unset"));
-	return jobs_run_due(&r->ctx, job_kinds, sizeof job_kinds / sizeof job_kinds[0], DISPATCH_BATCH * 2,
-			    deadline_ms, summary);
-}
-
-/* ---- duty: retry refunds Razorpay could not take ---- */
-
-static int duty_retry_refunds(struct req *r, struct json_object *summary, int64_t deadline_ms)
-{
-	(void)deadline_ms;
-	int n = payments_retry_refunds(r, DISPATCH_BATCH);
-	summary_count(summary, "refundsRetried", n > 0 ? n : 0);
-	return n < 0 ? -1 : 0;
+		json_object_object_add(p->summary, "emailsHeld", json_object_new_string("SMTP_URL is unset"));
+	return jobs_run_due(c, job_kinds, sizeof job_kinds / sizeof job_kinds[0], DISPATCH_BATCH * 2,
+			    p->deadline_ms, p->summary);
 }
 
 /* ---- duty: reconcile payments with Razorpay ---- */
 
-static int duty_reconcile_payments(struct req *r, struct json_object *summary, int64_t deadline_ms)
+static int duty_reconcile_payments(struct ctx *c, struct pass *p)
 {
 	int confirmed = 0, refunded = 0;
+	int rc = payments_reconcile(c, DISPATCH_BATCH, &confirmed, &refunded);
 
-	(void)deadline_ms;
-	int rc = payments_reconcile(&r->ctx, DISPATCH_BATCH, &confirmed, &refunded);
-	summary_count(summary, "paymentsReconciled", confirmed);
-	summary_count(summary, "lateRefunds", refunded);
+	summary_count(p->summary, "paymentsReconciled", confirmed);
+	summary_count(p->summary, "lateRefunds", refunded);
 	return rc;
 }
 
@@ -221,7 +213,7 @@ static int duty_reconcile_payments(struct req *r, struct json_object *summary, i
 
 static const struct duty {
 	const char *name;
-	int (*run)(struct req *r, struct json_object *summary, int64_t deadline_ms);
+	int (*run)(struct ctx *c, struct pass *p);	/* 0, or -1 when it failed */
 } duties[] = {
 	/* reconcile before expiring: a payment that only Razorpay knows of confirms instead */
 	{ "reconcile_payments", duty_reconcile_payments },
@@ -229,30 +221,30 @@ static const struct duty {
 	{ "book_couriers", duty_book_couriers },
 	{ "refresh_deliveries", duty_refresh_deliveries },
 	{ "run_jobs", duty_run_jobs },
-	{ "retry_refunds", duty_retry_refunds },
 };
 
-int dispatch_post(struct req *r)
+enum outcome dispatch_pass(struct ctx *c, struct json_object **summary)
 {
-	int64_t start = mono_ms(), deadline = start + DISPATCH_BUDGET_MS;
-	struct json_object *summary = json_own(r->a, json_object_new_object());
+	int64_t start = mono_ms();
+	struct pass p = { json_own(c->a, json_object_new_object()), start + DISPATCH_BUDGET_MS };
 	struct json_object *errors = json_object_new_array(), *skipped = json_object_new_array();
 
-	json_object_object_add(summary, "errors", errors);
-	json_object_object_add(summary, "skipped", skipped);
+	*summary = p.summary;
+	json_object_object_add(p.summary, "errors", errors);
+	json_object_object_add(p.summary, "skipped", skipped);
 	for (size_t i = 0; i < sizeof duties / sizeof duties[0]; i++) {
-		if (mono_ms() >= deadline) {
+		if (mono_ms() >= p.deadline_ms) {
 			json_object_array_add(skipped, json_object_new_string(duties[i].name));
 			continue;
 		}
-		if (duties[i].run(r, summary, deadline) != 0) {
-			db_rollback(&r->ctx);
-			if (db_lost(&r->ctx))
-				return reply_db_error(r);
+		if (duties[i].run(c, &p) != 0) {
+			db_rollback(c);
+			if (db_lost(c))
+				return E_DB;
 			log_err("dispatch: duty %s failed", duties[i].name);
 			json_object_array_add(errors, json_object_new_string(duties[i].name));
 		}
 	}
-	json_object_object_add(summary, "elapsedMs", json_object_new_int64(mono_ms() - start));
-	return reply_json(r, 200, json_object_get(summary));
+	json_object_object_add(p.summary, "elapsedMs", json_object_new_int64(mono_ms() - start));
+	return OK;
 }

@@ -69,7 +69,7 @@ int admin_kitchen_page(struct req *r);
 /* page_analytics.c */
 int api_admin_analytics(struct req *r);
 int admin_analytics_page(struct req *r);
-/* admin_jobs.c */
+/* page_jobs.c */
 int admin_jobs_page(struct req *r);
 int admin_job_retry_post(struct req *r);
 /* page_products.c */
@@ -79,10 +79,11 @@ int admin_product_new_get(struct req *r);
 int admin_product_new_post(struct req *r);
 int admin_product_post(struct req *r);
 int admin_product_image_post(struct req *r);
-/* deliveries.c */
+/* api_deliveries.c */
 int delivery_book_post(struct req *r);
 int delivery_cancel_post(struct req *r);
 int delivery_webhook(struct req *r);
+/* api_dispatch.c */
 int dispatch_post(struct req *r);
 /* track.c */
 int track_get(struct req *r);

@@ -52,6 +52,16 @@ int job_settle(struct ctx *c, const char *kind, const char *key, const char *val
 		kind, key, value, dead ? "dead" : "done", err) ? 0 : -1;
 }
 
+enum outcome job_retry(struct ctx *c, int64_t id)
+{
+	PGresult *res = db_query(c,
+		"UPDATE jobs SET state = 'queued', run_at = now(), attempts = 0, locked_at = NULL, updated_at = now() "
+		"WHERE id = $1::bigint AND " JOB_FAILING_SQL " RETURNING id", arena_printf(c->a, "%lld", (long long)id));
+	if (!res)	/* 23505: a second open job of the same kind for the order already exists */
+		return strcmp(db_sqlstate(c), "23505") == 0 ? E_JOB_NOT_FOUND : E_DB;
+	return PQntuples(res) ? OK : E_JOB_NOT_FOUND;
+}
+
 int jobs_requeue_stale(struct ctx *c)
 {
 	PGresult *res = db_query(c,

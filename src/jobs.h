@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "outcome.h"
+
 struct ctx;
 
 /* The back-off rule, the same for every kind: the n-th failed attempt at a
@@ -75,6 +77,16 @@ int job_enqueue(struct ctx *c, const struct job_new *n);
 /* Settles the open job of kind whose payload has key = value from outside the
  * runner (the work was done another way): 'done', or 'dead' with err. 0 or -1. */
 int job_settle(struct ctx *c, const char *kind, const char *key, const char *value, int dead, const char *err);
+
+/* A job that staff should see (a WHERE condition on jobs): dead, or queued
+ * again after a failed run. */
+#define JOB_FAILING_SQL "(state = 'dead' OR (state = 'queued' AND attempts > 0))"
+
+/* Staff's retry: a dead or failing job is queued to run now, its attempts
+ * forgotten (the back-off starts over). OK; E_JOB_NOT_FOUND when no such job
+ * is dead or failing, or when its order already has another open job of the
+ * kind; E_DB. */
+enum outcome job_retry(struct ctx *c, int64_t id);
 
 /* Queues running jobs whose worker vanished. Returns how many, or -1. */
 int jobs_requeue_stale(struct ctx *c);

@@ -4,7 +4,7 @@
 
 struct ctx;
 
-/* Who causes a move: API.md says only payment confirms, only a booked courier
+/* Who causes a move: doc/contract.md §1 says only payment confirms, only a booked courier
  * dispatches, only Borzo's completion (or an admin) delivers. */
 enum fsm_cause {
 	CAUSE_PAYMENT = 1 << 0,		/* verify, webhook, reconciliation */

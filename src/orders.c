@@ -22,12 +22,6 @@ int order_inscription_limit(int max_grams)
 	return max_grams <= 1000 ? INSCRIPTION_MAX_MEDIUM : INSCRIPTION_MAX_LARGE;
 }
 
-int order_needs_attention(struct ctx *c, const char *order_id, const char *reason)
-{
-	return db_query(c, "UPDATE orders SET needs_attention = true, attention_reason = $2, updated_at = now() "
-			   "WHERE id = $1", order_id, reason) ? 0 : -1;
-}
-
 /* ---- placing an order ---- */
 
 /* The cart as priced from the database now. */

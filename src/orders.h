@@ -83,8 +83,4 @@ void order_cancel_finish(struct ctx *c, const char *order_id, const struct cance
  * the order already was in `to`. OK, E_ORDER_NOT_FOUND, E_ILLEGAL_TRANSITION, E_DB. */
 enum outcome order_move_by_staff(struct ctx *c, const char *order_id, const char *to, int *moved);
 
-/* Marks the order for staff attention with reason (in the caller's transaction
- * if one is open). 0, or -1 on a DB error. */
-int order_needs_attention(struct ctx *c, const char *order_id, const char *reason);
-
 #endif

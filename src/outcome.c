@@ -59,13 +59,14 @@ static const struct outcome_info table[OUTCOME_COUNT] = {
 
 	[E_DELIVERY_UNAVAILABLE] = { 503, "DELIVERY_UNAVAILABLE", "The courier partner is unavailable; try again shortly" },
 	[E_DELIVERY_QUOTE_FAILED] = { 502, "DELIVERY_QUOTE_FAILED", "The courier partner could not price a delivery to this address" },
-	[E_NOT_PAID] = { 409, "NOT_PAID", "The order is not paid" },
-	[E_ALREADY_BOOKED] = { 409, "ALREADY_BOOKED", "A courier is already booked" },
-	[E_NOT_BOOKABLE] = { 409, "NOT_BOOKABLE", "The order cannot get a courier in its status" },
-	[E_NOT_BOOKED] = { 409, "NOT_BOOKED", "No courier is booked" },
+	[E_NOT_PAID] = { 409, "NOT_PAID", "The order is not paid yet" },
+	[E_ALREADY_BOOKED] = { 409, "ALREADY_BOOKED", "A courier is already booked for this order" },
+	[E_NOT_BOOKABLE] = { 409, "NOT_BOOKABLE", "The order is delivered or cancelled" },
+	[E_NOT_BOOKED] = { 409, "NOT_BOOKED", "No courier is booked for this order" },
 	[E_BOOKING_REJECTED] = { 422, "BOOKING_REJECTED", "The courier service refused the booking" },
 	[E_COURIER_UNAVAILABLE] = { 503, "COURIER_UNAVAILABLE", "The courier service is unavailable; try again shortly" },
 	[E_CANCEL_REJECTED] = { 422, "CANCEL_REJECTED", "The courier service refused to cancel" },
+	[E_CANNOT_CANCEL] = { 409, "CANNOT_CANCEL", "Borzo no longer allows cancelling this order" },
 
 	[E_JOB_NOT_FOUND] = { 404, "NOT_FOUND", "No such job" },
 };

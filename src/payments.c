@@ -7,7 +7,6 @@
 #include "json.h"
 #include "order_fsm.h"
 #include "order_view.h"
-#include "orders.h"
 #include "payments.h"
 #include "razorpay.h"
 #include "util.h"
@@ -183,13 +182,13 @@ static enum pay_result confirm_locked(struct ctx *c, const char *rzp_order_id, c
 	const char *st = db_val(res, 0, "status"), *have = db_val(res, 0, "razorpay_payment_id");
 	if (amount_paise >= 0 && amount_paise != payment_paise(db_val(res, 0, "amount"))) {
 		log_warn("payment %s of %s: amount %lld differs from ours", rzp_payment_id, rzp_order_id, (long long)amount_paise);
-		order_needs_attention(c, order_id, "Razorpay amount differs from the order total");
+		order_flag_attention(c, order_id, "Razorpay amount differs from the order total");
 		return PAY_MISMATCH;
 	}
 	int captured = strcmp(st, "CAPTURED") == 0 || strcmp(st, "REFUNDED") == 0 || strcmp(st, "PARTIALLY_REFUNDED") == 0;
 	if (captured && have && strcmp(have, rzp_payment_id) != 0) {
 		log_warn("order %s: payment %s captured after %s", rzp_order_id, rzp_payment_id, have);
-		order_needs_attention(c, order_id, "a second Razorpay payment was captured");
+		order_flag_attention(c, order_id, "a second Razorpay payment was captured");
 		return PAY_ALREADY;
 	}
 	if (!captured && !db_query(c, "UPDATE payments SET status = 'CAPTURED', razorpay_payment_id = $2, captured_at = now(), "
@@ -207,7 +206,7 @@ static enum pay_result confirm_locked(struct ctx *c, const char *rzp_order_id, c
 	case FSM_ILLEGAL:
 		if (from && strcmp(from, "CANCELLED") == 0) {
 			log_warn("order %s: paid after it was cancelled", order_id);
-			order_needs_attention(c, order_id, "paid after cancellation: refund it");
+			order_flag_attention(c, order_id, "paid after cancellation: refund it");
 			return PAY_ORDER_CLOSED;
 		}
 		return PAY_ALREADY;	/* BAKING and later: confirmed long ago */
@@ -302,7 +301,7 @@ static const char *on_captured(struct ctx *c, struct json_object *p, struct json
 		if (!res)
 			return NULL;
 		if (PQntuples(res) == 1)
-			order_needs_attention(c, db_val(res, 0, "order_id"), "Razorpay currency or amount unexpected");
+			order_flag_attention(c, db_val(res, 0, "order_id"), "Razorpay currency or amount unexpected");
 		return "acknowledged";
 	}
 	switch (payment_confirm(c, oid, id, amount, "razorpay")) {
@@ -364,7 +363,7 @@ static const char *on_refund(struct ctx *c, struct json_object *p, struct json_o
 	if (!res)
 		return NULL;
 	if (PQntuples(res) && strcmp(ours, "FAILED") == 0)
-		order_needs_attention(c, db_val(res, 0, "order_id"), "Razorpay refund failed");
+		order_flag_attention(c, db_val(res, 0, "order_id"), "Razorpay refund failed");
 	return "recorded";
 }
 

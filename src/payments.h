@@ -5,10 +5,10 @@
 #include <json-c/json.h>
 #include <stdint.h>
 
+#include "jobs.h"
 #include "outcome.h"
 
 struct ctx;
-struct req;
 
 /* ---- checkout (payments.c) ---- */
 
@@ -127,10 +127,12 @@ enum outcome payment_refund_json(struct ctx *c, const char *refund_id, struct js
 #define RECONCILE_WINDOW "3 days"
 int payments_reconcile(struct ctx *c, int limit, int *confirmed, int *refunded);
 
-/* The dispatch pass (api_payments.c, until the job queue takes refunds over):
- * retries up to limit due `refund` jobs (SKIP LOCKED, backoff, dead after
- * max_attempts). Outside a transaction. How many refunds Razorpay took, or -1. */
-int payments_retry_refunds(struct req *r, int limit);
+/* The `refund` job kind (jobs.h): asks Razorpay again for the job's refund,
+ * with the same idempotency key; a refusal gives up (the refund is FAILED and
+ * the order flagged), an unavailable Razorpay retries by the queue's back-off,
+ * and a refund job given up after its attempts flags the order. */
+enum job_result refund_job(struct ctx *c, const struct job *j, char *err, size_t errlen);
+int refund_job_failed(struct ctx *c, const struct job *j, int dead, const char *err);
 
 /* ---- shared by the payment files ---- */
 

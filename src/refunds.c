@@ -5,7 +5,8 @@
 #include "arena.h"
 #include "db.h"
 #include "json.h"
-#include "orders.h"
+#include "jobs.h"
+#include "order_fsm.h"
 #include "order_view.h"
 #include "payments.h"
 #include "razorpay.h"
@@ -87,9 +88,9 @@ enum refund_result payment_refund_prepare(struct ctx *c, const char *order_id, e
 		*refund_id = arena_strdup(c->a, db_val(res, 0, "id"));
 	}
 	/* the retry is queued before the call: a crash between call and bookkeeping is retried */
-	if (!db_query(c, "INSERT INTO jobs (kind, order_id, payload, run_at) VALUES ('refund', $1, "
-			 "jsonb_build_object('refund_id', $2::text), now() + interval '1 minute') ON CONFLICT DO NOTHING",
-		      order_id, *refund_id)) {
+	struct job_new retry = { .kind = "refund", .order_id = order_id, .delay_minutes = 1,
+				 .payload = arena_printf(c->a, "{\"refund_id\": \"%s\"}", *refund_id) };
+	if (job_enqueue(c, &retry) != 0) {
 		*refund_id = NULL;
 		return REFUND_DB_ERROR;
 	}
@@ -115,17 +116,15 @@ static enum refund_result refund_store(struct ctx *c, const char *refund_id, enu
 		    !db_query(c, "UPDATE payments p SET status = CASE WHEN (SELECT sum(amount) FROM refunds f WHERE f.payment_id = p.id "
 				 "AND f.status <> 'FAILED') >= p.amount THEN 'REFUNDED' ELSE 'PARTIALLY_REFUNDED' END, updated_at = now() "
 				 "FROM refunds f WHERE f.id = $1 AND p.id = f.payment_id", refund_id) ||
-		    !db_query(c, "UPDATE jobs SET state = 'done', updated_at = now() WHERE kind = 'refund' "
-				 "AND state IN ('queued', 'running') AND payload->>'refund_id' = $1", refund_id))
+		    job_settle(c, "refund", "refund_id", refund_id, 0, NULL) != 0)
 			goto db_error;
 		out = REFUND_DONE;
 	} else if (rr == RZP_PARTNER_ERROR) {
 		PGresult *res = db_query(c, "UPDATE refunds SET status = 'FAILED', last_error = $2, updated_at = now() WHERE id = $1 RETURNING order_id",
 					 refund_id, err);
-		if (!res || !db_query(c, "UPDATE jobs SET state = 'dead', last_error = $2, updated_at = now() WHERE kind = 'refund' "
-					 "AND state IN ('queued', 'running') AND payload->>'refund_id' = $1", refund_id, err))
+		if (!res || job_settle(c, "refund", "refund_id", refund_id, 1, err) != 0)
 			goto db_error;
-		if (PQntuples(res) && order_needs_attention(c, db_val(res, 0, "order_id"), "Razorpay refused the refund") != 0)
+		if (PQntuples(res) && order_flag_attention(c, db_val(res, 0, "order_id"), "Razorpay refused the refund") != 0)
 			goto db_error;
 		out = REFUND_REFUSED;
 	} else {
@@ -189,4 +188,38 @@ enum outcome payment_refund_json(struct ctx *c, const char *refund_id, struct js
 	json_object_object_add(f, "lastError", jstr(db_val(res, 0, "last_error")));
 	*out = f;
 	return OK;
+}
+
+/* ---- the refund job kind ---- */
+
+enum job_result refund_job(struct ctx *c, const struct job *j, char *err, size_t errlen)
+{
+	struct json_object *v;
+	const char *id = json_object_object_get_ex(j->payload, "refund_id", &v) ? json_object_get_string(v) : NULL;
+
+	if (!id || !is_uuid(id)) {
+		snprintf(err, errlen, "the job names no refund");
+		return JOB_GIVE_UP;
+	}
+	switch (payment_refund_execute(c, id)) {
+	case REFUND_DONE:
+	case REFUND_NOT_PAID:
+		return JOB_DONE;
+	case REFUND_REFUSED:	/* recorded FAILED and flagged by refund_store */
+		snprintf(err, errlen, "Razorpay refused the refund");
+		return JOB_GIVE_UP;
+	case REFUND_DB_ERROR:
+		return JOB_DB_ERROR;
+	default:
+		snprintf(err, errlen, "Razorpay did not take the refund yet");
+		return JOB_RETRY;
+	}
+}
+
+int refund_job_failed(struct ctx *c, const struct job *j, int dead, const char *err)
+{
+	if (!dead || !j->order_id)
+		return 0;
+	return order_flag_attention(c, j->order_id, arena_printf(c->a, "%s gave up after %d attempts: %s",
+								 j->kind, j->attempts, err));
 }

@@ -16,15 +16,16 @@ my %layer_of = (
     kernel => [qw(arena auth buf conf ctx db json multipart outcome render util)],
     partner => [qw(borzo httpc razorpay smtp storage)],
     domain => [qw(
-        accounts addresses analytics cart catalog
+        accounts addresses analytics backlog cart catalog deliveries delivery_status dispatch
         estimate jobs kitchen mail order_fsm order_view orders
         payments reconcile refunds slots status
     )],
     front => [qw(
         main cli worker routes http handlers jsonutil admin admin_session
-        api_accounts api_addresses api_cart api_estimate api_orders api_payments api_products api_slots
-        page_analytics page_orders page_products
-        admin_jobs deliveries dispatch health track
+        api_accounts api_addresses api_cart api_deliveries api_dispatch api_estimate
+        api_orders api_payments api_products api_slots
+        page_analytics page_jobs page_orders page_products
+        health track
     )],
 );
 my %rank = (kernel => 0, partner => 1, domain => 2, front => 3);
@@ -59,6 +60,36 @@ for my $f (@files) {
     }
     close $fh;
     ok(!@bad, "$f ($l) includes nothing above it") or diag("src/$f includes " . join(', ', @bad));
+}
+
+# No circles between modules: x.c including y.h while y.c includes x.h (directly
+# or through others) means neither can be read or tested alone.
+{
+    my %deps;
+    for my $f (@files) {
+        (my $m = $f) =~ s/\.[ch]$//;
+        open my $fh, '<', "src/$f" or next;
+        while (<$fh>) {
+            $deps{$m}{$1} = 1 if /^\s*#\s*include\s+"([^"]+)\.h"/ && $1 ne $m;
+        }
+    }
+    my (%state, @cycle);
+    my $visit;
+    $visit = sub {
+        my ($m, @path) = @_;
+        return if ($state{$m} // 0) == 2;
+        if (($state{$m} // 0) == 1) {
+            my @c = (@path, $m);
+            shift @c while @c && $c[0] ne $m;
+            @cycle = @c unless @cycle;
+            return;
+        }
+        $state{$m} = 1;
+        $visit->($_, @path, $m) for sort keys %{ $deps{$m} // {} };
+        $state{$m} = 2;
+    };
+    $visit->($_) for sort keys %deps;
+    ok(!@cycle, 'no circle of includes between modules') or diag('circle: ' . join(' -> ', @cycle));
 }
 
 # The check itself can fail: a domain file that includes the request is caught.
