@@ -17,7 +17,9 @@
 /* The schedule is flat from this many failures on (the doubling stops at 2^10). */
 #define LOGIN_SCHEDULE_LEN (LOGIN_FREE_FAILURES + 10)
 
+/* clang-format off */
 #define USER_COLUMNS "id, email, name, phone, role, " SQL_TIME("created_at") " AS created_at"
+/* clang-format on */
 
 /* ---- pure rules ---- */
 
@@ -62,7 +64,7 @@ int normalize_phone(const char *in, char out[16])
 		m = d + 1;
 	else if (n != 10)
 		return -1;
-	if (m[0] < '6' || m[0] > '9')	/* Indian mobiles start with 6-9 */
+	if (m[0] < '6' || m[0] > '9') /* Indian mobiles start with 6-9 */
 		return -1;
 	memcpy(out, "+91", 3);
 	memcpy(out + 3, m, 10);
@@ -125,9 +127,9 @@ enum outcome account_register(struct ctx *c, const char *email, const char *phon
 	if (auth_hash_password(password, hash) != 0)
 		return E_TRY_AGAIN;
 	PGresult *res = db_query(c,
-		"INSERT INTO users (email, password_hash, name, phone) VALUES ($1, $2, $3, $4) "
-		"ON CONFLICT ((lower(email))) DO NOTHING RETURNING " USER_COLUMNS,
-		email, hash, name, phone);
+				 "INSERT INTO users (email, password_hash, name, phone) VALUES ($1, $2, $3, $4) "
+				 "ON CONFLICT ((lower(email))) DO NOTHING RETURNING " USER_COLUMNS,
+				 email, hash, name, phone);
 	if (!res)
 		return E_DB;
 	if (PQntuples(res) == 0)
@@ -166,10 +168,12 @@ enum outcome account_login(struct ctx *c, const char *email, const char *passwor
 	memset(out, 0, sizeof *out);
 	if (!email || normalize_email(email, em) != 0)
 		em[0] = '\0';
+	/* clang-format off */
 	PGresult *res = db_query(c,
 		"SELECT " USER_COLUMNS ", password_hash, "
 		"GREATEST(0, CEIL(EXTRACT(EPOCH FROM locked_until - now())))::int AS locked_for "
 		"FROM users WHERE lower(email) = $1 AND deleted_at IS NULL", em);
+	/* clang-format on */
 	if (!res)
 		return E_DB;
 	int found = PQntuples(res) == 1;
@@ -194,7 +198,9 @@ enum outcome account_login(struct ctx *c, const char *email, const char *passwor
 enum outcome account_current(struct ctx *c, struct json_object **user)
 {
 	*user = NULL;
+	/* clang-format off */
 	PGresult *res = db_query(c, "SELECT " USER_COLUMNS " FROM users WHERE id = $1", c->who.user_id);
+	/* clang-format on */
 	if (!res)
 		return E_DB;
 	if (PQntuples(res) != 1)

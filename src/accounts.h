@@ -32,12 +32,12 @@ int login_lock_seconds(int failures, int first_lock_seconds);
 
 /* A signed-in account, as register and login answer it. */
 struct account_session {
-	const char *user_id;		/* arena */
-	const char *role;		/* "CUSTOMER" or "ADMIN" (arena) */
-	const char *token;		/* a fresh bearer token (arena) */
-	struct json_object *user;	/* {id, email, name, phone, role, createdAt}:
+	const char *user_id;	  /* arena */
+	const char *role;	  /* "CUSTOMER" or "ADMIN" (arena) */
+	const char *token;	  /* a fresh bearer token (arena) */
+	struct json_object *user; /* {id, email, name, phone, role, createdAt}:
 					 * arena-owned (json_object_get to hand it on) */
-	int locked_for;			/* with E_TOO_MANY_ATTEMPTS: seconds left */
+	int locked_for;		  /* with E_TOO_MANY_ATTEMPTS: seconds left */
 };
 
 /* A new customer account. email and phone as normalize_email/_phone made

@@ -12,8 +12,10 @@
 #define EARTH_RADIUS_KM 6371.0088
 
 /* lat/lng come back in their shortest text form so that JSON shows 12.9716, not 12.971600000000001 */
+/* clang-format off */
 #define ADDRESS_COLUMNS "id, label, street, city, pincode, latitude::float8::text AS latitude, " \
 	"longitude::float8::text AS longitude, " SQL_TIME("created_at") " AS created_at"
+/* clang-format on */
 
 /* ---- pure rules ---- */
 
@@ -76,9 +78,11 @@ enum outcome address_list(struct ctx *c, int64_t limit, int64_t offset, struct j
 	const char *os = arena_printf(c->a, "%lld", (long long)offset);
 
 	*page = NULL;
+	/* clang-format off */
 	PGresult *res = db_query(c,
 		"SELECT " ADDRESS_COLUMNS ", count(*) OVER () AS total FROM addresses WHERE user_id = $1 "
 		"ORDER BY addresses.created_at, addresses.id LIMIT $2::int OFFSET $3::int", c->who.user_id, ls, os);
+	/* clang-format on */
 	if (!res)
 		return E_DB;
 	int64_t total = 0;
@@ -105,7 +109,7 @@ enum outcome address_list(struct ctx *c, int64_t limit, int64_t offset, struct j
 
 /* A create or an edit as db_tx runs it. */
 struct address_write {
-	const char *id;		/* NULL for a create */
+	const char *id; /* NULL for a create */
 	const struct address_fields *in;
 	struct address_result *out;
 };
@@ -148,8 +152,10 @@ enum outcome address_create(struct ctx *c, const struct address_fields *in, stru
 enum outcome address_get(struct ctx *c, const char *id, struct address_result *out)
 {
 	memset(out, 0, sizeof *out);
+	/* clang-format off */
 	PGresult *res = db_query(c, "SELECT " ADDRESS_COLUMNS " FROM addresses WHERE id = $1 AND user_id = $2",
 				 id, c->who.user_id);
+	/* clang-format on */
 	if (!res)
 		return E_DB;
 	if (PQntuples(res) != 1)
@@ -165,7 +171,8 @@ static int update_address(struct ctx *c, void *arg)
 	PGresult *res;
 
 	if (!(res = db_query(c, "SELECT latitude::float8 AS lat, longitude::float8 AS lng FROM addresses "
-				"WHERE id = $1 AND user_id = $2 FOR UPDATE", w->id, c->who.user_id)))
+				"WHERE id = $1 AND user_id = $2 FOR UPDATE",
+			     w->id, c->who.user_id)))
 		return E_DB;
 	if (PQntuples(res) != 1)
 		return E_ADDRESS_NOT_FOUND;
@@ -174,12 +181,12 @@ static int update_address(struct ctx *c, void *arg)
 	if ((in->lat_text || in->lng_text) && check_delivery_area(lat, lng, &w->out->distance_km) != OK)
 		return E_OUT_OF_DELIVERY_AREA;
 	if (!(res = db_query(c,
-		"UPDATE addresses SET label = CASE WHEN $3 THEN $4 ELSE label END, street = COALESCE($5, street), "
-		"city = COALESCE($6, city), pincode = COALESCE($7, pincode), "
-		"latitude = COALESCE(round($8::numeric, 6), latitude), longitude = COALESCE(round($9::numeric, 6), longitude), "
-		"updated_at = now() WHERE id = $1 AND user_id = $2 RETURNING " ADDRESS_COLUMNS,
-		w->id, c->who.user_id, in->label_set ? "true" : "false", in->label,
-		in->street, in->city, in->pincode, in->lat_text, in->lng_text)))
+			     "UPDATE addresses SET label = CASE WHEN $3 THEN $4 ELSE label END, street = COALESCE($5, street), "
+			     "city = COALESCE($6, city), pincode = COALESCE($7, pincode), "
+			     "latitude = COALESCE(round($8::numeric, 6), latitude), longitude = COALESCE(round($9::numeric, 6), longitude), "
+			     "updated_at = now() WHERE id = $1 AND user_id = $2 RETURNING " ADDRESS_COLUMNS,
+			     w->id, c->who.user_id, in->label_set ? "true" : "false", in->label,
+			     in->street, in->city, in->pincode, in->lat_text, in->lng_text)))
 		return E_DB;
 	return answer(c, res, w->out);
 }
@@ -205,7 +212,8 @@ enum outcome address_point(struct ctx *c, const char *id, const char **lat, cons
 {
 	PGresult *res = db_query(c, "SELECT latitude::text AS lat, longitude::text AS lng, "
 				    "street || ', ' || city || ' ' || pincode AS addr "
-				    "FROM addresses WHERE id = $1 AND user_id = $2", id, c->who.user_id);
+				    "FROM addresses WHERE id = $1 AND user_id = $2",
+				 id, c->who.user_id);
 	if (!res)
 		return E_DB;
 	if (PQntuples(res) != 1)

@@ -15,9 +15,9 @@
 /* The fields of a create or an edit, validated; NULL when absent. */
 struct address_fields {
 	const char *label, *street, *city, *pincode;
-	const char *lat_text, *lng_text;	/* decimal text as sent */
-	double lat, lng;			/* the same, as numbers */
-	int label_set;				/* the body named label: NULL (or absent text) clears it */
+	const char *lat_text, *lng_text; /* decimal text as sent */
+	double lat, lng;		 /* the same, as numbers */
+	int label_set;			 /* the body named label: NULL (or absent text) clears it */
 };
 
 /* An address answered: {id, label, street, city, pincode, latitude, longitude,

@@ -138,8 +138,9 @@ int admin_message_page(struct req *r, int status, const char *title, const char 
 int admin_not_found_page(struct req *r, enum outcome missing)
 {
 	const char *what = missing == E_ORDER_NOT_FOUND ? "order"
-			 : missing == E_PRODUCT_NOT_FOUND ? "product"
-			 : missing == E_JOB_NOT_FOUND ? "job" : "page";
+		: missing == E_PRODUCT_NOT_FOUND	? "product"
+		: missing == E_JOB_NOT_FOUND		? "job"
+							: "page";
 	return admin_message_page(r, 404, "Not found", arena_printf(r->a, "There is no such %s.", what));
 }
 

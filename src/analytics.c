@@ -17,6 +17,7 @@
 #define PAID "status IN ('CONFIRMED','BAKING','READY','DISPATCHED','DELIVERED')"
 #define TIMED "status = 'DELIVERED' AND dispatched_at IS NOT NULL AND delivered_at IS NOT NULL"
 #define IN_RANGE(o) o "delivery_slot >= $1::date AND " o "delivery_slot < $2::date + 1"
+/* clang-format off */
 static const char analytics_sql[] =
 	"WITH g AS (SELECT delivery_slot::date AS day, to_char(delivery_slot, 'HH24:MI') AS slot, "
 	"  COALESCE(sum(total_amount) FILTER (WHERE " PAID "), 0) AS revenue, "
@@ -59,6 +60,7 @@ static const char analytics_sql[] =
 	"CASE WHEN tot.delivered > 0 THEN round(tot.on_time::numeric / tot.delivered, 4)::text END AS on_time_rate, "
 	"round(tot.avg_min::numeric, 1)::text AS avg_min "
 	"FROM tot, book";
+/* clang-format on */
 
 /* Seconds since the epoch of a YYYY-MM-DD day at 00:00 UTC. */
 static time_t day_start(const char *d)

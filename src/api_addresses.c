@@ -26,7 +26,7 @@ static int read_address(struct req *r, int required, struct address_fields *in)
 	if (in->pincode && !address_pincode_ok(in->pincode))
 		return reply_error(r, 400, "VALIDATION_ERROR", "pincode", "pincode must be six digits, not starting with 0"), -1;
 	if (in->label && !*in->label)
-		in->label = NULL;	/* "" clears the label */
+		in->label = NULL; /* "" clears the label */
 	return 0;
 }
 

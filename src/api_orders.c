@@ -67,16 +67,18 @@ static int parse_order_request(struct req *r, struct order_request *in)
 	if (in->message && !*in->message)
 		in->message = NULL;
 	if (!in->is_gift || (in->gift_message && !*in->gift_message))
-		in->gift_message = NULL;	/* a gift message only travels with a gift */
+		in->gift_message = NULL; /* a gift message only travels with a gift */
 	if (!slot_time_valid(in->slot))
 		return reply_error(r, 400, "VALIDATION_ERROR", "deliverySlot",
-				   "deliverySlot must be an RFC 3339 date-time such as 2026-02-14T14:00:00+05:30"), -1;
+				   "deliverySlot must be an RFC 3339 date-time such as 2026-02-14T14:00:00+05:30"),
+		       -1;
 	const char *k = req_header(r, "HTTP_IDEMPOTENCY_KEY");
 	if (k) {
 		size_t n = strlen(k);
 		if (n < 1 || n > 100 || strspn(k, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") != n)
 			return reply_error(r, 400, "VALIDATION_ERROR", "Idempotency-Key",
-					   "Idempotency-Key must be 1 to 100 characters A-Z a-z 0-9 _ -"), -1;
+					   "Idempotency-Key must be 1 to 100 characters A-Z a-z 0-9 _ -"),
+			       -1;
 		in->idempotency_key = k;
 	}
 	return 0;
@@ -103,7 +105,8 @@ int orders_create(struct req *r)
 					 out.inscription_max);
 	case E_SLOT_UNAVAILABLE:
 		return reply_outcome_msg(r, o, "deliverySlot", "That delivery slot is not offered for this order "
-					 "(past, off the grid, before the lead time of %d h, or closed)", out.lead_hours);
+							       "(past, off the grid, before the lead time of %d h, or closed)",
+					 out.lead_hours);
 	case E_SLOT_FULL:
 		return reply_outcome(r, o, "deliverySlot");
 	default:

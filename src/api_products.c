@@ -77,7 +77,8 @@ static int read_variants(struct req *r, struct catalog_variant *out)
 		return 0;
 	if (!json_object_is_type(arr, json_type_array) || json_object_array_length(arr) > CATALOG_MAX_VARIANTS)
 		return reply_error(r, 400, "VALIDATION_ERROR", "variants", "variants must be an array of at most %d",
-				   CATALOG_MAX_VARIANTS), -1;
+				   CATALOG_MAX_VARIANTS),
+		       -1;
 	int n = (int)json_object_array_length(arr);
 	for (int i = 0; i < n; i++)
 		if (read_variant(r, json_object_array_get_idx(arr, (size_t)i), 1, &out[i]) != 0)

@@ -23,7 +23,7 @@ struct cleanup {
 };
 
 struct arena {
-	struct block *head;	/* current block; the first one is kept on reset */
+	struct block *head; /* current block; the first one is kept on reset */
 	struct block *first;
 	struct cleanup *cleanups;
 };

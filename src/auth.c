@@ -34,7 +34,7 @@ int auth_check_password(const char *hash, const char *pw)
 		if (!dummy[0] && auth_hash_password("not-a-real-password", dummy) != 0)
 			return -1;
 		int spent = crypto_pwhash_str_verify(dummy, pw, strlen(pw));
-		(void)spent;	/* only the time it took matters */
+		(void)spent; /* only the time it took matters */
 		return -1;
 	}
 	return crypto_pwhash_str_verify(hash, pw, strlen(pw)) == 0 ? 0 : -1;
@@ -129,7 +129,9 @@ int auth_revoke_tokens(struct ctx *c, const char *user_id)
 	/* iat has whole seconds: a token issued in this very second still passes, so
 	 * that signing in again right away works */
 	return db_query(c, "UPDATE users SET tokens_valid_after = now() WHERE id = $1",
-			user_id) ? 0 : -1;
+			user_id)
+		? 0
+		: -1;
 }
 
 int auth_secure_equal(const char *a, const char *b)

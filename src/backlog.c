@@ -10,6 +10,7 @@
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
+/* clang-format off */
 static const char backlog_sql[] =
 	"SELECT json_build_object("
 	"'jobs', (SELECT COALESCE(json_agg(x ORDER BY x.updated DESC), '[]') FROM ("
@@ -27,6 +28,7 @@ static const char backlog_sql[] =
 	"  " SQL_TIME("delivery_slot") " AS \"deliverySlot\" "
 	" FROM orders WHERE needs_attention ORDER BY delivery_slot LIMIT " STR(BACKLOG_LIMIT) ") x)"
 	")::text AS j";
+/* clang-format on */
 
 /* The array at key of o, or a new empty one; owned by the arena. */
 static struct json_object *list(struct ctx *c, struct json_object *o, const char *key)

@@ -8,7 +8,7 @@
 
 struct ctx;
 
-#define BACKLOG_LIMIT 200	/* rows per list */
+#define BACKLOG_LIMIT 200 /* rows per list */
 
 /* Three arrays, owned by the arena. */
 struct backlog {

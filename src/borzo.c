@@ -10,7 +10,7 @@
 #include "json.h"
 #include "util.h"
 
-#define BORZO_TIMEOUT_MS 10000	/* httpc gives the connect min(3000, this) */
+#define BORZO_TIMEOUT_MS 10000 /* httpc gives the connect min(3000, this) */
 
 /* Writes errors and parameter_errors of a refusal into err, as compact JSON. */
 static void describe_refusal(struct json_object *ans, char *err, size_t errlen)
@@ -127,7 +127,7 @@ enum borzo_result borzo_create_order(struct arena *a, struct json_object *body,
 		return br;
 	if (!json_object_object_get_ex(ans, "order", order) || !json_object_is_type(*order, json_type_object)) {
 		snprintf(err, errlen, "borzo create-order: answer without an order");
-		return BORZO_TIMEOUT;	/* something was said to succeed: look it up */
+		return BORZO_TIMEOUT; /* something was said to succeed: look it up */
 	}
 	return BORZO_OK;
 }

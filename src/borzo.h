@@ -9,11 +9,11 @@
 struct arena;
 
 enum borzo_result {
-	BORZO_OK = 0,		/* is_successful: true; the answer is usable */
-	BORZO_REJECTED,		/* is_successful: false; errors + parameter_errors in err */
-	BORZO_SERVER_ERROR,	/* 5xx or another unusable HTTP answer: nothing was done */
-	BORZO_TIMEOUT,		/* sent, no usable answer: the outcome is unknown */
-	BORZO_UNREACHABLE,	/* could not connect: nothing was sent */
+	BORZO_OK = 0,	    /* is_successful: true; the answer is usable */
+	BORZO_REJECTED,	    /* is_successful: false; errors + parameter_errors in err */
+	BORZO_SERVER_ERROR, /* 5xx or another unusable HTTP answer: nothing was done */
+	BORZO_TIMEOUT,	    /* sent, no usable answer: the outcome is unknown */
+	BORZO_UNREACHABLE,  /* could not connect: nothing was sent */
 };
 
 /* Price from the kitchen (STORE_*) to the point: POST calculate-order with a

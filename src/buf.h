@@ -6,12 +6,15 @@
 #include <stddef.h>
 
 struct buf {
-	char *data;	/* always NUL-terminated when non-NULL */
+	char *data; /* always NUL-terminated when non-NULL */
 	size_t len;
 	size_t cap;
 };
 
-#define BUF_INIT { NULL, 0, 0 }
+#define BUF_INIT           \
+	{                  \
+		NULL, 0, 0 \
+	}
 
 void buf_grow(struct buf *b, size_t extra);
 void buf_put(struct buf *b, const void *p, size_t n);
@@ -21,7 +24,7 @@ void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(print
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap);
 /* Appends s with & < > " ' escaped for HTML text and attributes. */
 void buf_put_html(struct buf *b, const char *s, size_t n);
-void buf_reset(struct buf *b);	/* len = 0, keeps memory */
+void buf_reset(struct buf *b); /* len = 0, keeps memory */
 void buf_free(struct buf *b);
 /* Returns the data (NUL-terminated, caller frees) and leaves b empty. */
 char *buf_detach(struct buf *b);

@@ -12,12 +12,12 @@
 
 /* One query for the whole cart, priced with today's variant prices. Money
  * stays NUMERIC(10,2) and is printed by PostgreSQL ("1299.00"). */
-#define CART_SQL \
-	"SELECT ci.id, ci.variant_id, v.product_id, p.name, v.label, v.price AS unit_price, ci.quantity, " \
-	"v.price * ci.quantity AS line_total, sum(v.price * ci.quantity) OVER () AS subtotal, " \
+#define CART_SQL                                                                                                 \
+	"SELECT ci.id, ci.variant_id, v.product_id, p.name, v.label, v.price AS unit_price, ci.quantity, "       \
+	"v.price * ci.quantity AS line_total, sum(v.price * ci.quantity) OVER () AS subtotal, "                  \
 	"v.is_available AND v.archived_at IS NULL AND p.is_available AND p.archived_at IS NULL AS is_available " \
-	"FROM carts c JOIN cart_items ci ON ci.cart_id = c.id " \
-	"JOIN variants v ON v.id = ci.variant_id JOIN products p ON p.id = v.product_id " \
+	"FROM carts c JOIN cart_items ci ON ci.cart_id = c.id "                                                  \
+	"JOIN variants v ON v.id = ci.variant_id JOIN products p ON p.id = v.product_id "                        \
 	"WHERE c.user_id = $1 ORDER BY ci.created_at, ci.id"
 
 static struct json_object *cart_line_json(PGresult *res, int row)
@@ -57,8 +57,9 @@ enum outcome cart_contents(struct ctx *c, struct json_object **cart)
 static enum outcome check_variant(struct ctx *c, const char *variant_id)
 {
 	PGresult *res = db_query(c,
-		"SELECT v.is_available AND v.archived_at IS NULL AND p.is_available AND p.archived_at IS NULL AS sellable "
-		"FROM variants v JOIN products p ON p.id = v.product_id WHERE v.id = $1", variant_id);
+				 "SELECT v.is_available AND v.archived_at IS NULL AND p.is_available AND p.archived_at IS NULL AS sellable "
+				 "FROM variants v JOIN products p ON p.id = v.product_id WHERE v.id = $1",
+				 variant_id);
 	if (!res)
 		return E_DB;
 	if (PQntuples(res) != 1)
@@ -70,7 +71,8 @@ static enum outcome check_variant(struct ctx *c, const char *variant_id)
 static enum outcome add_line(struct ctx *c, const char *variant_id, int64_t quantity)
 {
 	PGresult *cart = db_query(c, "INSERT INTO carts (user_id) VALUES ($1) ON CONFLICT (user_id) "
-				     "DO UPDATE SET updated_at = now() RETURNING id", c->who.user_id);
+				     "DO UPDATE SET updated_at = now() RETURNING id",
+				  c->who.user_id);
 	if (!cart)
 		return E_DB;
 	/* a sanity cap on distinct cakes (two racing adds may pass it by one: harmless) */
@@ -82,11 +84,13 @@ static enum outcome add_line(struct ctx *c, const char *variant_id, int64_t quan
 	if (!db_bool(lines, 0, "has") && atoi(db_val(lines, 0, "others")) >= CART_MAX_LINES)
 		return E_CART_FULL;
 	/* the conflict arm holds the line's row lock: concurrent adds sum up, and the cap holds */
+	/* clang-format off */
 	PGresult *line = db_query(c,
 		"INSERT INTO cart_items (cart_id, variant_id, quantity) VALUES ($1, $2, $3::int) "
 		"ON CONFLICT (cart_id, variant_id) DO UPDATE SET quantity = cart_items.quantity + EXCLUDED.quantity "
 		"WHERE cart_items.quantity + EXCLUDED.quantity <= " STR(CART_MAX_LINE_QUANTITY) " RETURNING id",
 		PQgetvalue(cart, 0, 0), variant_id, arena_printf(c->a, "%lld", (long long)quantity));
+	/* clang-format on */
 	if (!line)
 		return E_DB;
 	return PQntuples(line) == 1 ? OK : E_QUANTITY_LIMIT_IN_CART;
@@ -110,9 +114,9 @@ enum outcome cart_set_quantity(struct ctx *c, const char *line_id, int64_t quant
 	if (quantity > CART_MAX_LINE_QUANTITY)
 		return E_QUANTITY_LIMIT;
 	PGresult *res = db_query(c,
-		"UPDATE cart_items ci SET quantity = $3::int FROM carts c "
-		"WHERE ci.id = $1 AND ci.cart_id = c.id AND c.user_id = $2 RETURNING ci.id",
-		line_id, c->who.user_id, arena_printf(c->a, "%lld", (long long)quantity));
+				 "UPDATE cart_items ci SET quantity = $3::int FROM carts c "
+				 "WHERE ci.id = $1 AND ci.cart_id = c.id AND c.user_id = $2 RETURNING ci.id",
+				 line_id, c->who.user_id, arena_printf(c->a, "%lld", (long long)quantity));
 	if (!res)
 		return E_DB;
 	if (PQntuples(res) != 1)
@@ -124,8 +128,9 @@ enum outcome cart_remove_line(struct ctx *c, const char *line_id, struct json_ob
 {
 	*cart = NULL;
 	PGresult *res = db_query(c,
-		"DELETE FROM cart_items ci USING carts c WHERE ci.id = $1 AND ci.cart_id = c.id AND c.user_id = $2 "
-		"RETURNING ci.id", line_id, c->who.user_id);
+				 "DELETE FROM cart_items ci USING carts c WHERE ci.id = $1 AND ci.cart_id = c.id AND c.user_id = $2 "
+				 "RETURNING ci.id",
+				 line_id, c->who.user_id);
 	if (!res)
 		return E_DB;
 	if (PQntuples(res) != 1)

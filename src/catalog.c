@@ -37,13 +37,13 @@ struct problems {
 };
 
 /* Counts a problem of field f; keeps it (message: printf of the rest) while there is room. */
-#define PROBLEM(ps, f, ...) \
-	do { \
-		if ((ps)->n < (ps)->max) { \
-			(ps)->out[(ps)->n].field = (f); \
+#define PROBLEM(ps, f, ...)                                                              \
+	do {                                                                             \
+		if ((ps)->n < (ps)->max) {                                               \
+			(ps)->out[(ps)->n].field = (f);                                  \
 			(ps)->out[(ps)->n].message = arena_printf((ps)->a, __VA_ARGS__); \
-		} \
-		(ps)->n++; \
+		}                                                                        \
+		(ps)->n++;                                                               \
 	} while (0)
 
 static void check_text(struct problems *ps, enum catalog_field f, const char *s, int required)
@@ -136,24 +136,28 @@ const char *product_slugify(struct arena *a, const char *name)
 /* ---- the JSON of products, built in SQL ---- */
 
 /* One variant row v as JSON; admins also see its archived flag. */
+/* clang-format off */
 #define SQL_VARIANT_FIELDS \
 	"'id', v.id, 'label', v.label, 'weightGrams', v.weight_grams, 'price', v.price::text, " \
 	"'isAvailable', v.is_available, 'kitchenUnits', v.kitchen_units"
 #define SQL_VARIANT_JSON "json_build_object(" SQL_VARIANT_FIELDS ")"
 #define SQL_ADMIN_VARIANT_JSON "json_build_object(" SQL_VARIANT_FIELDS ", 'archived', v.archived_at IS NOT NULL)"
+/* clang-format on */
 
 /* Product row p as JSON with its variants in one expression (no N+1). */
-#define SQL_PRODUCT_JSON_(extra, vjson, vwhere) \
-	"json_build_object('id', p.id, 'slug', p.slug, 'name', p.name, 'description', p.description, " \
-	"'basePrice', p.base_price::text, 'images', p.images, 'isAvailable', p.is_available, " \
-	"'leadTimeHours', p.lead_time_hours" extra ", 'variants', COALESCE((SELECT json_agg(" vjson \
+#define SQL_PRODUCT_JSON_(extra, vjson, vwhere)                                                             \
+	"json_build_object('id', p.id, 'slug', p.slug, 'name', p.name, 'description', p.description, "      \
+	"'basePrice', p.base_price::text, 'images', p.images, 'isAvailable', p.is_available, "              \
+	"'leadTimeHours', p.lead_time_hours" extra ", 'variants', COALESCE((SELECT json_agg(" vjson         \
 	" ORDER BY v.sort_order, v.weight_grams, v.label) FROM variants v WHERE v.product_id = p.id" vwhere \
 	"), '[]'::json))"
 #define SQL_PRODUCT_JSON SQL_PRODUCT_JSON_("", SQL_VARIANT_JSON, " AND v.archived_at IS NULL")
+/* clang-format off */
 #define SQL_ADMIN_PRODUCT_JSON \
 	SQL_PRODUCT_JSON_(", 'archived', p.archived_at IS NOT NULL, 'archivedAt', " SQL_TIME("p.archived_at") \
 			  ", 'createdAt', " SQL_TIME("p.created_at") ", 'updatedAt', " SQL_TIME("p.updated_at"), \
 			  SQL_ADMIN_VARIANT_JSON, "")
+/* clang-format on */
 
 /* ---- writes ---- */
 
@@ -196,6 +200,7 @@ static enum outcome returned_json(struct ctx *c, PGresult *res, struct json_obje
 static enum outcome insert_variant(struct ctx *c, const char *product_id, const struct catalog_variant *v,
 				   struct json_object **json)
 {
+	/* clang-format off */
 	PGresult *res = db_query(c,
 		"INSERT INTO variants AS v (product_id, label, weight_grams, price, kitchen_units, is_available, sort_order) "
 		"SELECT p.id, $2, $3::int, $4::numeric, COALESCE($5::int, 1), COALESCE($6::boolean, true), "
@@ -204,6 +209,7 @@ static enum outcome insert_variant(struct ctx *c, const char *product_id, const 
 		"RETURNING " SQL_ADMIN_VARIANT_JSON "::text AS body",
 		product_id, v->label, int_text(c, v->has_weight, v->weight_grams), money_text(c, v->has_price, v->price),
 		int_text(c, v->has_units, v->kitchen_units), bool_text(v->has_available, v->available));
+	/* clang-format on */
 	if (!res)
 		return write_failed(c, E_VARIANT_LABEL_TAKEN);
 	if (PQntuples(res) != 1)
@@ -216,6 +222,7 @@ static enum outcome insert_variant(struct ctx *c, const char *product_id, const 
 static enum outcome update_variant(struct ctx *c, const char *product_id, const char *variant_id,
 				   const struct catalog_variant *v, struct json_object **json)
 {
+	/* clang-format off */
 	PGresult *res = db_query(c,
 		"UPDATE variants AS v SET label = COALESCE($3, label), weight_grams = COALESCE($4::int, weight_grams), "
 		"price = COALESCE($5::numeric, price), kitchen_units = COALESCE($6::int, kitchen_units), "
@@ -226,6 +233,7 @@ static enum outcome update_variant(struct ctx *c, const char *product_id, const 
 		product_id, variant_id, v->label, int_text(c, v->has_weight, v->weight_grams),
 		money_text(c, v->has_price, v->price), int_text(c, v->has_units, v->kitchen_units),
 		bool_text(v->has_available, v->available), bool_text(v->has_archived, v->archived));
+	/* clang-format on */
 	if (!res)
 		return write_failed(c, E_VARIANT_LABEL_TAKEN);
 	if (PQntuples(res) != 1)
@@ -234,12 +242,12 @@ static enum outcome update_variant(struct ctx *c, const char *product_id, const 
 }
 
 struct product_write {
-	const char *id;				/* in for an update, out for a create */
+	const char *id; /* in for an update, out for a create */
 	const struct catalog_product *p;
-	const struct catalog_variant *variants;	/* create */
-	const struct catalog_variant_change *changed;	/* update */
+	const struct catalog_variant *variants;	      /* create */
+	const struct catalog_variant_change *changed; /* update */
 	int n;
-	const struct catalog_variant *added;	/* update */
+	const struct catalog_variant *added; /* update */
 };
 
 /* db_tx body: the product row, then its variants. */
@@ -248,12 +256,12 @@ static int create_tx(struct ctx *c, void *arg)
 	struct product_write *w = arg;
 	const struct catalog_product *p = w->p;
 	PGresult *res = db_query(c,
-		"INSERT INTO products (name, slug, description, base_price, lead_time_hours, is_available) "
-		"VALUES ($1, $2, COALESCE($3, ''), $4::numeric, COALESCE($5::int, 24), COALESCE($6::boolean, true)) "
-		"RETURNING id",
-		p->name, p->slug ? p->slug : product_slugify(c->a, p->name), p->description,
-		money_text(c, p->has_base_price, p->base_price), int_text(c, p->has_lead_time, p->lead_time_hours),
-		bool_text(p->has_available, p->available));
+				 "INSERT INTO products (name, slug, description, base_price, lead_time_hours, is_available) "
+				 "VALUES ($1, $2, COALESCE($3, ''), $4::numeric, COALESCE($5::int, 24), COALESCE($6::boolean, true)) "
+				 "RETURNING id",
+				 p->name, p->slug ? p->slug : product_slugify(c->a, p->name), p->description,
+				 money_text(c, p->has_base_price, p->base_price), int_text(c, p->has_lead_time, p->lead_time_hours),
+				 bool_text(p->has_available, p->available));
 	if (!res)
 		return write_failed(c, E_SLUG_TAKEN);
 	w->id = arena_strdup(c->a, db_val(res, 0, "id"));
@@ -271,15 +279,15 @@ static int update_tx(struct ctx *c, void *arg)
 	struct product_write *w = arg;
 	const struct catalog_product *p = w->p;
 	PGresult *res = db_query(c,
-		"UPDATE products SET name = COALESCE($2, name), slug = COALESCE($3, slug), "
-		"description = COALESCE($4, description), base_price = COALESCE($5::numeric, base_price), "
-		"lead_time_hours = COALESCE($6::int, lead_time_hours), is_available = COALESCE($7::boolean, is_available), "
-		"archived_at = CASE WHEN $8::boolean IS NULL THEN archived_at "
-		"WHEN $8::boolean THEN COALESCE(archived_at, now()) END, updated_at = now() "
-		"WHERE id = $1 RETURNING id",
-		w->id, p->name, p->slug, p->description, money_text(c, p->has_base_price, p->base_price),
-		int_text(c, p->has_lead_time, p->lead_time_hours), bool_text(p->has_available, p->available),
-		bool_text(p->has_archived, p->archived));
+				 "UPDATE products SET name = COALESCE($2, name), slug = COALESCE($3, slug), "
+				 "description = COALESCE($4, description), base_price = COALESCE($5::numeric, base_price), "
+				 "lead_time_hours = COALESCE($6::int, lead_time_hours), is_available = COALESCE($7::boolean, is_available), "
+				 "archived_at = CASE WHEN $8::boolean IS NULL THEN archived_at "
+				 "WHEN $8::boolean THEN COALESCE(archived_at, now()) END, updated_at = now() "
+				 "WHERE id = $1 RETURNING id",
+				 w->id, p->name, p->slug, p->description, money_text(c, p->has_base_price, p->base_price),
+				 int_text(c, p->has_lead_time, p->lead_time_hours), bool_text(p->has_available, p->available),
+				 bool_text(p->has_archived, p->archived));
 	if (!res)
 		return write_failed(c, E_SLUG_TAKEN);
 	if (PQntuples(res) != 1)
@@ -336,8 +344,9 @@ enum outcome catalog_product_update(struct ctx *c, const char *id, const struct 
 enum outcome catalog_product_archive(struct ctx *c, const char *id)
 {
 	PGresult *res = db_query(c,
-		"UPDATE products SET archived_at = COALESCE(archived_at, now()), updated_at = now() "
-		"WHERE id = $1 RETURNING id", id);
+				 "UPDATE products SET archived_at = COALESCE(archived_at, now()), updated_at = now() "
+				 "WHERE id = $1 RETURNING id",
+				 id);
 	if (!res)
 		return E_DB;
 	return PQntuples(res) == 1 ? OK : E_PRODUCT_NOT_FOUND;
@@ -377,7 +386,8 @@ enum outcome catalog_image_add(struct ctx *c, const char *product_id, const void
 	if (storage_put_image(c->a, data, len, kind, url) != 0)
 		return E_STORAGE_UNAVAILABLE;
 	res = db_query(c, "UPDATE products SET images = array_append(images, $2), updated_at = now() "
-		       "WHERE id = $1 RETURNING id", product_id, *url);
+			  "WHERE id = $1 RETURNING id",
+		       product_id, *url);
 	if (!res || PQntuples(res) != 1) {
 		storage_forget_image(*url);
 		return res ? E_PRODUCT_NOT_FOUND : E_DB;
@@ -388,7 +398,8 @@ enum outcome catalog_image_add(struct ctx *c, const char *product_id, const void
 enum outcome catalog_image_remove(struct ctx *c, const char *product_id, const char *url)
 {
 	PGresult *res = db_query(c, "UPDATE products SET images = array_remove(images, $2), updated_at = now() "
-				 "WHERE id = $1 AND $2 = ANY(images) RETURNING id", product_id, url);
+				    "WHERE id = $1 AND $2 = ANY(images) RETURNING id",
+				 product_id, url);
 	if (!res)
 		return E_DB;
 	if (PQntuples(res) != 1)
@@ -400,11 +411,11 @@ enum outcome catalog_image_remove(struct ctx *c, const char *product_id, const c
 /* ---- reads ---- */
 
 /* The list statement: filter f, one page of it as JSON, and its total. */
-#define SQL_LIST(json, where) \
-	"WITH f AS (SELECT p.* FROM products p WHERE " where \
-	" AND ($1::boolean IS NULL OR p.is_available = $1::boolean)" \
-	" AND ($2::text IS NULL OR lower(p.name) LIKE lower($2::text) ESCAPE '\\'))" \
-	" SELECT json_build_object('items', COALESCE((SELECT json_agg(x.j ORDER BY x.name, x.id) FROM" \
+#define SQL_LIST(json, where)                                                                                   \
+	"WITH f AS (SELECT p.* FROM products p WHERE " where                                                    \
+	" AND ($1::boolean IS NULL OR p.is_available = $1::boolean)"                                            \
+	" AND ($2::text IS NULL OR lower(p.name) LIKE lower($2::text) ESCAPE '\\'))"                            \
+	" SELECT json_build_object('items', COALESCE((SELECT json_agg(x.j ORDER BY x.name, x.id) FROM"          \
 	" (SELECT " json " AS j, p.name, p.id FROM f p ORDER BY p.name, p.id LIMIT $3::int OFFSET $4::int) x)," \
 	" '[]'::json), 'total', (SELECT count(*) FROM f), 'limit', $3::int, 'offset', $4::int)::text AS body"
 
@@ -432,7 +443,8 @@ static enum outcome compact_text(struct ctx *c, const char *pg_json, struct cata
 /* -1/0/1 -> NULL/"f"/"t" */
 static const char *tristate_text(int v)
 {
-	return v < 0 ? NULL : v ? "t" : "f";
+	return v < 0 ? NULL : v ? "t"
+				: "f";
 }
 
 /* q as a LIKE pattern "%q%" with \ % _ escaped; NULL when q is empty. */
@@ -470,10 +482,12 @@ enum outcome catalog_list(struct ctx *c, enum catalog_view view, const struct ca
 /* The JSON text of product id as view sees it; NULL in *text when absent. */
 static enum outcome product_text(struct ctx *c, enum catalog_view view, const char *id, const char **text)
 {
+	/* clang-format off */
 	PGresult *res = view == CATALOG_ADMIN
 		? db_query(c, "SELECT " SQL_ADMIN_PRODUCT_JSON "::text AS body FROM products p WHERE p.id = $1", id)
 		: db_query(c, "SELECT " SQL_PRODUCT_JSON "::text AS body FROM products p "
 			   "WHERE p.id = $1 AND p.archived_at IS NULL", id);
+	/* clang-format on */
 
 	if (!res)
 		return E_DB;
@@ -502,9 +516,11 @@ enum outcome catalog_product_json(struct ctx *c, const char *id, struct json_obj
 
 enum outcome catalog_live_products(struct ctx *c, struct json_object **products)
 {
+	/* clang-format off */
 	PGresult *res = db_query0(c,
 		"SELECT COALESCE(json_agg(" SQL_PRODUCT_JSON " ORDER BY lower(p.name)), '[]')::text AS body "
 		"FROM products p WHERE p.archived_at IS NULL");
+	/* clang-format on */
 
 	if (!res)
 		return E_DB;

@@ -12,11 +12,11 @@
 
 struct arena;
 
-#define CATALOG_MAX_VARIANTS 20			/* sizes given with a new product */
-#define CATALOG_MAX_IMAGES 20			/* images of one product */
+#define CATALOG_MAX_VARIANTS 20 /* sizes given with a new product */
+#define CATALOG_MAX_IMAGES 20	/* images of one product */
 #define PRODUCT_IMAGE_MAX_BYTES (5 * 1024 * 1024)
-#define CATALOG_MAX_PRICE_PAISE (10000000 * 100LL - 1)	/* under ₹1,00,00,000 */
-#define CATALOG_Q_MAX_CHARS 100			/* the list's name search */
+#define CATALOG_MAX_PRICE_PAISE (10000000 * 100LL - 1) /* under ₹1,00,00,000 */
+#define CATALOG_Q_MAX_CHARS 100			       /* the list's name search */
 
 /* ---- input ---- */
 
@@ -26,9 +26,9 @@ struct arena;
  * the lead time to 24 h, availability to true. Updating: absent means unchanged. */
 struct catalog_product {
 	const char *name, *slug, *description;
-	int64_t base_price;		/* paise */
+	int64_t base_price; /* paise */
 	int64_t lead_time_hours;
-	int available, archived;	/* archived: updates only */
+	int available, archived; /* archived: updates only */
 	int has_base_price, has_lead_time, has_available, has_archived;
 };
 
@@ -37,9 +37,9 @@ struct catalog_product {
 struct catalog_variant {
 	const char *label;
 	int64_t weight_grams;
-	int64_t price;			/* paise */
-	int64_t kitchen_units;		/* how much of a slot's kitchen capacity it takes */
-	int available, archived;	/* archived: updates only */
+	int64_t price;		 /* paise */
+	int64_t kitchen_units;	 /* how much of a slot's kitchen capacity it takes */
+	int available, archived; /* archived: updates only */
 	int has_weight, has_price, has_units, has_available, has_archived;
 };
 
@@ -53,17 +53,28 @@ struct catalog_variant_change {
 
 /* The rules of the fields: their names (the API's key and the admin's words),
  * what they hold, and their bounds. */
-enum catalog_kind { CATALOG_TEXT, CATALOG_LINES, CATALOG_SLUG, CATALOG_INT, CATALOG_MONEY };
+enum catalog_kind { CATALOG_TEXT,
+		    CATALOG_LINES,
+		    CATALOG_SLUG,
+		    CATALOG_INT,
+		    CATALOG_MONEY };
 enum catalog_field {
-	CF_NAME, CF_SLUG, CF_DESCRIPTION, CF_BASE_PRICE, CF_LEAD_TIME,
-	CF_LABEL, CF_WEIGHT, CF_PRICE, CF_UNITS,
+	CF_NAME,
+	CF_SLUG,
+	CF_DESCRIPTION,
+	CF_BASE_PRICE,
+	CF_LEAD_TIME,
+	CF_LABEL,
+	CF_WEIGHT,
+	CF_PRICE,
+	CF_UNITS,
 	CF_COUNT
 };
 struct catalog_rule {
-	const char *field;	/* the API's key: "name", "basePrice", "weightGrams"... */
-	const char *label;	/* the admin's words: "Name", "Base price", "Weight (grams)"... */
+	const char *field; /* the API's key: "name", "basePrice", "weightGrams"... */
+	const char *label; /* the admin's words: "Name", "Base price", "Weight (grams)"... */
 	enum catalog_kind kind;
-	int64_t min, max;	/* characters for text, the value otherwise (paise for money) */
+	int64_t min, max; /* characters for text, the value otherwise (paise for money) */
 };
 extern const struct catalog_rule catalog_rules[CF_COUNT];
 
@@ -134,7 +145,8 @@ enum outcome catalog_image_remove(struct ctx *c, const char *product_id, const c
 
 /* Who reads: the public (products not archived, their live variants) or an
  * admin (everything, with the archived flags and the times). */
-enum catalog_view { CATALOG_PUBLIC, CATALOG_ADMIN };
+enum catalog_view { CATALOG_PUBLIC,
+		    CATALOG_ADMIN };
 
 /* A page of the list, by name: available and archived are -1 (any), 0 or 1
  * (archived only for CATALOG_ADMIN); q (may be NULL or "") finds names holding
@@ -150,7 +162,7 @@ struct catalog_query {
 struct catalog_text {
 	const char *json;
 	size_t len;
-	char etag[35];		/* "\"<32 hex digits>\"" */
+	char etag[35]; /* "\"<32 hex digits>\"" */
 };
 
 /* The list {items, total, limit, offset}. E_DB. */

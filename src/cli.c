@@ -178,12 +178,12 @@ static int upsert_admin(struct ctx *c, const char *email, const char *password, 
 		}
 	}
 	PGresult *r = db_query(c,
-		"INSERT INTO users (email, password_hash, name, phone, role) "
-		"VALUES ($1, $2, $3, '+910000000000', 'ADMIN') "
-		"ON CONFLICT ((lower(email))) DO UPDATE SET role = 'ADMIN', "
-		"password_hash = COALESCE($2, users.password_hash), deleted_at = NULL "
-		"RETURNING (xmax = 0) AS created",
-		lower, password ? hash : NULL, name);
+			       "INSERT INTO users (email, password_hash, name, phone, role) "
+			       "VALUES ($1, $2, $3, '+910000000000', 'ADMIN') "
+			       "ON CONFLICT ((lower(email))) DO UPDATE SET role = 'ADMIN', "
+			       "password_hash = COALESCE($2, users.password_hash), deleted_at = NULL "
+			       "RETURNING (xmax = 0) AS created",
+			       lower, password ? hash : NULL, name);
 	if (!r) {
 		fprintf(stderr, "lafete: cannot save the admin\n");
 		return 1;

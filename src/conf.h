@@ -12,7 +12,7 @@ struct conf {
 	const char *borzo_api_url, *borzo_api_token, *borzo_callback_secret;
 	int borzo_vehicle_type_id;
 	const char *store_name, *store_address, *store_phone;
-	double store_lat, store_lng;	/* coordinates only, never money */
+	double store_lat, store_lng; /* coordinates only, never money */
 	const char *dispatch_token;
 	int dispatch_lead_minutes, delivery_fee_buffer_percent;
 	double delivery_radius_km;
@@ -23,11 +23,11 @@ struct conf {
 	int http_port, https_port, workers;
 	const char *fcgi_socket;
 	const char *template_dir, *openapi_path;
-	const char *public_url;	/* base of links in emails, e.g. https://localhost:8443 */
+	const char *public_url; /* base of links in emails, e.g. https://localhost:8443 */
 	/* shop rules (slots, capacity, expiry): documented in README */
 	int open_hour, close_hour, slot_minutes, slot_capacity_units;
 	int same_day_cutoff_hour, unpaid_expiry_minutes;
-	const char *blackout_dates;	/* comma-separated YYYY-MM-DD */
+	const char *blackout_dates; /* comma-separated YYYY-MM-DD */
 };
 
 extern const struct conf *cfg;

@@ -10,25 +10,27 @@ struct arena;
 struct db;
 struct tmpl_set;
 
-enum role { ROLE_NONE, ROLE_CUSTOMER, ROLE_ADMIN };
+enum role { ROLE_NONE,
+	    ROLE_CUSTOMER,
+	    ROLE_ADMIN };
 
 /* Who is acting: a signed-in user (user_id set), or a part of the system
  * (user_id empty; system is the actor text as history rows show it, e.g.
  * "system:dispatch", "razorpay", "borzo"). */
 struct principal {
-	char user_id[37];	/* empty when anonymous or the system */
+	char user_id[37]; /* empty when anonymous or the system */
 	enum role role;
 	char name[128];
 	char email[256];
-	const char *system;	/* NULL for people */
+	const char *system; /* NULL for people */
 };
 
 struct ctx {
-	struct arena *a;			/* everything returned lives here */
-	struct db *db;				/* this process's one connection */
+	struct arena *a; /* everything returned lives here */
+	struct db *db;	 /* this process's one connection */
 	struct principal who;
-	const struct tmpl_set *templates;	/* emails and pages; may be NULL */
-	int db_calls;				/* statements run for this unit of work */
+	const struct tmpl_set *templates; /* emails and pages; may be NULL */
+	int db_calls;			  /* statements run for this unit of work */
 };
 
 /* The actor written into history rows: "customer:<id>", "admin:<id>", or

@@ -82,7 +82,7 @@ static void clear_result(void *p)
 static int expected_failure(const char *state)
 {
 	return strncmp(state, "23", 2) == 0 || strcmp(state, "22P02") == 0 ||
-	       strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0;
+		strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0;
 }
 
 PGresult *db_exec(struct ctx *c, const char *sql, int n, const char *const *params)
@@ -190,7 +190,7 @@ int db_tx(struct ctx *c, int (*fn)(struct ctx *c, void *arg), void *arg)
 		return DB_TX_FAILED;
 	int rc = fn(c, arg);
 	if (rc != 0) {
-		db_rollback(c);	/* keeps the failure's SQLSTATE for the caller's answer */
+		db_rollback(c); /* keeps the failure's SQLSTATE for the caller's answer */
 		return rc;
 	}
 	return db_commit(c) == 0 ? 0 : DB_TX_FAILED;

@@ -9,10 +9,10 @@
 
 struct db {
 	PGconn *conn;
-	char sqlstate[6];	/* of the last failure; "" when none */
-	int lost;		/* the last failure was a lost connection */
-	int in_tx;		/* a transaction begun by db_begin is open */
-	const char *app_name;	/* application_name, e.g. "lafete" */
+	char sqlstate[6];     /* of the last failure; "" when none */
+	int lost;	      /* the last failure was a lost connection */
+	int in_tx;	      /* a transaction begun by db_begin is open */
+	const char *app_name; /* application_name, e.g. "lafete" */
 };
 
 /* Connects db with the configuration's DB_* settings. 0, or -1 logged. */
@@ -26,8 +26,8 @@ int db_ensure(struct db *db);
  * (db_sqlstate); a lost connection is reset and, if nothing of this unit of
  * work ran yet and no transaction is open, the statement is retried once. */
 PGresult *db_exec(struct ctx *c, const char *sql, int n, const char *const *params);
-#define DB_NPARAMS(...) ((int)(sizeof((const char *[]){__VA_ARGS__}) / sizeof(const char *)))
-#define db_query(c, sql, ...) db_exec((c), (sql), DB_NPARAMS(__VA_ARGS__), (const char *const[]){__VA_ARGS__})
+#define DB_NPARAMS(...) ((int)(sizeof((const char *[]){ __VA_ARGS__ }) / sizeof(const char *)))
+#define db_query(c, sql, ...) db_exec((c), (sql), DB_NPARAMS(__VA_ARGS__), (const char *const[]){ __VA_ARGS__ })
 #define db_query0(c, sql) db_exec((c), (sql), 0, NULL)
 
 /* Runs a file of SQL statements shipped with the app (migrations, seeds),
@@ -61,7 +61,7 @@ int db_tx(struct ctx *c, int (*fn)(struct ctx *c, void *arg), void *arg);
 void db_done(struct db *db);
 
 /* Row helpers */
-const char *db_val(PGresult *res, int row, const char *col);	/* NULL for SQL NULL */
+const char *db_val(PGresult *res, int row, const char *col); /* NULL for SQL NULL */
 int db_bool(PGresult *res, int row, const char *col);
 
 /* RFC 3339 text of a timestamptz column in the session's zone (Asia/Kolkata). */

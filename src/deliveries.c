@@ -23,7 +23,7 @@ struct claim {
 	const char *order_id, *number, *total, *street, *city, *pincode, *lat, *lng;
 	const char *name, *phone, *slot_start, *slot_end, *kg, *search_from;
 	int is_gift, lookup, attempts;
-	int dispatched;	/* a rebooking: the order kept DISPATCHED after its courier was cancelled */
+	int dispatched; /* a rebooking: the order kept DISPATCHED after its courier was cancelled */
 };
 
 /* Borzo wants digits only, "91" + the 10-digit mobile. */
@@ -56,6 +56,7 @@ static enum book_result check_order(struct ctx *c, struct claim *cl, char *msg, 
 	char mins[16];
 
 	snprintf(mins, sizeof mins, "%d", cfg->slot_minutes);
+	/* clang-format off */
 	PGresult *res = db_query(c,
 		"SELECT o.status, o.order_number::text AS number, o.total_amount::text AS total, o.is_gift, "
 		"o.address->>'street' AS street, o.address->>'city' AS city, o.address->>'pincode' AS pincode, "
@@ -67,6 +68,7 @@ static enum book_result check_order(struct ctx *c, struct claim *cl, char *msg, 
 		"(SELECT greatest(1, ceil(coalesce(sum(i.weight_grams * i.quantity), 0) / 1000.0))::int "
 		" FROM order_items i WHERE i.order_id = o.id)::text AS kg "
 		"FROM orders o JOIN users u ON u.id = o.user_id WHERE o.id = $1 FOR UPDATE OF o", cl->order_id, mins);
+	/* clang-format on */
 	if (!res)
 		return BOOK_DB_ERROR;
 	if (PQntuples(res) != 1)
@@ -74,7 +76,7 @@ static enum book_result check_order(struct ctx *c, struct claim *cl, char *msg, 
 	const char *st = db_val(res, 0, "status");
 	if (strcmp(st, "PENDING") == 0)
 		return say(msg, msglen, BOOK_NOT_PAID, "The order is not paid yet");
-	cl->dispatched = strcmp(st, "DISPATCHED") == 0;	/* check_delivery decides */
+	cl->dispatched = strcmp(st, "DISPATCHED") == 0; /* check_delivery decides */
 	if (strcmp(st, "DELIVERED") == 0 || strcmp(st, "CANCELLED") == 0)
 		return say(msg, msglen, BOOK_NOT_BOOKABLE, "The order is delivered or cancelled");
 	cl->number = db_val(res, 0, "number");
@@ -95,10 +97,12 @@ static enum book_result check_order(struct ctx *c, struct claim *cl, char *msg, 
 
 static enum book_result check_delivery(struct ctx *c, struct claim *cl, char *msg, size_t msglen)
 {
+	/* clang-format off */
 	PGresult *res = db_query(c,
 		"SELECT booking_state, outcome_unknown, coalesce(status IN ('CANCELLED', 'FAILED'), false) AS courier_gone, "
 		"attempt_started_at < now() - make_interval(mins => " STR(BOOKING_STALE_MINUTES) ") AS stale "
 		"FROM deliveries WHERE order_id = $1", cl->order_id);
+	/* clang-format on */
 	if (!res)
 		return BOOK_DB_ERROR;
 	if (PQntuples(res) == 0)
@@ -121,11 +125,12 @@ static enum book_result check_delivery(struct ctx *c, struct claim *cl, char *ms
 static enum book_result mark_in_progress(struct ctx *c, struct claim *cl)
 {
 	PGresult *res = db_query(c,
-		"INSERT INTO deliveries (order_id, booking_state, attempts, attempt_started_at) "
-		"VALUES ($1, 'IN_PROGRESS', 1, now()) ON CONFLICT (order_id) DO UPDATE SET "
-		"booking_state = 'IN_PROGRESS', attempts = deliveries.attempts + 1, attempt_started_at = now(), "
-		"outcome_unknown = $2::boolean, updated_at = now(), "
-		/* a rebooking forgets the cancelled Borzo order; its late callbacks match nothing */
+				 "INSERT INTO deliveries (order_id, booking_state, attempts, attempt_started_at) "
+				 "VALUES ($1, 'IN_PROGRESS', 1, now()) ON CONFLICT (order_id) DO UPDATE SET "
+				 "booking_state = 'IN_PROGRESS', attempts = deliveries.attempts + 1, attempt_started_at = now(), "
+				 "outcome_unknown = $2::boolean, updated_at = now(), "
+				 /* a rebooking forgets the cancelled Borzo order; its late callbacks match nothing */
+				 /* clang-format off */
 		"borzo_order_id = CASE WHEN deliveries.booking_state = 'BOOKED' OR deliveries.booking_state = 'CANCELLED' "
 		"  THEN NULL ELSE deliveries.borzo_order_id END, "
 		"status = CASE WHEN deliveries.booking_state IN ('BOOKED', 'CANCELLED') THEN NULL ELSE deliveries.status END, "
@@ -133,6 +138,7 @@ static enum book_result mark_in_progress(struct ctx *c, struct claim *cl)
 		"courier_phone = CASE WHEN deliveries.booking_state IN ('BOOKED', 'CANCELLED') THEN NULL ELSE deliveries.courier_phone END "
 		"RETURNING attempts, " SQL_TIME("created_at - interval '10 minutes'") " AS search_from",
 		cl->order_id, cl->lookup ? "true" : "false");
+	/* clang-format on */
 	if (!res || PQntuples(res) != 1)
 		return BOOK_DB_ERROR;
 	cl->attempts = atoi(db_val(res, 0, "attempts"));
@@ -183,8 +189,7 @@ static struct json_object *kitchen_point(struct ctx *c)
 static struct json_object *customer_point(struct ctx *c, const struct claim *cl)
 {
 	struct json_object *p = json_object_new_object();
-	add_str(p, "address", arena_printf(c->a, "%s, %s %s", cl->street ? cl->street : "", cl->city ? cl->city : "",
-					   cl->pincode ? cl->pincode : ""));
+	add_str(p, "address", arena_printf(c->a, "%s, %s %s", cl->street ? cl->street : "", cl->city ? cl->city : "", cl->pincode ? cl->pincode : ""));
 	if (cl->lat && cl->lng) {
 		add_str(p, "latitude", cl->lat);
 		add_str(p, "longitude", cl->lng);
@@ -262,13 +267,14 @@ static enum book_result record_failure(struct ctx *c, const struct claim *cl, en
 				       int unknown, const char *err, char *msg, size_t msglen)
 {
 	/* the booking's failed attempts so far count for the job's back-off */
-	int failed = cl->attempts < 1 ? 1 : cl->attempts > 10 ? 10 : cl->attempts;
-	struct job_new retry = { .kind = "book_courier", .order_id = cl->order_id, .prior_failures = failed,
-				 .delay_minutes = job_backoff_minutes(failed) };
+	int failed = cl->attempts < 1 ? 1 : cl->attempts > 10 ? 10
+							      : cl->attempts;
+	struct job_new retry = { .kind = "book_courier", .order_id = cl->order_id, .prior_failures = failed, .delay_minutes = job_backoff_minutes(failed) };
 
 	if (db_begin(c) != 0 ||
 	    !db_query(c, "UPDATE deliveries SET booking_state = 'FAILED', last_error = $2, outcome_unknown = $3::boolean, "
-			 "updated_at = now() WHERE order_id = $1", cl->order_id, err, unknown ? "true" : "false"))
+			 "updated_at = now() WHERE order_id = $1",
+		      cl->order_id, err, unknown ? "true" : "false"))
 		goto fail;
 	if (br == BOOK_UNAVAILABLE && job_enqueue(c, &retry) != 0)
 		goto fail;
@@ -324,12 +330,14 @@ static enum book_result record_booking(struct ctx *c, const struct claim *cl, st
 		goto fail;
 	if (fr != FSM_OK && fr != FSM_ALREADY &&
 	    order_flag_attention(c, cl->order_id, arena_printf(c->a, "Borzo order %s was booked but the order can no longer "
-							      "be dispatched: cancel it at Borzo", bid)) != 0)
+								     "be dispatched: cancel it at Borzo",
+							       bid)) != 0)
 		goto fail;
 	/* a rebooking settles what the lost courier had flagged */
 	if (cl->dispatched && !db_query(c, "UPDATE orders SET needs_attention = false, attention_reason = NULL "
-					  "WHERE id = $1 AND (attention_reason LIKE 'Courier cancelled%' "
-					  "OR attention_reason LIKE 'Borzo reports the delivery%')", cl->order_id))
+					   "WHERE id = $1 AND (attention_reason LIKE 'Courier cancelled%' "
+					   "OR attention_reason LIKE 'Borzo reports the delivery%')",
+					cl->order_id))
 		goto fail;
 	if (db_commit(c) != 0)
 		goto fail;
@@ -372,10 +380,12 @@ enum book_result delivery_book(struct ctx *c, const char *order_id, const char *
 
 struct json_object *delivery_json(struct ctx *c, const char *order_id)
 {
+	/* clang-format off */
 	PGresult *res = db_query(c,
 		"SELECT order_id, booking_state, status, borzo_order_id, tracking_url, courier_name, courier_phone, "
 		"attempts, last_error, " SQL_TIME("booked_at") " AS booked_at, " SQL_TIME("delivered_at") " AS delivered_at "
 		"FROM deliveries WHERE order_id = $1", order_id);
+	/* clang-format on */
 	if (!res || PQntuples(res) != 1)
 		return NULL;
 	struct json_object *o = json_own(c->a, json_object_new_object());
@@ -442,10 +452,10 @@ enum outcome delivery_book_view(struct ctx *c, const char *order_id, struct deli
 static int record_cancel(struct ctx *c, void *order_id)
 {
 	if (!db_query(c, "UPDATE deliveries SET booking_state = 'CANCELLED', status = 'CANCELLED', cancelled_at = now(), "
-			 "updated_at = now() WHERE order_id = $1", (const char *)order_id))
+			 "updated_at = now() WHERE order_id = $1",
+		      (const char *)order_id))
 		return -1;
-	return order_flag_attention(c, order_id, arena_printf(c->a, "Courier cancelled by %s: rebook or deliver by hand",
-							      ctx_actor(c)));
+	return order_flag_attention(c, order_id, arena_printf(c->a, "Courier cancelled by %s: rebook or deliver by hand", ctx_actor(c)));
 }
 
 enum outcome delivery_cancel(struct ctx *c, const char *order_id, struct delivery_answer *out)
@@ -455,7 +465,8 @@ enum outcome delivery_cancel(struct ctx *c, const char *order_id, struct deliver
 
 	*out = (struct delivery_answer){ 0 };
 	PGresult *res = db_query(c, "SELECT d.booking_state, d.borzo_order_id, d.status FROM orders o "
-				    "LEFT JOIN deliveries d ON d.order_id = o.id WHERE o.id = $1", order_id);
+				    "LEFT JOIN deliveries d ON d.order_id = o.id WHERE o.id = $1",
+				 order_id);
 	if (!res)
 		return E_DB;
 	if (PQntuples(res) != 1)
@@ -492,14 +503,15 @@ static int apply_final(struct ctx *c, const char *order_id, const struct borzo_e
 {
 	if (strcmp(ev->status, "COMPLETED") != 0)
 		return order_flag_attention(c, order_id, arena_printf(c->a, "Borzo reports the delivery %s: "
-								      "rebook or deliver by hand", ev->raw_status));
+									    "rebook or deliver by hand",
+								      ev->raw_status));
 	enum fsm_result fr = order_transition(c, order_id, "DELIVERED", CAUSE_BORZO, "borzo",
 					      arena_printf(c->a, "Borzo order %lld completed", ev->borzo_order_id), NULL);
 	if (fr == FSM_DB_ERROR)
 		return -1;
 	if (fr == FSM_ILLEGAL || fr == FSM_NOT_FOUND)
 		return order_flag_attention(c, order_id, "Borzo completed a delivery for an order that was not DISPATCHED");
-	return 0;	/* the FSM queued the "delivered" email */
+	return 0; /* the FSM queued the "delivered" email */
 }
 
 struct event_apply {
@@ -513,7 +525,8 @@ static int apply_locked(struct ctx *c, void *arg)
 	struct event_apply *ea = arg;
 	const struct borzo_event *ev = ea->ev;
 	PGresult *res = db_query(c, "SELECT order_id, status, booking_state FROM deliveries "
-				    "WHERE borzo_order_id = $1::bigint FOR UPDATE", arena_printf(c->a, "%lld", ev->borzo_order_id));
+				    "WHERE borzo_order_id = $1::bigint FOR UPDATE",
+				 arena_printf(c->a, "%lld", ev->borzo_order_id));
 	if (!res)
 		return -1;
 	if (PQntuples(res) == 0)
@@ -528,7 +541,8 @@ static int apply_locked(struct ctx *c, void *arg)
 			 "courier_name = coalesce($4, courier_name), courier_phone = coalesce($5, courier_phone), "
 			 "picked_up_at = CASE WHEN $2 IN ('PICKED_UP', 'COMPLETED') THEN coalesce(picked_up_at, now()) ELSE picked_up_at END, "
 			 "delivered_at = CASE WHEN $2 = 'COMPLETED' THEN now() ELSE delivered_at END, updated_at = now() "
-			 "WHERE order_id = $1", order_id, ev->status, ev->raw_status, ev->courier_name, ev->courier_phone))
+			 "WHERE order_id = $1",
+		      order_id, ev->status, ev->raw_status, ev->courier_name, ev->courier_phone))
 		return -1;
 	if (delivery_status_rank(ev->status) == DELIVERY_RANK_FINAL && apply_final(c, order_id, ev) != 0)
 		return -1;
@@ -546,11 +560,13 @@ enum outcome delivery_apply_event(struct ctx *c, const struct borzo_event *ev, i
 
 enum outcome deliveries_refresh(struct ctx *c, int limit, int64_t deadline_ms, int *updated)
 {
+	/* clang-format off */
 	PGresult *res = db_query(c,
 		"SELECT borzo_order_id::text AS bid FROM deliveries WHERE booking_state = 'BOOKED' "
 		"AND borzo_order_id IS NOT NULL AND coalesce(status, 'SEARCHING') IN ('SEARCHING', 'ASSIGNED', 'PICKED_UP') "
 		"AND updated_at < now() - interval '" DELIVERY_REFRESH_AFTER "' ORDER BY updated_at LIMIT $1::int",
 		arena_printf(c->a, "%d", limit));
+	/* clang-format on */
 	char err[512];
 
 	if (!res)

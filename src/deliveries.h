@@ -12,14 +12,14 @@ struct ctx;
 struct borzo_event;
 
 enum book_result {
-	BOOK_OK = 0,		/* booked now, or found at Borzo after a lost answer */
-	BOOK_NOT_FOUND,		/* no such order: 404 */
-	BOOK_NOT_PAID,		/* PENDING: 409 NOT_PAID */
-	BOOK_ALREADY,		/* dispatched, booked, or another attempt running: 409 ALREADY_BOOKED */
-	BOOK_NOT_BOOKABLE,	/* delivered or cancelled: 409 NOT_BOOKABLE */
-	BOOK_REJECTED,		/* Borzo said is_successful:false: 422 BOOKING_REJECTED, an admin retries */
-	BOOK_UNAVAILABLE,	/* 5xx, unreachable or unknown outcome: 503, a book_courier job retries */
-	BOOK_DB_ERROR,		/* a database failure */
+	BOOK_OK = 0,	   /* booked now, or found at Borzo after a lost answer */
+	BOOK_NOT_FOUND,	   /* no such order: 404 */
+	BOOK_NOT_PAID,	   /* PENDING: 409 NOT_PAID */
+	BOOK_ALREADY,	   /* dispatched, booked, or another attempt running: 409 ALREADY_BOOKED */
+	BOOK_NOT_BOOKABLE, /* delivered or cancelled: 409 NOT_BOOKABLE */
+	BOOK_REJECTED,	   /* Borzo said is_successful:false: 422 BOOKING_REJECTED, an admin retries */
+	BOOK_UNAVAILABLE,  /* 5xx, unreachable or unknown outcome: 503, a book_courier job retries */
+	BOOK_DB_ERROR,	   /* a database failure */
 };
 
 /* A booking attempt left IN_PROGRESS longer than this is presumed lost (the
@@ -40,7 +40,7 @@ enum book_result delivery_book(struct ctx *c, const char *order_id, const char *
 /* What a staff action on a courier answers: the delivery on OK, otherwise
  * the sentence for the client (NULL: the outcome's own message). */
 struct delivery_answer {
-	struct json_object *view;	/* delivery_json, owned by the arena */
+	struct json_object *view; /* delivery_json, owned by the arena */
 	const char *message;
 };
 

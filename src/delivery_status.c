@@ -14,13 +14,21 @@ int delivery_status_rank(const char *s)
 		return 1;
 	if (strcmp(s, "PICKED_UP") == 0)
 		return 2;
-	return DELIVERY_RANK_FINAL;	/* COMPLETED, CANCELLED, FAILED */
+	return DELIVERY_RANK_FINAL; /* COMPLETED, CANCELLED, FAILED */
 }
 
-static const struct { const char *borzo, *ours; } delivery_map[] = {
-	{ "courier_assigned", "ASSIGNED" }, { "courier_departed", "ASSIGNED" }, { "courier_at_pickup", "ASSIGNED" },
-	{ "parcel_picked_up", "PICKED_UP" }, { "active", "PICKED_UP" }, { "courier_arrived", "PICKED_UP" },
-	{ "finished", "COMPLETED" }, { "canceled", "CANCELLED" }, { "failed", "FAILED" },
+static const struct {
+	const char *borzo, *ours;
+} delivery_map[] = {
+	{ "courier_assigned", "ASSIGNED" },
+	{ "courier_departed", "ASSIGNED" },
+	{ "courier_at_pickup", "ASSIGNED" },
+	{ "parcel_picked_up", "PICKED_UP" },
+	{ "active", "PICKED_UP" },
+	{ "courier_arrived", "PICKED_UP" },
+	{ "finished", "COMPLETED" },
+	{ "canceled", "CANCELLED" },
+	{ "failed", "FAILED" },
 };
 
 const char *map_delivery_status(const char *s)
@@ -65,8 +73,8 @@ static int pickup_visited(struct json_object *order)
 {
 	struct json_object *pts;
 	return json_object_object_get_ex(order, "points", &pts) && json_object_is_type(pts, json_type_array) &&
-	       json_object_array_length(pts) > 0 &&
-	       borzo_str(json_object_array_get_idx(pts, 0), "courier_visit_datetime") != NULL;
+		json_object_array_length(pts) > 0 &&
+		borzo_str(json_object_array_get_idx(pts, 0), "courier_visit_datetime") != NULL;
 }
 
 /* Reads an order or delivery object: 1, or -1 without a usable order_id. */
@@ -87,8 +95,7 @@ static int read_object(struct arena *a, struct json_object *obj, int is_order, s
 	ev->courier_phone = borzo_str(courier, "phone");
 	if (ev->courier_name && text_has_controls(ev->courier_name, strlen(ev->courier_name), TEXT_SINGLE_LINE))
 		ev->courier_name = NULL;
-	if (ev->courier_phone && (strlen(ev->courier_phone) > 20 ||
-				  text_has_controls(ev->courier_phone, strlen(ev->courier_phone), TEXT_SINGLE_LINE)))
+	if (ev->courier_phone && (strlen(ev->courier_phone) > 20 || text_has_controls(ev->courier_phone, strlen(ev->courier_phone), TEXT_SINGLE_LINE)))
 		ev->courier_phone = NULL;
 	ev->status = is_order ? map_order_status(ev->raw_status, courier != NULL, pickup_visited(obj))
 			      : map_delivery_status(ev->raw_status);

@@ -27,10 +27,10 @@ const char *map_order_status(const char *borzo_status, int has_courier, int pick
 /* A Borzo callback reduced to what we act on. */
 struct borzo_event {
 	long long borzo_order_id;
-	const char *raw_status;		/* Borzo's word (may be NULL) */
-	const char *status;		/* ours, or NULL when it moves nothing */
-	const char *courier_name;	/* "name surname", NULL when absent or unsafe */
-	const char *courier_phone;	/* NULL when absent, too long or unsafe */
+	const char *raw_status;	   /* Borzo's word (may be NULL) */
+	const char *status;	   /* ours, or NULL when it moves nothing */
+	const char *courier_name;  /* "name surname", NULL when absent or unsafe */
+	const char *courier_phone; /* NULL when absent, too long or unsafe */
 };
 
 /* Reads a callback body (doc/partners.md §13) into ev. Returns 1 for an event to

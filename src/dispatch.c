@@ -35,11 +35,12 @@ static int expire_one(struct ctx *c, const char *minutes, const char *note)
 	if (db_begin(c) != 0)
 		return -1;
 	PGresult *res = db_query(c,
-		"SELECT o.id FROM orders o WHERE o.status = 'PENDING' "
-		"AND o.created_at < now() - make_interval(mins => $1::int) "
-		"AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.order_id = o.id "
-		"  AND p.status IN ('AUTHORIZED', 'CAPTURED')) "
-		"ORDER BY o.created_at FOR UPDATE OF o SKIP LOCKED LIMIT 1", minutes);
+				 "SELECT o.id FROM orders o WHERE o.status = 'PENDING' "
+				 "AND o.created_at < now() - make_interval(mins => $1::int) "
+				 "AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.order_id = o.id "
+				 "  AND p.status IN ('AUTHORIZED', 'CAPTURED')) "
+				 "ORDER BY o.created_at FOR UPDATE OF o SKIP LOCKED LIMIT 1",
+				 minutes);
 	if (!res || PQntuples(res) == 0) {
 		db_rollback(c);
 		return res ? 0 : -1;
@@ -93,6 +94,7 @@ static PGresult *due_orders(struct ctx *c)
 	snprintf(lead, sizeof lead, "%d", cfg->dispatch_lead_minutes);
 	if (db_begin(c) != 0)
 		return NULL;
+	/* clang-format off */
 	PGresult *res = db_query(c,
 		"SELECT o.id FROM orders o LEFT JOIN deliveries d ON d.order_id = o.id "
 		"WHERE o.status IN ('CONFIRMED', 'BAKING', 'READY') AND NOT o.needs_attention "
@@ -100,6 +102,7 @@ static PGresult *due_orders(struct ctx *c)
 		"AND (d.id IS NULL OR (d.booking_state = 'IN_PROGRESS' AND d.attempt_started_at < now() - "
 		"make_interval(mins => " STR(BOOKING_STALE_MINUTES) "))) "
 		"ORDER BY o.delivery_slot FOR UPDATE OF o SKIP LOCKED LIMIT " STR(DISPATCH_BATCH), lead);
+	/* clang-format on */
 	/* the lock only keeps two selecting passes apart; the IN_PROGRESS row that
 	 * delivery_book commits is what makes a booking exactly-once */
 	if (!res || db_commit(c) != 0) {
@@ -131,7 +134,7 @@ static int duty_book_couriers(struct ctx *c, struct pass *p)
 			break;
 		case BOOK_DB_ERROR:
 			return -1;
-		default:	/* taken by another pass, or no longer bookable */
+		default: /* taken by another pass, or no longer bookable */
 			summary_count(p->summary, "bookingSkipped", 1);
 		}
 	}
@@ -162,7 +165,7 @@ static enum job_result job_book_courier(struct ctx *c, const struct job *j, char
 		return JOB_RETRY;
 	case BOOK_DB_ERROR:
 		return JOB_DB_ERROR;
-	default:	/* booked, or nothing a retry could change (a refusal waits for staff) */
+	default: /* booked, or nothing a retry could change (a refusal waits for staff) */
 		return JOB_DONE;
 	}
 }
@@ -172,15 +175,13 @@ static int job_book_courier_failed(struct ctx *c, const struct job *j, int dead,
 {
 	if (!dead || !j->order_id)
 		return 0;
-	return order_flag_attention(c, j->order_id, arena_printf(c->a, "%s gave up after %d attempts: %s",
-								 j->kind, j->attempts, err));
+	return order_flag_attention(c, j->order_id, arena_printf(c->a, "%s gave up after %d attempts: %s", j->kind, j->attempts, err));
 }
 
 /* Every kind of background work and the one function that does it. */
 static const struct job_kind job_kinds[] = {
 	{ .name = "book_courier", .run = job_book_courier, .failed = job_book_courier_failed },
-	{ .name = "send_email", .run = mail_send_job, .failed = mail_send_failed, .ready = mail_ready,
-	  .done_key = "emailsSent", .failed_key = "emailsFailed" },
+	{ .name = "send_email", .run = mail_send_job, .failed = mail_send_failed, .ready = mail_ready, .done_key = "emailsSent", .failed_key = "emailsFailed" },
 	{ .name = "refund", .run = refund_job, .failed = refund_job_failed, .done_key = "refundsRetried" },
 };
 
@@ -213,7 +214,7 @@ static int duty_reconcile_payments(struct ctx *c, struct pass *p)
 
 static const struct duty {
 	const char *name;
-	int (*run)(struct ctx *c, struct pass *p);	/* 0, or -1 when it failed */
+	int (*run)(struct ctx *c, struct pass *p); /* 0, or -1 when it failed */
 } duties[] = {
 	/* reconcile before expiring: a payment that only Razorpay knows of confirms instead */
 	{ "reconcile_payments", duty_reconcile_payments },

@@ -8,8 +8,8 @@
 
 struct ctx;
 
-#define DISPATCH_BUDGET_MS 20000	/* no new duty or item starts after this; a started call may take 10 s more */
-#define DISPATCH_BATCH 20		/* orders, jobs and emails per duty and pass */
+#define DISPATCH_BUDGET_MS 20000 /* no new duty or item starts after this; a started call may take 10 s more */
+#define DISPATCH_BATCH 20	 /* orders, jobs and emails per duty and pass */
 
 /* Runs the duties in order (reconcile payments, expire unpaid orders, book
  * couriers for due orders, catch up quiet deliveries, run due jobs of every

@@ -35,7 +35,7 @@ int coord_text_valid(const char *s, double limit)
 
 int64_t delivery_fee_buffered(int64_t quote_paise, int buffer_percent)
 {
-	int64_t x = quote_paise * (100 + buffer_percent);	/* paise × 100 */
+	int64_t x = quote_paise * (100 + buffer_percent); /* paise × 100 */
 	return (x + 9999) / 10000 * 100;
 }
 
@@ -43,11 +43,11 @@ enum outcome delivery_fee(struct ctx *c, const char *lat, const char *lng, const
 {
 	int64_t quote;
 	PGresult *res = db_query(c,
-		"SELECT round($1::numeric, 3)::text AS lat_key, round($2::numeric, 3)::text AS lng_key, "
-		"(SELECT amount::text FROM delivery_quotes WHERE lat_key = round($1::numeric, 3) "
-		" AND lng_key = round($2::numeric, 3) "
-		" AND fetched_at > now() - make_interval(mins => $3::int)) AS amount",
-		lat, lng, STR(QUOTE_CACHE_MINUTES));
+				 "SELECT round($1::numeric, 3)::text AS lat_key, round($2::numeric, 3)::text AS lng_key, "
+				 "(SELECT amount::text FROM delivery_quotes WHERE lat_key = round($1::numeric, 3) "
+				 " AND lng_key = round($2::numeric, 3) "
+				 " AND fetched_at > now() - make_interval(mins => $3::int)) AS amount",
+				 lat, lng, STR(QUOTE_CACHE_MINUTES));
 	if (!res)
 		return E_DB;
 	const char *cached = db_val(res, 0, "amount");

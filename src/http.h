@@ -17,18 +17,18 @@ struct route;
 
 struct req {
 	FCGX_Request *fcgi;
-	struct ctx ctx;		/* what domain calls get: arena, database, who */
-	struct arena *a;	/* == ctx.a, for the front's own allocations */
+	struct ctx ctx;	 /* what domain calls get: arena, database, who */
+	struct arena *a; /* == ctx.a, for the front's own allocations */
 	/* inputs, copied into the arena (FCGX params die at Finish) */
 	const char *method, *path, *query, *request_id, *remote_addr;
 	const char *content_type, *cookie, *authorization, *if_none_match;
-	const char *body;	/* NUL-terminated copy; body_len bytes */
+	const char *body; /* NUL-terminated copy; body_len bytes */
 	size_t body_len;
-	struct json_object *json;	/* the parsed body of a JSON route */
-	const char *param[4];	/* {id} captures of the route pattern */
-	int param_bad;		/* a typed capture did not fit: the route's 404 */
-	struct mp_part *parts;	/* the parsed body of a multipart route */
-	int nparts;		/* -1 when it was malformed (mp_error says why) */
+	struct json_object *json; /* the parsed body of a JSON route */
+	const char *param[4];	  /* {id} captures of the route pattern */
+	int param_bad;		  /* a typed capture did not fit: the route's 404 */
+	struct mp_part *parts;	  /* the parsed body of a multipart route */
+	int nparts;		  /* -1 when it was malformed (mp_error says why) */
 	const char *mp_error;
 	const struct route *route;
 	int64_t started_ms;
@@ -36,7 +36,7 @@ struct req {
 	int status;
 	struct buf headers;
 	struct buf out;
-	const char *error_code;	/* for the access log */
+	const char *error_code; /* for the access log */
 };
 
 /* Query string and cookies: URL-decoded into the arena; NULL when absent. */
@@ -44,7 +44,7 @@ const char *query_get(struct req *r, const char *name);
 const char *cookie_get(struct req *r, const char *name);
 /* Decode application/x-www-form-urlencoded text; value of name or NULL. */
 const char *form_get(struct req *r, const char *body, const char *name);
-const char *req_header(struct req *r, const char *cgi_name);	/* e.g. "HTTP_X_RAZORPAY_SIGNATURE" */
+const char *req_header(struct req *r, const char *cgi_name); /* e.g. "HTTP_X_RAZORPAY_SIGNATURE" */
 
 /* Percent-encodes s for a query value (unreserved characters and '/' kept). */
 const char *url_encode(struct arena *a, const char *s);
@@ -56,7 +56,7 @@ void reply_header(struct req *r, const char *name, const char *fmt, ...) __attri
 #define JSON_OUT_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
 /* Every reply function returns 0 so that handlers can `return reply_...(r, ...)`. */
-int reply_json(struct req *r, int status, struct json_object *o);	/* takes o */
+int reply_json(struct req *r, int status, struct json_object *o); /* takes o */
 int reply_raw(struct req *r, int status, const char *ctype, const char *body, size_t len);
 int reply_error(struct req *r, int status, const char *code, const char *field, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));

@@ -6,12 +6,12 @@
 #include "httpc.h"
 #include "util.h"
 
-static CURL *handle;	/* one per worker, created after fork, reused for keep-alive */
+static CURL *handle; /* one per worker, created after fork, reused for keep-alive */
 
 static size_t on_data(char *p, size_t size, size_t n, void *ud)
 {
 	struct buf *b = ud;
-	if (b->len + size * n > 8 * 1024 * 1024)	/* a partner's answer is never this big */
+	if (b->len + size * n > 8 * 1024 * 1024) /* a partner's answer is never this big */
 		return 0;
 	buf_put(b, p, size * n);
 	return size * n;
@@ -22,7 +22,7 @@ static CURL *get_handle(void)
 	if (!handle)
 		handle = curl_easy_init();
 	else
-		curl_easy_reset(handle);	/* keeps live connections and caches */
+		curl_easy_reset(handle); /* keeps live connections and caches */
 	return handle;
 }
 
@@ -39,7 +39,7 @@ static enum httpc_result classify(CURLcode rc)
 	case CURLE_GOT_NOTHING:
 	case CURLE_RECV_ERROR:
 	case CURLE_PARTIAL_FILE:
-		return HTTPC_TIMEOUT;	/* the request may have been acted on */
+		return HTTPC_TIMEOUT; /* the request may have been acted on */
 	default:
 		return HTTPC_ERROR;
 	}

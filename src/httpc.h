@@ -9,22 +9,22 @@
 enum httpc_result {
 	HTTPC_OK = 0,		/* an HTTP answer arrived (any status) */
 	HTTPC_TIMEOUT = -1,	/* sent, no answer in time: the outcome is unknown */
-	HTTPC_UNREACHABLE = -2,	/* could not connect: nothing was sent */
+	HTTPC_UNREACHABLE = -2, /* could not connect: nothing was sent */
 	HTTPC_ERROR = -3,	/* other transport failure */
 };
 
 struct httpc_call {
-	const char *method;	/* "GET", "POST", "PUT" */
+	const char *method; /* "GET", "POST", "PUT" */
 	const char *url;
-	const char *const *headers;	/* NULL-terminated "Name: value" lines, or NULL */
+	const char *const *headers; /* NULL-terminated "Name: value" lines, or NULL */
 	const char *body;
 	size_t body_len;
-	const char *username, *password;	/* HTTP Basic when username is set */
-	const char *aws_sigv4;	/* e.g. "aws:amz:ap-south-1:s3" with username/password as keys */
-	long timeout_ms;	/* whole call; connect gets min(3000, this) */
+	const char *username, *password; /* HTTP Basic when username is set */
+	const char *aws_sigv4;		 /* e.g. "aws:amz:ap-south-1:s3" with username/password as keys */
+	long timeout_ms;		 /* whole call; connect gets min(3000, this) */
 	/* answer */
 	long status;
-	struct buf response;	/* caller frees with buf_free */
+	struct buf response; /* caller frees with buf_free */
 	char error[256];
 };
 

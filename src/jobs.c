@@ -17,7 +17,7 @@ int job_backoff_minutes(int n)
 {
 	if (n < 1)
 		n = 1;
-	if (n >= 6)	/* 2^6 is past the cap: no shift can overflow */
+	if (n >= 6) /* 2^6 is past the cap: no shift can overflow */
 		return JOB_BACKOFF_CAP_MINUTES;
 	return (1 << n) < JOB_BACKOFF_CAP_MINUTES ? 1 << n : JOB_BACKOFF_CAP_MINUTES;
 }
@@ -35,40 +35,49 @@ void summary_count(struct json_object *summary, const char *key, int n)
 int job_enqueue(struct ctx *c, const struct job_new *n)
 {
 	return db_query(c,
-		"INSERT INTO jobs (kind, order_id, payload, prior_failures, max_attempts, run_at) "
-		"VALUES ($1, $2, COALESCE($3::jsonb, '{}'), $4::int, $5::int, now() + make_interval(mins => $6::int)) "
-		"ON CONFLICT (kind, order_id) WHERE state IN ('queued','running') AND kind <> 'send_email' "
-		"DO NOTHING", n->kind, n->order_id, n->payload,
-		arena_printf(c->a, "%d", n->prior_failures),
-		arena_printf(c->a, "%d", n->max_attempts > 0 ? n->max_attempts : JOB_MAX_ATTEMPTS),
-		arena_printf(c->a, "%d", n->delay_minutes)) ? 0 : -1;
+			"INSERT INTO jobs (kind, order_id, payload, prior_failures, max_attempts, run_at) "
+			"VALUES ($1, $2, COALESCE($3::jsonb, '{}'), $4::int, $5::int, now() + make_interval(mins => $6::int)) "
+			"ON CONFLICT (kind, order_id) WHERE state IN ('queued','running') AND kind <> 'send_email' "
+			"DO NOTHING",
+			n->kind, n->order_id, n->payload,
+			arena_printf(c->a, "%d", n->prior_failures),
+			arena_printf(c->a, "%d", n->max_attempts > 0 ? n->max_attempts : JOB_MAX_ATTEMPTS),
+			arena_printf(c->a, "%d", n->delay_minutes))
+		? 0
+		: -1;
 }
 
 int job_settle(struct ctx *c, const char *kind, const char *key, const char *value, int dead, const char *err)
 {
 	return db_query(c,
-		"UPDATE jobs SET state = $4, last_error = COALESCE($5, last_error), locked_at = NULL, updated_at = now() "
-		"WHERE kind = $1 AND state IN ('queued', 'running') AND payload->>$2 = $3",
-		kind, key, value, dead ? "dead" : "done", err) ? 0 : -1;
+			"UPDATE jobs SET state = $4, last_error = COALESCE($5, last_error), locked_at = NULL, updated_at = now() "
+			"WHERE kind = $1 AND state IN ('queued', 'running') AND payload->>$2 = $3",
+			kind, key, value, dead ? "dead" : "done", err)
+		? 0
+		: -1;
 }
 
 enum outcome job_retry(struct ctx *c, int64_t id)
 {
+	/* clang-format off */
 	PGresult *res = db_query(c,
 		"UPDATE jobs SET state = 'queued', run_at = now(), attempts = 0, locked_at = NULL, updated_at = now() "
 		"WHERE id = $1::bigint AND " JOB_FAILING_SQL " RETURNING id", arena_printf(c->a, "%lld", (long long)id));
-	if (!res)	/* 23505: a second open job of the same kind for the order already exists */
+	/* clang-format on */
+	if (!res) /* 23505: a second open job of the same kind for the order already exists */
 		return strcmp(db_sqlstate(c), "23505") == 0 ? E_JOB_NOT_FOUND : E_DB;
 	return PQntuples(res) ? OK : E_JOB_NOT_FOUND;
 }
 
 int jobs_requeue_stale(struct ctx *c)
 {
+	/* clang-format off */
 	PGresult *res = db_query(c,
 		"UPDATE jobs SET state = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'queued' END, "
 		"locked_at = NULL, last_error = coalesce(last_error, 'worker vanished'), updated_at = now() "
 		"WHERE id IN (SELECT id FROM jobs WHERE state = 'running' "
 		"AND locked_at < now() - make_interval(mins => " STR(JOB_STALE_MINUTES) ") FOR UPDATE SKIP LOCKED)");
+	/* clang-format on */
 	return res ? atoi(PQcmdTuples(res)) : -1;
 }
 
@@ -77,10 +86,11 @@ int jobs_requeue_stale(struct ctx *c)
 static int claim_one(struct ctx *c, const char *kinds, struct job *j)
 {
 	PGresult *res = db_query(c,
-		"UPDATE jobs SET state = 'running', locked_at = now(), attempts = attempts + 1, updated_at = now() "
-		"WHERE id = (SELECT id FROM jobs WHERE state = 'queued' AND run_at <= now() "
-		"AND kind = ANY($1::text[]) ORDER BY run_at, id FOR UPDATE SKIP LOCKED LIMIT 1) "
-		"RETURNING id, kind, order_id, attempts, prior_failures, max_attempts, payload::text AS payload", kinds);
+				 "UPDATE jobs SET state = 'running', locked_at = now(), attempts = attempts + 1, updated_at = now() "
+				 "WHERE id = (SELECT id FROM jobs WHERE state = 'queued' AND run_at <= now() "
+				 "AND kind = ANY($1::text[]) ORDER BY run_at, id FOR UPDATE SKIP LOCKED LIMIT 1) "
+				 "RETURNING id, kind, order_id, attempts, prior_failures, max_attempts, payload::text AS payload",
+				 kinds);
 	if (!res)
 		return -1;
 	if (PQntuples(res) == 0)
@@ -113,15 +123,15 @@ static int record_failure(struct ctx *c, void *arg)
 	struct failure *f = arg;
 	const char *give_up = f->result == JOB_GIVE_UP ? "true" : "false";
 	PGresult *res = db_query(c,
-		"UPDATE jobs SET locked_at = NULL, last_error = $2, updated_at = now(), "
-		"state = CASE WHEN $3::boolean OR attempts >= max_attempts THEN 'dead' ELSE 'queued' END, "
-		"run_at = now() + make_interval(mins => $4::int) "
-		"WHERE id = $1 AND state = 'running' RETURNING state",
-		f->j->id, f->err, give_up, arena_printf(c->a, "%d", job_backoff_minutes(f->j->prior_failures + f->j->attempts)));
+				 "UPDATE jobs SET locked_at = NULL, last_error = $2, updated_at = now(), "
+				 "state = CASE WHEN $3::boolean OR attempts >= max_attempts THEN 'dead' ELSE 'queued' END, "
+				 "run_at = now() + make_interval(mins => $4::int) "
+				 "WHERE id = $1 AND state = 'running' RETURNING state",
+				 f->j->id, f->err, give_up, arena_printf(c->a, "%d", job_backoff_minutes(f->j->prior_failures + f->j->attempts)));
 	if (!res)
 		return -1;
 	if (PQntuples(res) != 1)
-		return 0;	/* settled meanwhile (e.g. an admin's retry): nothing to record */
+		return 0; /* settled meanwhile (e.g. an admin's retry): nothing to record */
 	f->dead = strcmp(db_val(res, 0, "state"), "dead") == 0;
 	return f->k->failed ? f->k->failed(c, f->j, f->dead, f->err) : 0;
 }
@@ -142,11 +152,14 @@ static enum job_result run_one(struct ctx *c, const struct job_kind *k, const st
 
 	summary_count(summary, "jobsRun", 1);
 	if (rc == JOB_DB_ERROR)
-		return rc;	/* left running: requeued when stale */
+		return rc; /* left running: requeued when stale */
 	if (rc == JOB_DONE) {
 		summary_count(summary, k->done_key, 1);
 		return db_query(c, "UPDATE jobs SET state = 'done', locked_at = NULL, last_error = NULL, updated_at = now() "
-				   "WHERE id = $1 AND state = 'running'", j->id) ? rc : JOB_DB_ERROR;
+				   "WHERE id = $1 AND state = 'running'",
+				j->id)
+			? rc
+			: JOB_DB_ERROR;
 	}
 	summary_count(summary, "jobsFailed", 1);
 	summary_count(summary, k->failed_key, 1);

@@ -31,19 +31,19 @@ int job_backoff_minutes(int n);
 struct job {
 	const char *id;
 	const char *kind;
-	const char *order_id;		/* NULL when the job is not about an order */
-	int attempts;			/* runs so far, this one included */
-	int prior_failures;		/* failed attempts before the job was queued */
+	const char *order_id; /* NULL when the job is not about an order */
+	int attempts;	      /* runs so far, this one included */
+	int prior_failures;   /* failed attempts before the job was queued */
 	int max_attempts;
-	struct json_object *payload;	/* an object, never NULL */
+	struct json_object *payload; /* an object, never NULL */
 };
 
 enum job_result {
-	JOB_DONE,	/* finished, or nothing a retry could change */
-	JOB_RETRY,	/* failed: run again after the back-off (dead after max_attempts) */
-	JOB_GIVE_UP,	/* failed for good: dead now */
-	JOB_STOP,	/* failed because the partner is down: like RETRY, and no more of this kind this pass */
-	JOB_DB_ERROR,	/* the database failed: the job stays running and is requeued when stale */
+	JOB_DONE,     /* finished, or nothing a retry could change */
+	JOB_RETRY,    /* failed: run again after the back-off (dead after max_attempts) */
+	JOB_GIVE_UP,  /* failed for good: dead now */
+	JOB_STOP,     /* failed because the partner is down: like RETRY, and no more of this kind this pass */
+	JOB_DB_ERROR, /* the database failed: the job stays running and is requeued when stale */
 };
 
 struct job_kind {
@@ -62,11 +62,11 @@ struct job_kind {
 /* A job to queue. */
 struct job_new {
 	const char *kind;
-	const char *order_id;	/* may be NULL */
-	const char *payload;	/* a JSON object as text; NULL for {} */
-	int prior_failures;	/* attempts that already failed (counted by the back-off) */
-	int delay_minutes;	/* first due after this long */
-	int max_attempts;	/* 0: JOB_MAX_ATTEMPTS */
+	const char *order_id; /* may be NULL */
+	const char *payload;  /* a JSON object as text; NULL for {} */
+	int prior_failures;   /* attempts that already failed (counted by the back-off) */
+	int delay_minutes;    /* first due after this long */
+	int max_attempts;     /* 0: JOB_MAX_ATTEMPTS */
 };
 
 /* Queues the job. A kind with an open job for the same order is not queued

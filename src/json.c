@@ -27,8 +27,8 @@ struct json_object *json_parse_strict(const char *body, size_t len, char *err, s
 		end++;
 	if (!o || jerr != json_tokener_success || end != len) {
 		snprintf(err, errlen, "the body is not valid JSON (%s)",
-			 jerr == json_tokener_continue ? "unexpected end" :
-			 jerr != json_tokener_success ? json_tokener_error_desc(jerr) : "trailing characters");
+			 jerr == json_tokener_continue ? "unexpected end" : jerr != json_tokener_success ? json_tokener_error_desc(jerr)
+													 : "trailing characters");
 		json_object_put(o);
 		json_tokener_free(tok);
 		return NULL;
@@ -54,13 +54,20 @@ long utf8_length(const char *s, size_t n)
 		if (c == 0)
 			return -1;
 		if (c < 0x80) {
-			extra = 0; min = 0;
+			extra = 0;
+			min = 0;
 		} else if ((c & 0xE0) == 0xC0) {
-			extra = 1; min = 0x80; c &= 0x1F;
+			extra = 1;
+			min = 0x80;
+			c &= 0x1F;
 		} else if ((c & 0xF0) == 0xE0) {
-			extra = 2; min = 0x800; c &= 0x0F;
+			extra = 2;
+			min = 0x800;
+			c &= 0x0F;
 		} else if ((c & 0xF8) == 0xF0) {
-			extra = 3; min = 0x10000; c &= 0x07;
+			extra = 3;
+			min = 0x10000;
+			c &= 0x07;
 		} else {
 			return -1;
 		}

@@ -14,8 +14,8 @@
 struct json_object *json_parse_strict(const char *body, size_t len, char *err, size_t errlen);
 
 /* Text flags */
-#define TEXT_SINGLE_LINE 0	/* no control characters at all */
-#define TEXT_MULTI_LINE 1	/* newlines and tabs allowed */
+#define TEXT_SINGLE_LINE 0 /* no control characters at all */
+#define TEXT_MULTI_LINE 1  /* newlines and tabs allowed */
 
 /* Counts UTF-8 code points; -1 if s is not valid UTF-8 or contains a NUL. */
 long utf8_length(const char *s, size_t n);
@@ -27,9 +27,9 @@ struct arena;
 struct json_object *json_own(struct arena *a, struct json_object *o);
 
 /* Small builders for answers */
-struct json_object *jstr(const char *s);	/* NULL -> JSON null */
+struct json_object *jstr(const char *s); /* NULL -> JSON null */
 struct json_object *jint(int64_t v);
 struct json_object *jbool(int v);
-struct json_object *jmoney(int64_t paise);	/* "1299.00" */
+struct json_object *jmoney(int64_t paise); /* "1299.00" */
 
 #endif

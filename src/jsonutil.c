@@ -18,7 +18,7 @@ static struct json_object *field(struct json_object *o, const char *key)
 	struct json_object *v = NULL;
 	if (!json_object_object_get_ex(o, key, &v))
 		return NULL;
-	return v;	/* may be NULL for JSON null */
+	return v; /* may be NULL for JSON null */
 }
 
 int jget_text(struct req *r, struct json_object *o, const char *key, int required,
@@ -142,7 +142,7 @@ int jget_uuid(struct req *r, struct json_object *o, const char *key, int require
 int jget_money(struct req *r, struct json_object *o, const char *key, int required, int64_t *paise, int *present)
 {
 	struct json_object *v = field(o, key);
-	const int64_t max = 10000000 * 100LL;	/* NUMERIC(10,2) holds < 10^8 rupees */
+	const int64_t max = 10000000 * 100LL; /* NUMERIC(10,2) holds < 10^8 rupees */
 
 	if (present)
 		*present = v != NULL;

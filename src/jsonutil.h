@@ -8,7 +8,8 @@
 
 struct req;
 
-enum { OPTIONAL = 0, REQUIRED = 1 };
+enum { OPTIONAL = 0,
+       REQUIRED = 1 };
 
 /* Returns 0 (with *out NULL when absent and optional) or -1 after a 400.
  * min/max count characters (UTF-8 code points), after trimming spaces. */

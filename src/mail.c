@@ -16,13 +16,13 @@
 
 static const struct kind {
 	const char *name;
-	const char *before, *after;	/* subject: before + order number + after + " - " + store */
+	const char *before, *after; /* subject: before + order number + after + " - " + store */
 } kinds[] = {
 	{ "confirmed", "Order #", " is confirmed" },
 	{ "on_the_way", "Your cake is on the way (order #", ")" },
 	{ "delivered", "Order #", " has been delivered" },
 	{ "cancelled", "Order #", " was cancelled" },
-	{ "refunded", "A refund for order #", "" },	/* money that came after the order expired */
+	{ "refunded", "A refund for order #", "" }, /* money that came after the order expired */
 };
 
 static const struct kind *kind_find(const char *name)
@@ -43,7 +43,8 @@ static void put(struct json_object *o, const char *k, const char *v)
 static struct json_object *items_json(struct ctx *c, const char *order_id)
 {
 	PGresult *res = db_query(c, "SELECT product_name, variant_label, quantity, line_total FROM order_items "
-				    "WHERE order_id = $1 ORDER BY product_name, variant_label", order_id);
+				    "WHERE order_id = $1 ORDER BY product_name, variant_label",
+				 order_id);
 	if (!res)
 		return NULL;
 	struct json_object *a = json_object_new_array();
@@ -63,10 +64,18 @@ static struct json_object *order_context(struct ctx *c, PGresult *res)
 {
 	struct json_object *o = json_object_new_object();
 	static const char *const cols[][2] = {
-		{ "order_number", "orderNumber" }, { "name", "customerName" }, { "slot_date", "slotDate" },
-		{ "slot_start", "slotStart" }, { "slot_end", "slotEnd" }, { "custom_message", "inscription" },
-		{ "gift_message", "giftMessage" }, { "total_amount", "total" }, { "tracking_url", "courierTrackingUrl" },
-		{ "courier_name", "courierName" }, { "courier_phone", "courierPhone" }, { "refund", "refundAmount" },
+		{ "order_number", "orderNumber" },
+		{ "name", "customerName" },
+		{ "slot_date", "slotDate" },
+		{ "slot_start", "slotStart" },
+		{ "slot_end", "slotEnd" },
+		{ "custom_message", "inscription" },
+		{ "gift_message", "giftMessage" },
+		{ "total_amount", "total" },
+		{ "tracking_url", "courierTrackingUrl" },
+		{ "courier_name", "courierName" },
+		{ "courier_phone", "courierPhone" },
+		{ "refund", "refundAmount" },
 	};
 	for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++)
 		put(o, cols[i][1], db_val(res, 0, cols[i][0]));
@@ -87,13 +96,14 @@ int mail_queue(struct ctx *c, const char *order_id, const char *kind)
 	}
 	snprintf(mins, sizeof mins, "%d", cfg->slot_minutes);
 	PGresult *res = db_query(c,
-		"SELECT o.order_number, o.custom_message, o.is_gift, o.gift_message, o.total_amount, o.tracking_token, "
-		"to_char(o.delivery_slot, 'Dy DD Mon YYYY') AS slot_date, to_char(o.delivery_slot, 'HH24:MI') AS slot_start, "
-		"to_char(o.delivery_slot + make_interval(mins => $2::int), 'HH24:MI') AS slot_end, "
-		"u.email, u.name, d.tracking_url, d.courier_name, d.courier_phone, "
-		"(SELECT sum(f.amount) FROM refunds f WHERE f.order_id = o.id AND f.status <> 'FAILED') AS refund "
-		"FROM orders o JOIN users u ON u.id = o.user_id LEFT JOIN deliveries d ON d.order_id = o.id "
-		"WHERE o.id = $1", order_id, mins);
+				 "SELECT o.order_number, o.custom_message, o.is_gift, o.gift_message, o.total_amount, o.tracking_token, "
+				 "to_char(o.delivery_slot, 'Dy DD Mon YYYY') AS slot_date, to_char(o.delivery_slot, 'HH24:MI') AS slot_start, "
+				 "to_char(o.delivery_slot + make_interval(mins => $2::int), 'HH24:MI') AS slot_end, "
+				 "u.email, u.name, d.tracking_url, d.courier_name, d.courier_phone, "
+				 "(SELECT sum(f.amount) FROM refunds f WHERE f.order_id = o.id AND f.status <> 'FAILED') AS refund "
+				 "FROM orders o JOIN users u ON u.id = o.user_id LEFT JOIN deliveries d ON d.order_id = o.id "
+				 "WHERE o.id = $1",
+				 order_id, mins);
 	if (!res)
 		return -1;
 	if (PQntuples(res) != 1) {
@@ -112,7 +122,7 @@ int mail_queue(struct ctx *c, const char *order_id, const char *kind)
 		return -2;
 	}
 	const char *subject = arena_printf(c->a, "%s%s%s - %s", k->before, db_val(res, 0, "order_number"),
-						   k->after, cfg->store_name);
+					   k->after, cfg->store_name);
 	PGresult *ins = db_query(c, "INSERT INTO emails (order_id, kind, to_address, subject, body) "
 				    "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (order_id, kind) DO NOTHING",
 				 order_id, kind, db_val(res, 0, "email"), subject, body.data ? body.data : "");
@@ -132,7 +142,9 @@ enum job_result mail_send_job(struct ctx *c, const struct job *j, char *err, siz
 	struct json_object *v;
 	const char *id = json_object_object_get_ex(j->payload, "email_id", &v) ? json_object_get_string(v) : NULL;
 	PGresult *res = id ? db_query(c, "SELECT id, to_address, subject, body FROM emails WHERE id = $1::bigint "
-					  "AND state <> 'sent'", id) : NULL;
+					 "AND state <> 'sent'",
+				      id)
+			   : NULL;
 
 	if (!id) {
 		snprintf(err, errlen, "the job names no email");
@@ -141,12 +153,14 @@ enum job_result mail_send_job(struct ctx *c, const struct job *j, char *err, siz
 	if (!res)
 		return JOB_DB_ERROR;
 	if (PQntuples(res) != 1)
-		return JOB_DONE;	/* sent already, or gone */
+		return JOB_DONE; /* sent already, or gone */
 	switch (smtp_send(c->a, cfg->smtp_url, cfg->mail_from, db_val(res, 0, "to_address"), atoll(id),
 			  db_val(res, 0, "subject"), db_val(res, 0, "body"), err, errlen)) {
 	case SMTP_SENT:
 		return db_query(c, "UPDATE emails SET state = 'sent', sent_at = now(), last_error = NULL WHERE id = $1::bigint",
-				id) ? JOB_DONE : JOB_DB_ERROR;
+				id)
+			? JOB_DONE
+			: JOB_DB_ERROR;
 	case SMTP_REFUSED:
 		return JOB_GIVE_UP;
 	case SMTP_UNREACHABLE:
@@ -168,5 +182,7 @@ int mail_send_failed(struct ctx *c, const struct job *j, int dead, const char *e
 				  "state = CASE WHEN $3::boolean THEN 'dead' ELSE 'queued' END, "
 				  "send_after = CASE WHEN $3::boolean THEN send_after "
 				  "ELSE (SELECT run_at FROM jobs WHERE id = $4::bigint) END WHERE id = $1::bigint",
-			       id, err, dead ? "true" : "false", j->id) ? 0 : -1;
+			       id, err, dead ? "true" : "false", j->id)
+		? 0
+		: -1;
 }

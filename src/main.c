@@ -123,12 +123,12 @@ static void supervise(void)
 			continue;
 		}
 		if (pid <= 0) {
-			usleep(50000);	/* signals cut this short; a dead worker waits at most 50 ms */
+			usleep(50000); /* signals cut this short; a dead worker waits at most 50 ms */
 			continue;
 		}
 		int no = slot_of(pid);
 		if (no < 0)
-			continue;	/* an old generation's child */
+			continue; /* an old generation's child */
 		if (WIFSIGNALED(st))
 			log_warn("worker %d died of signal %d; replacing it", (int)pid, WTERMSIG(st));
 		else
@@ -186,7 +186,8 @@ static void usage(FILE *f)
 	      "       lafete migrate [DIR]     apply schema/*.sql migrations not yet applied\n"
 	      "       lafete seed [DIR]        create the admin from ADMIN_EMAIL/ADMIN_PASSWORD, run seed/*.sql\n"
 	      "       lafete admin --email E [--password P] [--name N]   create or promote an admin\n"
-	      "configuration: environment, then .env (see .env.example)\n", f);
+	      "configuration: environment, then .env (see .env.example)\n",
+	      f);
 }
 
 int main(int argc, char **argv)

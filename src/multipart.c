@@ -162,7 +162,7 @@ static int part_header(struct arena *a, const char *line, size_t n, struct mp_pa
 			return -1;
 		part->content_type = val;
 	}
-	return 0;	/* other headers are allowed and ignored */
+	return 0; /* other headers are allowed and ignored */
 }
 
 /* Reads the header block at *pp (up to and including the empty line). */

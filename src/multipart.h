@@ -7,13 +7,13 @@
 struct arena;
 
 #define MP_MAX_PARTS 16
-#define MP_MAX_HEADER_BYTES 4096	/* per part, all header lines together */
+#define MP_MAX_HEADER_BYTES 4096 /* per part, all header lines together */
 
 struct mp_part {
-	const char *name;		/* Content-Disposition name (always set) */
-	const char *filename;		/* NULL when the part is not a file */
-	const char *content_type;	/* NULL when absent */
-	const char *data;		/* points into the body; not NUL-terminated */
+	const char *name;	  /* Content-Disposition name (always set) */
+	const char *filename;	  /* NULL when the part is not a file */
+	const char *content_type; /* NULL when absent */
+	const char *data;	  /* points into the body; not NUL-terminated */
 	size_t len;
 };
 

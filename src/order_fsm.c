@@ -83,15 +83,17 @@ enum fsm_result order_transition(struct ctx *c, const char *order_id, const char
 	if (!fsm_allowed(from, to, cause))
 		return FSM_ILLEGAL;
 	if (!db_query(c,
-		"UPDATE orders SET status = $2, updated_at = now(), "
-		"confirmed_at = CASE WHEN $2 = 'CONFIRMED' THEN now() ELSE confirmed_at END, "
-		"dispatched_at = CASE WHEN $2 = 'DISPATCHED' THEN now() ELSE dispatched_at END, "
-		"delivered_at = CASE WHEN $2 = 'DELIVERED' THEN now() ELSE delivered_at END, "
-		"cancelled_at = CASE WHEN $2 = 'CANCELLED' THEN now() ELSE cancelled_at END "
-		"WHERE id = $1", order_id, to))
+		      "UPDATE orders SET status = $2, updated_at = now(), "
+		      "confirmed_at = CASE WHEN $2 = 'CONFIRMED' THEN now() ELSE confirmed_at END, "
+		      "dispatched_at = CASE WHEN $2 = 'DISPATCHED' THEN now() ELSE dispatched_at END, "
+		      "delivered_at = CASE WHEN $2 = 'DELIVERED' THEN now() ELSE delivered_at END, "
+		      "cancelled_at = CASE WHEN $2 = 'CANCELLED' THEN now() ELSE cancelled_at END "
+		      "WHERE id = $1",
+		      order_id, to))
 		return FSM_DB_ERROR;
 	if (!db_query(c, "INSERT INTO order_status_history (order_id, from_status, to_status, actor, note) "
-			 "VALUES ($1, $2, $3, $4, $5)", order_id, from, to, actor, note))
+			 "VALUES ($1, $2, $3, $4, $5)",
+		      order_id, from, to, actor, note))
 		return FSM_DB_ERROR;
 	const char *email = email_for(to);
 	if (email && mail_queue(c, order_id, email) == -1)
@@ -101,7 +103,8 @@ enum fsm_result order_transition(struct ctx *c, const char *order_id, const char
 	    !db_query(c, "WITH o AS (UPDATE orders SET slot_released = true WHERE id = $1 AND NOT slot_released "
 			 "RETURNING delivery_slot, slot_units) "
 			 "UPDATE delivery_slots s SET booked_units = greatest(0, s.booked_units - o.slot_units) "
-			 "FROM o WHERE s.slot_start = o.delivery_slot", order_id))
+			 "FROM o WHERE s.slot_start = o.delivery_slot",
+		      order_id))
 		return FSM_DB_ERROR;
 	return FSM_OK;
 }
@@ -109,5 +112,8 @@ enum fsm_result order_transition(struct ctx *c, const char *order_id, const char
 int order_flag_attention(struct ctx *c, const char *order_id, const char *reason)
 {
 	return db_query(c, "UPDATE orders SET needs_attention = true, attention_reason = $2, updated_at = now() "
-			   "WHERE id = $1", order_id, reason) ? 0 : -1;
+			   "WHERE id = $1",
+			order_id, reason)
+		? 0
+		: -1;
 }

@@ -7,20 +7,20 @@ struct ctx;
 /* Who causes a move: doc/contract.md §1 says only payment confirms, only a booked courier
  * dispatches, only Borzo's completion (or an admin) delivers. */
 enum fsm_cause {
-	CAUSE_PAYMENT = 1 << 0,		/* verify, webhook, reconciliation */
-	CAUSE_COURIER = 1 << 1,		/* a Borzo booking succeeded */
-	CAUSE_BORZO = 1 << 2,		/* a Borzo callback */
-	CAUSE_ADMIN = 1 << 3,		/* kitchen staff */
-	CAUSE_CUSTOMER = 1 << 4,	/* the order's owner */
-	CAUSE_SYSTEM = 1 << 5,		/* expiry of unpaid orders */
+	CAUSE_PAYMENT = 1 << 0,	 /* verify, webhook, reconciliation */
+	CAUSE_COURIER = 1 << 1,	 /* a Borzo booking succeeded */
+	CAUSE_BORZO = 1 << 2,	 /* a Borzo callback */
+	CAUSE_ADMIN = 1 << 3,	 /* kitchen staff */
+	CAUSE_CUSTOMER = 1 << 4, /* the order's owner */
+	CAUSE_SYSTEM = 1 << 5,	 /* expiry of unpaid orders */
 };
 
 enum fsm_result {
 	FSM_OK = 0,
-	FSM_DB_ERROR = -1,	/* reply with reply_db_error */
+	FSM_DB_ERROR = -1, /* reply with reply_db_error */
 	FSM_NOT_FOUND = -2,
-	FSM_ILLEGAL = -3,	/* 409 ILLEGAL_TRANSITION */
-	FSM_ALREADY = -4,	/* already in that state: a harmless repeat */
+	FSM_ILLEGAL = -3, /* 409 ILLEGAL_TRANSITION */
+	FSM_ALREADY = -4, /* already in that state: a harmless repeat */
 };
 
 /* Moves the order to `to` if the machine allows it for this cause. Must run

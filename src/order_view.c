@@ -10,6 +10,7 @@
 #include "order_view.h"
 
 /* Every column any shape needs; the options only choose what the builder reads. */
+/* clang-format off */
 #define ORDER_VIEW_COLUMNS \
 	"SELECT o.id, o.order_number, o.status, o.subtotal::text AS subtotal, " \
 	"o.delivery_fee::text AS delivery_fee, o.total_amount::text AS total_amount, " \
@@ -23,13 +24,17 @@
 	"d.id AS del_id, d.booking_state, d.status AS del_status, d.borzo_order_id, d.tracking_url, " \
 	"d.courier_name, d.courier_phone, d.price::text AS del_price, d.last_error AS del_last_error, " \
 	SQL_TIME("d.booked_at") " AS del_booked_at, " SQL_TIME("d.delivered_at") " AS del_delivered_at "
-#define ORDER_VIEW_FROM \
+/* clang-format on */
+#define ORDER_VIEW_FROM                                                                             \
 	"FROM orders o JOIN users u ON u.id = o.user_id LEFT JOIN payments p ON p.order_id = o.id " \
 	"LEFT JOIN deliveries d ON d.order_id = o.id "
 
 /* ---- field tables: JSON key, column, type; each shape lists its fields in answer order ---- */
 
-enum field_type { F_TEXT, F_INT, F_BOOL, F_JSON };
+enum field_type { F_TEXT,
+		  F_INT,
+		  F_BOOL,
+		  F_JSON };
 
 struct field {
 	const char *key, *col;
@@ -39,54 +44,84 @@ struct field {
 #define FIELDS(t) (t), sizeof(t) / sizeof((t)[0])
 
 static const struct field order_head[] = {
-	{ "id", "id", F_TEXT }, { "orderNumber", "order_number", F_INT }, { "status", "status", F_TEXT },
+	{ "id", "id", F_TEXT },
+	{ "orderNumber", "order_number", F_INT },
+	{ "status", "status", F_TEXT },
 };
 static const struct field order_body[] = {
-	{ "subtotal", "subtotal", F_TEXT }, { "deliveryFee", "delivery_fee", F_TEXT },
-	{ "totalAmount", "total_amount", F_TEXT }, { "deliverySlot", "delivery_slot", F_TEXT },
-	{ "customMessage", "custom_message", F_TEXT }, { "isGift", "is_gift", F_BOOL },
-	{ "giftMessage", "gift_message", F_TEXT }, { "address", "address", F_JSON },
+	{ "subtotal", "subtotal", F_TEXT },
+	{ "deliveryFee", "delivery_fee", F_TEXT },
+	{ "totalAmount", "total_amount", F_TEXT },
+	{ "deliverySlot", "delivery_slot", F_TEXT },
+	{ "customMessage", "custom_message", F_TEXT },
+	{ "isGift", "is_gift", F_BOOL },
+	{ "giftMessage", "gift_message", F_TEXT },
+	{ "address", "address", F_JSON },
 };
 static const struct field order_staff[] = {
-	{ "needsAttention", "needs_attention", F_BOOL }, { "attentionReason", "attention_reason", F_TEXT },
+	{ "needsAttention", "needs_attention", F_BOOL },
+	{ "attentionReason", "attention_reason", F_TEXT },
 	{ "createdAt", "created_at", F_TEXT },
 };
 static const struct field created_at[] = { { "createdAt", "created_at", F_TEXT } };
 static const struct field slot_day[] = { { "slotDay", "slot_day", F_TEXT } };
 static const struct field customer[] = {
-	{ "id", "user_id", F_TEXT }, { "name", "user_name", F_TEXT },
-	{ "email", "user_email", F_TEXT }, { "phone", "user_phone", F_TEXT },
+	{ "id", "user_id", F_TEXT },
+	{ "name", "user_name", F_TEXT },
+	{ "email", "user_email", F_TEXT },
+	{ "phone", "user_phone", F_TEXT },
 };
 static const struct field payment_customer[] = {
-	{ "status", "pay_status", F_TEXT }, { "razorpayOrderId", "razorpay_order_id", F_TEXT },
-	{ "razorpayPaymentId", "razorpay_payment_id", F_TEXT }, { "amount", "pay_amount", F_TEXT },
+	{ "status", "pay_status", F_TEXT },
+	{ "razorpayOrderId", "razorpay_order_id", F_TEXT },
+	{ "razorpayPaymentId", "razorpay_payment_id", F_TEXT },
+	{ "amount", "pay_amount", F_TEXT },
 };
 static const struct field payment_staff[] = {
-	{ "id", "pay_id", F_TEXT }, { "status", "pay_status", F_TEXT }, { "amount", "pay_amount", F_TEXT },
-	{ "currency", "pay_currency", F_TEXT }, { "method", "pay_method", F_TEXT },
-	{ "razorpayOrderId", "razorpay_order_id", F_TEXT }, { "razorpayPaymentId", "razorpay_payment_id", F_TEXT },
+	{ "id", "pay_id", F_TEXT },
+	{ "status", "pay_status", F_TEXT },
+	{ "amount", "pay_amount", F_TEXT },
+	{ "currency", "pay_currency", F_TEXT },
+	{ "method", "pay_method", F_TEXT },
+	{ "razorpayOrderId", "razorpay_order_id", F_TEXT },
+	{ "razorpayPaymentId", "razorpay_payment_id", F_TEXT },
 	{ "capturedAt", "pay_captured_at", F_TEXT },
 };
 static const struct field delivery_customer[] = {
-	{ "status", "del_status", F_TEXT }, { "trackingUrl", "tracking_url", F_TEXT },
-	{ "courierName", "courier_name", F_TEXT }, { "courierPhone", "courier_phone", F_TEXT },
+	{ "status", "del_status", F_TEXT },
+	{ "trackingUrl", "tracking_url", F_TEXT },
+	{ "courierName", "courier_name", F_TEXT },
+	{ "courierPhone", "courier_phone", F_TEXT },
 };
 static const struct field delivery_staff[] = {
-	{ "bookingState", "booking_state", F_TEXT }, { "status", "del_status", F_TEXT },
-	{ "borzoOrderId", "borzo_order_id", F_TEXT }, { "trackingUrl", "tracking_url", F_TEXT },
-	{ "courierName", "courier_name", F_TEXT }, { "courierPhone", "courier_phone", F_TEXT },
-	{ "price", "del_price", F_TEXT }, { "lastError", "del_last_error", F_TEXT },
-	{ "bookedAt", "del_booked_at", F_TEXT }, { "deliveredAt", "del_delivered_at", F_TEXT },
+	{ "bookingState", "booking_state", F_TEXT },
+	{ "status", "del_status", F_TEXT },
+	{ "borzoOrderId", "borzo_order_id", F_TEXT },
+	{ "trackingUrl", "tracking_url", F_TEXT },
+	{ "courierName", "courier_name", F_TEXT },
+	{ "courierPhone", "courier_phone", F_TEXT },
+	{ "price", "del_price", F_TEXT },
+	{ "lastError", "del_last_error", F_TEXT },
+	{ "bookedAt", "del_booked_at", F_TEXT },
+	{ "deliveredAt", "del_delivered_at", F_TEXT },
 };
 static const struct field item[] = {
-	{ "id", "id", F_TEXT }, { "productId", "product_id", F_TEXT }, { "variantId", "variant_id", F_TEXT },
-	{ "name", "product_name", F_TEXT }, { "label", "variant_label", F_TEXT },
-	{ "weightGrams", "weight_grams", F_INT }, { "unitPrice", "unit_price", F_TEXT },
-	{ "quantity", "quantity", F_INT }, { "lineTotal", "line_total", F_TEXT },
+	{ "id", "id", F_TEXT },
+	{ "productId", "product_id", F_TEXT },
+	{ "variantId", "variant_id", F_TEXT },
+	{ "name", "product_name", F_TEXT },
+	{ "label", "variant_label", F_TEXT },
+	{ "weightGrams", "weight_grams", F_INT },
+	{ "unitPrice", "unit_price", F_TEXT },
+	{ "quantity", "quantity", F_INT },
+	{ "lineTotal", "line_total", F_TEXT },
 };
 static const struct field history[] = {
-	{ "from", "from_status", F_TEXT }, { "to", "to_status", F_TEXT }, { "actor", "actor", F_TEXT },
-	{ "note", "note", F_TEXT }, { "at", "at", F_TEXT },
+	{ "from", "from_status", F_TEXT },
+	{ "to", "to_status", F_TEXT },
+	{ "actor", "actor", F_TEXT },
+	{ "note", "note", F_TEXT },
+	{ "at", "at", F_TEXT },
 };
 static const struct field history_label[] = { { "atLabel", "at_label", F_TEXT } };
 
@@ -135,16 +170,13 @@ static struct json_object *order_row(struct ctx *c, PGresult *res, int i, unsign
 			json_object_object_add(o, "items", json_object_new_array());
 	}
 	if (opt & OV_PAYMENT)
-		json_object_object_add(o, "payment", staff ? nested(res, i, "pay_id", FIELDS(payment_staff))
-							   : nested(res, i, "pay_id", FIELDS(payment_customer)));
+		json_object_object_add(o, "payment", staff ? nested(res, i, "pay_id", FIELDS(payment_staff)) : nested(res, i, "pay_id", FIELDS(payment_customer)));
 	if (opt & OV_DELIVERY)
-		json_object_object_add(o, "delivery", staff ? nested(res, i, "del_id", FIELDS(delivery_staff))
-							    : nested(res, i, "del_id", FIELDS(delivery_customer)));
+		json_object_object_add(o, "delivery", staff ? nested(res, i, "del_id", FIELDS(delivery_staff)) : nested(res, i, "del_id", FIELDS(delivery_customer)));
 	if (!staff)
 		add_fields(o, res, i, FIELDS(created_at));
 	if (opt & OV_OWNER)
-		json_object_object_add(o, "trackingUrl", jstr(arena_printf(c->a, "%s/track/%s", cfg->public_url,
-									    db_val(res, i, "tracking_token"))));
+		json_object_object_add(o, "trackingUrl", jstr(arena_printf(c->a, "%s/track/%s", cfg->public_url, db_val(res, i, "tracking_token"))));
 	if (opt & OV_LABELS)
 		add_fields(o, res, i, FIELDS(slot_day));
 	if (opt & OV_HISTORY)
@@ -186,11 +218,14 @@ static struct json_object *build(struct ctx *c, PGresult *res, unsigned opt)
 		items = db_query(c, "SELECT id, order_id, product_id, variant_id, product_name, variant_label, "
 				    "weight_grams, unit_price::text AS unit_price, quantity, line_total::text AS line_total "
 				    "FROM order_items WHERE order_id = ANY($1::uuid[]) "
-				    "ORDER BY product_name, variant_label, id", ids.data);
+				    "ORDER BY product_name, variant_label, id",
+				 ids.data);
+	/* clang-format off */
 	if (n && (opt & OV_HISTORY))
 		hist = db_query(c, "SELECT order_id, from_status, to_status, actor, note, " SQL_TIME("created_at") " AS at, "
 				   "to_char(created_at, 'Dy DD Mon, HH24:MI') AS at_label "
 				   "FROM order_status_history WHERE order_id = ANY($1::uuid[]) ORDER BY id", ids.data);
+	/* clang-format on */
 	buf_free(&ids);
 	if (n && (((opt & OV_ITEMS) && !items) || ((opt & OV_HISTORY) && !hist)))
 		return NULL;
@@ -224,8 +259,7 @@ static enum outcome build_one(struct ctx *c, PGresult *res, unsigned opt, struct
 enum outcome order_view_get(struct ctx *c, const char *order_id, const char *owner_id, unsigned options,
 			    struct json_object **out)
 {
-	return build_one(c, db_query(c, ORDER_VIEW_COLUMNS ORDER_VIEW_FROM
-				     "WHERE o.id = $1 AND ($2::uuid IS NULL OR o.user_id = $2::uuid)", order_id, owner_id),
+	return build_one(c, db_query(c, ORDER_VIEW_COLUMNS ORDER_VIEW_FROM "WHERE o.id = $1 AND ($2::uuid IS NULL OR o.user_id = $2::uuid)", order_id, owner_id),
 			 options, out);
 }
 
@@ -242,9 +276,9 @@ static enum outcome view_page(struct ctx *c, const char *where, const char *orde
 			      struct json_object **items, int64_t *total)
 {
 	const char *lim = arena_printf(c->a, "%lld", (long long)limit), *off = arena_printf(c->a, "%lld", (long long)offset);
-	PGresult *res = db_query(c, arena_printf(c->a, ORDER_VIEW_COLUMNS ", count(*) OVER () AS total_rows "
-					 ORDER_VIEW_FROM "WHERE %s AND ($2::text IS NULL OR o.status = $2) "
-					 "ORDER BY %s LIMIT $3::int OFFSET $4::bigint", where, order_by),
+	PGresult *res = db_query(c, arena_printf(c->a, ORDER_VIEW_COLUMNS ", count(*) OVER () AS total_rows " ORDER_VIEW_FROM "WHERE %s AND ($2::text IS NULL OR o.status = $2) "
+									  "ORDER BY %s LIMIT $3::int OFFSET $4::bigint",
+						 where, order_by),
 				 p1, status, lim, off);
 	*items = NULL;
 	*total = 0;
@@ -252,9 +286,11 @@ static enum outcome view_page(struct ctx *c, const char *where, const char *orde
 		return E_DB;
 	if (PQntuples(res) > 0) {
 		*total = strtoll(db_val(res, 0, "total_rows"), NULL, 10);
-	} else if (offset > 0) {	/* past the end: the total still counts */
+	} else if (offset > 0) { /* past the end: the total still counts */
 		PGresult *n = db_query(c, arena_printf(c->a, "SELECT count(*) FROM orders o WHERE %s "
-						       "AND ($2::text IS NULL OR o.status = $2)", where), p1, status);
+							     "AND ($2::text IS NULL OR o.status = $2)",
+						       where),
+				       p1, status);
 		if (!n)
 			return E_DB;
 		*total = strtoll(PQgetvalue(n, 0, 0), NULL, 10);

@@ -58,11 +58,12 @@ static enum outcome lock_and_price_cart(struct ctx *c, struct cart_sum *cs, stru
 		return E_CART_EMPTY;
 	cs->cart_id = arena_strdup(c->a, db_val(res, 0, "id"));
 	res = db_query(c,
-		"SELECT p.name, v.label, v.weight_grams, v.kitchen_units, v.price::text AS price, ci.quantity, "
-		"p.lead_time_hours, (v.is_available AND v.archived_at IS NULL AND p.is_available "
-		"AND p.archived_at IS NULL) AS sellable, v.id AS variant_id "
-		"FROM cart_items ci JOIN variants v ON v.id = ci.variant_id JOIN products p ON p.id = v.product_id "
-		"WHERE ci.cart_id = $1 ORDER BY ci.created_at FOR UPDATE OF ci FOR SHARE OF v, p", cs->cart_id);
+		       "SELECT p.name, v.label, v.weight_grams, v.kitchen_units, v.price::text AS price, ci.quantity, "
+		       "p.lead_time_hours, (v.is_available AND v.archived_at IS NULL AND p.is_available "
+		       "AND p.archived_at IS NULL) AS sellable, v.id AS variant_id "
+		       "FROM cart_items ci JOIN variants v ON v.id = ci.variant_id JOIN products p ON p.id = v.product_id "
+		       "WHERE ci.cart_id = $1 ORDER BY ci.created_at FOR UPDATE OF ci FOR SHARE OF v, p",
+		       cs->cart_id);
 	if (!res)
 		return E_DB;
 	if (PQntuples(res) == 0)
@@ -99,16 +100,16 @@ static int write_order(struct ctx *c, const struct order_request *in, const stru
 	snprintf(units, sizeof units, "%d", cs->units);
 	*id = NULL;
 	PGresult *res = db_query(c,
-		"INSERT INTO orders (user_id, address_id, address, subtotal, delivery_fee, total_amount, delivery_slot, "
-		"slot_units, custom_message, is_gift, gift_message, idempotency_key, tracking_token) "
-		"SELECT $1, a.id, jsonb_build_object('label', a.label, 'street', a.street, 'city', a.city, "
-		"'pincode', a.pincode, 'latitude', a.latitude, 'longitude', a.longitude, "
-		"'contactName', u.name, 'contactPhone', u.phone), "
-		"$3::numeric, $4::numeric, $5::numeric, $6::timestamptz, $7::int, $8, $9::boolean, $10, $11, $12 "
-		"FROM addresses a JOIN users u ON u.id = a.user_id WHERE a.id = $2 AND a.user_id = $1 "
-		"ON CONFLICT (user_id, idempotency_key) DO NOTHING RETURNING id",
-		c->who.user_id, in->address_id, sub, feet, total, in->slot, units, in->message,
-		in->is_gift ? "true" : "false", in->gift_message, in->idempotency_key, auth_random_token(c->a, 24));
+				 "INSERT INTO orders (user_id, address_id, address, subtotal, delivery_fee, total_amount, delivery_slot, "
+				 "slot_units, custom_message, is_gift, gift_message, idempotency_key, tracking_token) "
+				 "SELECT $1, a.id, jsonb_build_object('label', a.label, 'street', a.street, 'city', a.city, "
+				 "'pincode', a.pincode, 'latitude', a.latitude, 'longitude', a.longitude, "
+				 "'contactName', u.name, 'contactPhone', u.phone), "
+				 "$3::numeric, $4::numeric, $5::numeric, $6::timestamptz, $7::int, $8, $9::boolean, $10, $11, $12 "
+				 "FROM addresses a JOIN users u ON u.id = a.user_id WHERE a.id = $2 AND a.user_id = $1 "
+				 "ON CONFLICT (user_id, idempotency_key) DO NOTHING RETURNING id",
+				 c->who.user_id, in->address_id, sub, feet, total, in->slot, units, in->message,
+				 in->is_gift ? "true" : "false", in->gift_message, in->idempotency_key, auth_random_token(c->a, 24));
 	if (!res)
 		return -1;
 	if (PQntuples(res) != 1)
@@ -118,10 +119,12 @@ static int write_order(struct ctx *c, const struct order_request *in, const stru
 			 "weight_grams, kitchen_units, unit_price, quantity, line_total) "
 			 "SELECT $1, p.id, v.id, p.name, v.label, v.weight_grams, v.kitchen_units, v.price, ci.quantity, "
 			 "v.price * ci.quantity FROM cart_items ci JOIN variants v ON v.id = ci.variant_id "
-			 "JOIN products p ON p.id = v.product_id WHERE ci.cart_id = $2", *id, cs->cart_id) ||
+			 "JOIN products p ON p.id = v.product_id WHERE ci.cart_id = $2",
+		      *id, cs->cart_id) ||
 	    !db_query(c, "INSERT INTO order_status_history (order_id, from_status, to_status, actor, note) "
-			 "VALUES ($1, NULL, 'PENDING', $2, 'order placed')", *id,
-			 arena_printf(c->a, "customer:%s", c->who.user_id)) ||
+			 "VALUES ($1, NULL, 'PENDING', $2, 'order placed')",
+		      *id,
+		      arena_printf(c->a, "customer:%s", c->who.user_id)) ||
 	    !db_query(c, "DELETE FROM cart_items WHERE cart_id = $1", cs->cart_id) ||
 	    !db_query(c, "UPDATE carts SET updated_at = now() WHERE id = $1", cs->cart_id))
 		return -1;
@@ -175,17 +178,19 @@ enum outcome order_place(struct ctx *c, const struct order_request *in, struct o
 	if (o == OK && out->created && db_commit(c) == 0)
 		return OK;
 	db_rollback(c);
-	if (o != OK || out->created)	/* refused, or the commit failed */
+	if (o != OK || out->created) /* refused, or the commit failed */
 		return o != OK ? o : E_DB;
 	/* the same key won a race (or answered the retry): that order */
-	return out->id ? OK : find_by_key(c, in->idempotency_key, &out->id) == OK ? OK : E_DB;
+	return out->id ? OK : find_by_key(c, in->idempotency_key, &out->id) == OK ? OK
+										  : E_DB;
 }
 
 /* ---- cancelling ---- */
 
 static enum fsm_cause cause_of(enum canceller by)
 {
-	return by == CANCELLER_CUSTOMER ? CAUSE_CUSTOMER : by == CANCELLER_STAFF ? CAUSE_ADMIN : CAUSE_SYSTEM;
+	return by == CANCELLER_CUSTOMER ? CAUSE_CUSTOMER : by == CANCELLER_STAFF ? CAUSE_ADMIN
+										 : CAUSE_SYSTEM;
 }
 
 /* "customer:<id>" or "admin:<id>" by the canceller's part (whatever the account's
@@ -220,7 +225,7 @@ enum outcome order_cancel_in_tx(struct ctx *c, const char *order_id, const struc
 		break;
 	case FSM_ALREADY:
 		if (!rq->retry_refund)
-			return OK;	/* a repeat: nothing more to do */
+			return OK; /* a repeat: nothing more to do */
 		break;
 	case FSM_NOT_FOUND:
 		return E_ORDER_NOT_FOUND;
@@ -291,7 +296,8 @@ enum outcome order_move_by_staff(struct ctx *c, const char *order_id, const char
 	if (fr != FSM_OK || db_commit(c) != 0) {
 		db_rollback(c);
 		return fr == FSM_ALREADY ? OK : fr == FSM_NOT_FOUND ? E_ORDER_NOT_FOUND
-		       : fr == FSM_ILLEGAL ? E_ILLEGAL_TRANSITION : E_DB;
+			: fr == FSM_ILLEGAL			    ? E_ILLEGAL_TRANSITION
+								    : E_DB;
 	}
 	*moved = 1;
 	return OK;

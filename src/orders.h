@@ -10,11 +10,11 @@
 struct ctx;
 
 /* Inscription (customMessage) limits in characters by the largest cake. */
-#define INSCRIPTION_MAX_SMALL 20	/* largest cake <= 500 g */
-#define INSCRIPTION_MAX_MEDIUM 30	/* <= 1000 g */
-#define INSCRIPTION_MAX_LARGE 40	/* larger */
+#define INSCRIPTION_MAX_SMALL 20  /* largest cake <= 500 g */
+#define INSCRIPTION_MAX_MEDIUM 30 /* <= 1000 g */
+#define INSCRIPTION_MAX_LARGE 40  /* larger */
 #define GIFT_MESSAGE_MAX 300
-#define MAX_ORDER_PAISE 9999999999LL	/* numeric(10,2) */
+#define MAX_ORDER_PAISE 9999999999LL /* numeric(10,2) */
 
 /* The inscription limit for an order whose largest cake weighs max_grams. Pure. */
 int order_inscription_limit(int max_grams);
@@ -23,17 +23,17 @@ int order_inscription_limit(int max_grams);
  * NULL, a gift message only with a gift, the slot an RFC 3339 date-time. */
 struct order_request {
 	const char *address_id, *slot, *message, *gift_message;
-	const char *idempotency_key;	/* may be NULL */
+	const char *idempotency_key; /* may be NULL */
 	int is_gift;
 };
 
 struct order_placed {
-	const char *id;		/* OK: the order */
-	int created;		/* 1 new now, 0 the order an earlier call with this key made */
+	const char *id; /* OK: the order */
+	int created;	/* 1 new now, 0 the order an earlier call with this key made */
 	/* what a refusal names */
-	const char *product, *variant;	/* E_VARIANT_UNAVAILABLE: the cake no longer on sale */
-	int inscription_max;		/* E_INSCRIPTION_TOO_LONG: the limit of this order */
-	int lead_hours;			/* E_SLOT_UNAVAILABLE: the lead time the cart needs */
+	const char *product, *variant; /* E_VARIANT_UNAVAILABLE: the cake no longer on sale */
+	int inscription_max;	       /* E_INSCRIPTION_TOO_LONG: the limit of this order */
+	int lead_hours;		       /* E_SLOT_UNAVAILABLE: the lead time the cart needs */
 };
 
 /* Places the caller's cart as an order (c->who is the customer). A key already
@@ -47,16 +47,16 @@ struct order_placed {
 enum outcome order_place(struct ctx *c, const struct order_request *in, struct order_placed *out);
 
 struct cancel_request {
-	enum canceller by;	/* customer: their own order, the time bands; staff, system: in full */
-	const char *actor;	/* history and refund reason; NULL: "customer:<id>" / "admin:<id>" of c->who */
-	const char *note;	/* history note; may be NULL */
-	int retry_refund;	/* an order already cancelled still gets its refund (the admin refund) */
+	enum canceller by; /* customer: their own order, the time bands; staff, system: in full */
+	const char *actor; /* history and refund reason; NULL: "customer:<id>" / "admin:<id>" of c->who */
+	const char *note;  /* history note; may be NULL */
+	int retry_refund;  /* an order already cancelled still gets its refund (the admin refund) */
 };
 
 struct cancellation {
-	int moved;		/* 1 when the order moved to CANCELLED now, 0 when it already was */
-	const char *refund_id;	/* the refund recorded with it, or NULL */
-	int email_later;	/* the "cancelled" email waits for Razorpay's answer */
+	int moved;	       /* 1 when the order moved to CANCELLED now, 0 when it already was */
+	const char *refund_id; /* the refund recorded with it, or NULL */
+	int email_later;       /* the "cancelled" email waits for Razorpay's answer */
 };
 
 /* THE cancellation, every canceller alike: in one transaction the state change

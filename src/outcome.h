@@ -7,9 +7,9 @@
 enum outcome {
 	OK = 0,
 	/* the kernel */
-	E_DB,			/* a database failure: 503 when gone or conflicting, else 500 */
-	E_INTERNAL,		/* a bug or an unreadable row: 500, logged */
-	E_INVALID_INPUT,	/* a value the database refused as malformed */
+	E_DB,		 /* a database failure: 503 when gone or conflicting, else 500 */
+	E_INTERNAL,	 /* a bug or an unreadable row: 500, logged */
+	E_INVALID_INPUT, /* a value the database refused as malformed */
 	/* accounts */
 	E_INVALID_CREDENTIALS,
 	E_TOO_MANY_ATTEMPTS,
@@ -17,8 +17,8 @@ enum outcome {
 	E_ADDRESS_NOT_FOUND,
 	E_ADDRESS_LIMIT,
 	E_OUT_OF_DELIVERY_AREA,
-	E_ACCOUNT_GONE,		/* a valid token of a row no longer there */
-	E_TRY_AGAIN,		/* password hashing out of memory */
+	E_ACCOUNT_GONE, /* a valid token of a row no longer there */
+	E_TRY_AGAIN,	/* password hashing out of memory */
 	E_TOKEN_FAILED,
 	/* catalog */
 	E_PRODUCT_NOT_FOUND,
@@ -28,14 +28,14 @@ enum outcome {
 	E_TOO_MANY_IMAGES,
 	E_UNSUPPORTED_IMAGE,
 	E_STORAGE_UNAVAILABLE,
-	E_PRODUCT_VARIANT_NOT_FOUND,	/* the admin's: not a variant of this product */
+	E_PRODUCT_VARIANT_NOT_FOUND, /* the admin's: not a variant of this product */
 	E_IMAGE_TOO_LARGE,
 	E_IMAGE_NOT_FOUND,
 	/* cart */
 	E_CART_ITEM_NOT_FOUND,
 	E_CART_FULL,
 	E_QUANTITY_LIMIT,
-	E_QUANTITY_LIMIT_IN_CART,	/* the cart's line and the addition exceed the cap */
+	E_QUANTITY_LIMIT_IN_CART, /* the cart's line and the addition exceed the cap */
 	E_VARIANT_UNAVAILABLE,
 	/* analytics */
 	E_RANGE_REVERSED,
@@ -73,9 +73,9 @@ enum outcome {
 };
 
 struct outcome_info {
-	int status;		/* HTTP status */
-	const char *code;	/* the error envelope's code; NULL for OK */
-	const char *message;	/* the envelope's message */
+	int status;	     /* HTTP status */
+	const char *code;    /* the error envelope's code; NULL for OK */
+	const char *message; /* the envelope's message */
 };
 
 /* The row of o (never NULL: an unknown value reads as E_INTERNAL). */

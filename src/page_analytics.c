@@ -130,7 +130,7 @@ static void add_charts(struct req *r, struct json_object *ctx, struct json_objec
 	struct json_object *rate = json_object_object_get(perf, "onTimeRate");
 	if (rate)
 		json_object_object_add(ctx, "onTimePercent",
-			jstr(arena_printf(r->a, "%.1f%%", json_object_get_double(rate) * 100)));
+				       jstr(arena_printf(r->a, "%.1f%%", json_object_get_double(rate) * 100)));
 }
 
 /* GET /admin/analytics?from&to: the numbers of the range with charts drawn as SVG. */

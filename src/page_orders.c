@@ -30,10 +30,14 @@ static void add_slot_label(struct req *r, struct json_object *o)
 
 static const char *status_word(const char *s)
 {
-	if (!strcmp(s, "BAKING")) return "Start baking";
-	if (!strcmp(s, "READY")) return "Mark ready";
-	if (!strcmp(s, "CANCELLED")) return "Cancel order";
-	if (!strcmp(s, "DELIVERED")) return "Mark delivered";
+	if (!strcmp(s, "BAKING"))
+		return "Start baking";
+	if (!strcmp(s, "READY"))
+		return "Mark ready";
+	if (!strcmp(s, "CANCELLED"))
+		return "Cancel order";
+	if (!strcmp(s, "DELIVERED"))
+		return "Mark delivered";
 	return s;
 }
 
@@ -133,8 +137,7 @@ int admin_orders_page(struct req *r)
 		decorate(r, json_object_array_get_idx(orders, i));
 	struct json_object *ctx = admin_page_ctx(r, "orders", "Orders");
 	if (bad)
-		json_object_object_add(ctx, "flash", admin_json_text(
-			"{\"kind\":\"error\",\"text\":\"That date is not valid; showing today.\"}"));
+		json_object_object_add(ctx, "flash", admin_json_text("{\"kind\":\"error\",\"text\":\"That date is not valid; showing today.\"}"));
 	add_day_links(r, ctx, date);
 	json_object_object_add(ctx, "statusFilter", jbool(1));
 	json_object_object_add(ctx, "statuses", status_options(status));
@@ -166,15 +169,14 @@ static int can_book(struct json_object *o)
 {
 	const char *st = view_text(o, "status");
 	struct json_object *d;
-	if (!st || (strcmp(st, "CONFIRMED") != 0 && strcmp(st, "BAKING") != 0 && strcmp(st, "READY") != 0 &&
-		    strcmp(st, "DISPATCHED") != 0))
+	if (!st || (strcmp(st, "CONFIRMED") != 0 && strcmp(st, "BAKING") != 0 && strcmp(st, "READY") != 0 && strcmp(st, "DISPATCHED") != 0))
 		return 0;
 	if (!json_object_object_get_ex(o, "delivery", &d) || !json_object_is_type(d, json_type_object))
 		return strcmp(st, "DISPATCHED") != 0;
 	const char *bs = view_text(d, "bookingState"), *ds = view_text(d, "status");
 	/* a failed booking, or a courier cancelled by staff or by Borzo: book again */
 	return (bs && (strcmp(bs, "FAILED") == 0 || strcmp(bs, "CANCELLED") == 0)) ||
-	       (ds && (strcmp(ds, "CANCELLED") == 0 || strcmp(ds, "FAILED") == 0));
+		(ds && (strcmp(ds, "CANCELLED") == 0 || strcmp(ds, "FAILED") == 0));
 }
 
 int admin_order_page(struct req *r)
@@ -198,9 +200,14 @@ int admin_order_page(struct req *r)
 int admin_order_book_post(struct req *r)
 {
 	static const char *const flash[] = {
-		[BOOK_OK] = "book_ok", [BOOK_NOT_FOUND] = NULL, [BOOK_NOT_PAID] = "book_not_paid",
-		[BOOK_ALREADY] = "book_already", [BOOK_NOT_BOOKABLE] = "book_not_bookable",
-		[BOOK_REJECTED] = "book_rejected", [BOOK_UNAVAILABLE] = "book_unavailable", [BOOK_DB_ERROR] = NULL,
+		[BOOK_OK] = "book_ok",
+		[BOOK_NOT_FOUND] = NULL,
+		[BOOK_NOT_PAID] = "book_not_paid",
+		[BOOK_ALREADY] = "book_already",
+		[BOOK_NOT_BOOKABLE] = "book_not_bookable",
+		[BOOK_REJECTED] = "book_rejected",
+		[BOOK_UNAVAILABLE] = "book_unavailable",
+		[BOOK_DB_ERROR] = NULL,
 	};
 	char msg[1200];
 

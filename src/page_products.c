@@ -118,7 +118,15 @@ static const char *sentence(struct req *r, enum catalog_field f)
 static void add_errors(struct req *r, struct json_object *errors, bad_fields bad)
 {
 	static const enum catalog_field order[] = {
-		CF_NAME, CF_DESCRIPTION, CF_BASE_PRICE, CF_LEAD_TIME, CF_SLUG, CF_LABEL, CF_WEIGHT, CF_PRICE, CF_UNITS,
+		CF_NAME,
+		CF_DESCRIPTION,
+		CF_BASE_PRICE,
+		CF_LEAD_TIME,
+		CF_SLUG,
+		CF_LABEL,
+		CF_WEIGHT,
+		CF_PRICE,
+		CF_UNITS,
 	};
 	for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
 		if (bad & BAD(order[i]))
@@ -192,9 +200,12 @@ static void typed_variants(struct req *r, struct json_object *variants)
 		const char *w = admin_form_text(r, r->body, arena_printf(r->a, "weight_%s", vid), 0);
 		const char *pr = admin_form_text(r, r->body, arena_printf(r->a, "price_%s", vid), 0);
 		const char *u = admin_form_text(r, r->body, arena_printf(r->a, "units_%s", vid), 0);
-		if (w) json_object_object_add(v, "weightGrams", jstr(w));
-		if (pr) json_object_object_add(v, "price", jstr(pr));
-		if (u) json_object_object_add(v, "kitchenUnits", jstr(u));
+		if (w)
+			json_object_object_add(v, "weightGrams", jstr(w));
+		if (pr)
+			json_object_object_add(v, "price", jstr(pr));
+		if (u)
+			json_object_object_add(v, "kitchenUnits", jstr(u));
 		json_object_object_add(v, "isAvailable", jbool(checked(r, arena_printf(r->a, "avail_%s", vid))));
 	}
 }

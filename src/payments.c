@@ -11,7 +11,7 @@
 #include "razorpay.h"
 #include "util.h"
 
-#define MAX_PAISE 1000000000000LL	/* NUMERIC(10,2) bound, with room */
+#define MAX_PAISE 1000000000000LL /* NUMERIC(10,2) bound, with room */
 
 /* ---- small helpers shared by the payment files ------------------------ */
 
@@ -28,7 +28,7 @@ int64_t payment_jpaise(struct json_object *o, const char *key)
 	struct json_object *v;
 	if (!o || !json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_int))
 		return -1;
-	int64_t x = json_object_get_int64(v);	/* json-c clamps: check the range */
+	int64_t x = json_object_get_int64(v); /* json-c clamps: check the range */
 	return x >= 0 && x <= MAX_PAISE ? x : -1;
 }
 
@@ -83,7 +83,7 @@ static enum rzp_result obtain_rzp_order(struct ctx *c, const char *order_id, con
 		const char *found = our_rzp_order(a.json, paise);
 		*id = found ? arena_strdup(c->a, found) : NULL;
 		if (!found)
-			res = RZP_PARTNER_ERROR;	/* an answer that is not our order */
+			res = RZP_PARTNER_ERROR; /* an answer that is not our order */
 	}
 	rzp_answer_free(&a);
 	return res;
@@ -100,25 +100,28 @@ static enum outcome create_under_lock(struct ctx *c, const char *order_id, const
 	if (db_begin(c) != 0)
 		return E_DB;
 	PGresult *res = db_query(c, "SELECT p.razorpay_order_id, o.status FROM payments p JOIN orders o ON o.id = p.order_id "
-				    "WHERE p.order_id = $1 FOR UPDATE OF p", order_id);
+				    "WHERE p.order_id = $1 FOR UPDATE OF p",
+				 order_id);
 	if (!res || PQntuples(res) != 1) {
 		db_rollback(c);
 		return E_DB;
 	}
-	if (db_val(res, 0, "razorpay_order_id")) {	/* a concurrent call made it meanwhile */
+	if (db_val(res, 0, "razorpay_order_id")) { /* a concurrent call made it meanwhile */
 		out->razorpay_order_id = arena_strdup(c->a, db_val(res, 0, "razorpay_order_id"));
 		db_rollback(c);
 		return OK;
 	}
 	if (strcmp(db_val(res, 0, "status"), "PENDING") != 0) {
 		db_rollback(c);
-		return E_ORDER_NOT_PAYABLE;	/* out->status NULL: it changed meanwhile */
+		return E_ORDER_NOT_PAYABLE; /* out->status NULL: it changed meanwhile */
 	}
 	enum rzp_result rr = obtain_rzp_order(c, order_id, receipt, out->amount, maybe_created, &id, err, sizeof err);
 	if (rr == RZP_OK && id) {
 		if (!db_query(c, "UPDATE payments SET razorpay_order_id = $2, status = 'CREATED', last_error = NULL, "
-				 "updated_at = now() WHERE order_id = $1", order_id, id) || db_commit(c) != 0) {
-			db_rollback(c);	/* the row stays CREATING; the next call looks the receipt up */
+				 "updated_at = now() WHERE order_id = $1",
+			      order_id, id) ||
+		    db_commit(c) != 0) {
+			db_rollback(c); /* the row stays CREATING; the next call looks the receipt up */
 			return E_DB;
 		}
 		out->razorpay_order_id = id;
@@ -138,7 +141,8 @@ enum outcome payment_checkout(struct ctx *c, const char *order_id, struct checko
 	memset(out, 0, sizeof *out);
 	PGresult *res = db_query(c, "SELECT o.status, o.order_number, o.total_amount, p.razorpay_order_id "
 				    "FROM orders o LEFT JOIN payments p ON p.order_id = o.id "
-				    "WHERE o.id = $1 AND o.user_id = $2", order_id, c->who.user_id);
+				    "WHERE o.id = $1 AND o.user_id = $2",
+				 order_id, c->who.user_id);
 	if (!res)
 		return E_DB;
 	if (PQntuples(res) != 1)
@@ -156,7 +160,8 @@ enum outcome payment_checkout(struct ctx *c, const char *order_id, struct checko
 	/* insert first (committed): one payments row per order, whoever comes first */
 	money_format(out->amount, amount);
 	res = db_query(c, "INSERT INTO payments (order_id, amount, status) VALUES ($1, $2, 'CREATING') "
-			  "ON CONFLICT (order_id) DO NOTHING RETURNING id", order_id, amount);
+			  "ON CONFLICT (order_id) DO NOTHING RETURNING id",
+		       order_id, amount);
 	if (!res)
 		return E_DB;
 	return create_under_lock(c, order_id, receipt, PQntuples(res) != 1, out);
@@ -193,7 +198,8 @@ static enum pay_result confirm_locked(struct ctx *c, const char *rzp_order_id, c
 	}
 	if (!captured && !db_query(c, "UPDATE payments SET status = 'CAPTURED', razorpay_payment_id = $2, captured_at = now(), "
 				      "error_code = NULL, error_description = NULL, last_error = NULL, updated_at = now() "
-				      "WHERE order_id = $1", order_id, rzp_payment_id))
+				      "WHERE order_id = $1",
+				   order_id, rzp_payment_id))
 		return PAY_DB_ERROR;
 	const char *from = NULL;
 	char note[128];
@@ -209,7 +215,7 @@ static enum pay_result confirm_locked(struct ctx *c, const char *rzp_order_id, c
 			order_flag_attention(c, order_id, "paid after cancellation: refund it");
 			return PAY_ORDER_CLOSED;
 		}
-		return PAY_ALREADY;	/* BAKING and later: confirmed long ago */
+		return PAY_ALREADY; /* BAKING and later: confirmed long ago */
 	case FSM_NOT_FOUND:
 		return PAY_NOT_FOUND;
 	default:
@@ -244,7 +250,8 @@ enum outcome payment_verify(struct ctx *c, const char *razorpay_order_id, const 
 			    const char *signature, const char **order_id)
 {
 	PGresult *res = db_query(c, "SELECT p.razorpay_order_id, p.order_id FROM payments p JOIN orders o ON o.id = p.order_id "
-				    "WHERE p.razorpay_order_id = $1 AND o.user_id = $2", razorpay_order_id, c->who.user_id);
+				    "WHERE p.razorpay_order_id = $1 AND o.user_id = $2",
+				 razorpay_order_id, c->who.user_id);
 	*order_id = NULL;
 	if (!res)
 		return E_DB;
@@ -260,7 +267,7 @@ enum outcome payment_verify(struct ctx *c, const char *razorpay_order_id, const 
 	case PAY_ALREADY:
 		return OK;
 	case PAY_ORDER_CLOSED:
-		return E_ORDER_NOT_PAYABLE;	/* refunded by reconciliation */
+		return E_ORDER_NOT_PAYABLE; /* refunded by reconciliation */
 	case PAY_NOT_FOUND:
 		return E_PAYMENT_NOT_FOUND;
 	default:
@@ -355,11 +362,13 @@ static const char *on_refund(struct ctx *c, struct json_object *p, struct json_o
 	const char *id = view_text(rf, "id"), *st = view_text(rf, "status");
 	if (!id || !st)
 		return "ignored";
-	const char *ours = strcmp(st, "processed") == 0 ? "PROCESSED" : strcmp(st, "failed") == 0 ? "FAILED" : NULL;
+	const char *ours = strcmp(st, "processed") == 0 ? "PROCESSED" : strcmp(st, "failed") == 0 ? "FAILED"
+												  : NULL;
 	if (!ours)
 		return "acknowledged";
 	PGresult *res = db_query(c, "UPDATE refunds SET status = $2, updated_at = now() "
-				    "WHERE razorpay_refund_id = $1 AND status <> $2 RETURNING order_id", id, ours);
+				    "WHERE razorpay_refund_id = $1 AND status <> $2 RETURNING order_id",
+				 id, ours);
 	if (!res)
 		return NULL;
 	if (PQntuples(res) && strcmp(ours, "FAILED") == 0)
@@ -399,7 +408,8 @@ static enum outcome process_event(struct ctx *c, const char *event_id, const cha
 		return E_DB;
 	if (event_id) {
 		PGresult *res = db_query(c, "INSERT INTO webhook_events (source, event_id, event_type) VALUES ('razorpay', $1, $2) "
-					    "ON CONFLICT DO NOTHING RETURNING 1", event_id, type);
+					    "ON CONFLICT DO NOTHING RETURNING 1",
+					 event_id, type);
 		if (!res || PQntuples(res) == 0) {
 			db_rollback(c);
 			*status = "duplicate";
@@ -409,7 +419,7 @@ static enum outcome process_event(struct ctx *c, const char *event_id, const cha
 	*status = fn ? fn(c, payment, ev) : "ignored";
 	if (!*status || db_commit(c) != 0) {
 		db_rollback(c);
-		return E_DB;	/* a 503: Razorpay retries the event */
+		return E_DB; /* a 503: Razorpay retries the event */
 	}
 	return OK;
 }

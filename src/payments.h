@@ -14,9 +14,9 @@ struct ctx;
 
 /* What the browser needs to open Razorpay's checkout. */
 struct checkout {
-	int64_t amount;			/* paise */
+	int64_t amount; /* paise */
 	const char *razorpay_order_id;
-	const char *status;		/* on E_ORDER_NOT_PAYABLE: the order's status, or NULL when it
+	const char *status; /* on E_ORDER_NOT_PAYABLE: the order's status, or NULL when it
 					 * changed while Razorpay was asked */
 };
 
@@ -28,12 +28,12 @@ struct checkout {
 enum outcome payment_checkout(struct ctx *c, const char *order_id, struct checkout *out);
 
 enum pay_result {
-	PAY_OK = 0,		/* payment CAPTURED, order moved PENDING -> CONFIRMED */
-	PAY_ALREADY = 1,	/* already captured and confirmed: a harmless repeat */
-	PAY_ORDER_CLOSED = 2,	/* money captured but the order was cancelled: flagged needs_attention */
+	PAY_OK = 0,	      /* payment CAPTURED, order moved PENDING -> CONFIRMED */
+	PAY_ALREADY = 1,      /* already captured and confirmed: a harmless repeat */
+	PAY_ORDER_CLOSED = 2, /* money captured but the order was cancelled: flagged needs_attention */
 	PAY_DB_ERROR = -1,
-	PAY_NOT_FOUND = -2,	/* no payment with that razorpay order id */
-	PAY_MISMATCH = -3,	/* amount differs from our row: nothing changed, flagged needs_attention */
+	PAY_NOT_FOUND = -2, /* no payment with that razorpay order id */
+	PAY_MISMATCH = -3,  /* amount differs from our row: nothing changed, flagged needs_attention */
 };
 
 /* THE confirmation (verify, webhook, reconciliation): marks the payment of
@@ -63,22 +63,22 @@ enum outcome payment_event(struct ctx *c, const char *event_id, const char *type
 
 /* Who cancels, as the refund policy sees it. */
 enum canceller {
-	CANCELLER_CUSTOMER,	/* the order's owner: the time bands below */
-	CANCELLER_STAFF,	/* an admin: always in full */
-	CANCELLER_SYSTEM,	/* expiry, reconciliation: in full */
+	CANCELLER_CUSTOMER, /* the order's owner: the time bands below */
+	CANCELLER_STAFF,    /* an admin: always in full */
+	CANCELLER_SYSTEM,   /* expiry, reconciliation: in full */
 };
 
 enum refund_result {
-	REFUND_DONE = 0,	/* Razorpay took the refund (refunds row PROCESSED or PENDING at Razorpay) */
-	REFUND_QUEUED = 1,	/* Razorpay unreachable: row PENDING, a `refund` job will retry */
-	REFUND_NOT_PAID = 2,	/* no captured payment: nothing to refund */
-	REFUND_TOO_LATE = -2,	/* customer cancel under REFUND_CUTOFF_HOURS before the slot: 409 */
-	REFUND_REFUSED = -3,	/* Razorpay refused (4xx): row FAILED, order flagged needs_attention */
+	REFUND_DONE = 0,      /* Razorpay took the refund (refunds row PROCESSED or PENDING at Razorpay) */
+	REFUND_QUEUED = 1,    /* Razorpay unreachable: row PENDING, a `refund` job will retry */
+	REFUND_NOT_PAID = 2,  /* no captured payment: nothing to refund */
+	REFUND_TOO_LATE = -2, /* customer cancel under REFUND_CUTOFF_HOURS before the slot: 409 */
+	REFUND_REFUSED = -3,  /* Razorpay refused (4xx): row FAILED, order flagged needs_attention */
 	REFUND_DB_ERROR = -1,
 };
 
-#define REFUND_FULL_HOURS 24	/* at least this long before the slot: everything back */
-#define REFUND_CUTOFF_HOURS 6	/* under this, the kitchen has started: no customer cancel */
+#define REFUND_FULL_HOURS 24  /* at least this long before the slot: everything back */
+#define REFUND_CUTOFF_HOURS 6 /* under this, the kitchen has started: no customer cancel */
 
 /* THE refund policy (documented in doc/openapi.json), a pure function. Of
  * `captured` paise (0 when nothing is captured), `refunded` already refunded:

@@ -9,7 +9,7 @@
 #include "razorpay.h"
 #include "util.h"
 
-#define RZP_TIMEOUT_MS 10000	/* whole call; httpc caps the connect at 3 s */
+#define RZP_TIMEOUT_MS 10000 /* whole call; httpc caps the connect at 3 s */
 
 const char *razorpay_result_name(enum rzp_result res)
 {

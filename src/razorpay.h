@@ -7,18 +7,18 @@
 #include <stdint.h>
 
 enum rzp_result {
-	RZP_OK = 0,		/* 2xx with a JSON object */
-	RZP_PARTNER_ERROR,	/* 4xx: Razorpay refused the request; do not retry blindly */
-	RZP_UNAVAILABLE,	/* 5xx, 429, 409 (refund in progress) or a garbled answer: retry later */
-	RZP_TIMEOUT,		/* sent, no answer in time: the outcome is unknown */
-	RZP_UNREACHABLE,	/* could not connect: nothing was sent */
+	RZP_OK = 0,	   /* 2xx with a JSON object */
+	RZP_PARTNER_ERROR, /* 4xx: Razorpay refused the request; do not retry blindly */
+	RZP_UNAVAILABLE,   /* 5xx, 429, 409 (refund in progress) or a garbled answer: retry later */
+	RZP_TIMEOUT,	   /* sent, no answer in time: the outcome is unknown */
+	RZP_UNREACHABLE,   /* could not connect: nothing was sent */
 };
 
 struct rzp_answer {
-	long status;			/* HTTP status, 0 without an answer */
-	struct json_object *json;	/* the parsed answer (caller: rzp_answer_free) */
-	char code[48];			/* error.code, e.g. BAD_REQUEST_ERROR */
-	char description[256];		/* error.description, or the transport error */
+	long status;		  /* HTTP status, 0 without an answer */
+	struct json_object *json; /* the parsed answer (caller: rzp_answer_free) */
+	char code[48];		  /* error.code, e.g. BAD_REQUEST_ERROR */
+	char description[256];	  /* error.description, or the transport error */
 };
 
 /* POST /orders {amount, currency INR, receipt, notes {orderId}}. */

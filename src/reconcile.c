@@ -44,12 +44,14 @@ int payments_reconcile(struct ctx *c, int limit, int *confirmed, int *refunded)
 	const char *lim = arena_printf(c->a, "%d", limit);
 
 	/* 1. payments whose verify and webhook never came, within Razorpay's late-authorisation window */
+	/* clang-format off */
 	PGresult *res = db_query(c,
 		"SELECT p.razorpay_order_id FROM payments p JOIN orders o ON o.id = p.order_id "
 		"WHERE p.status IN ('CREATED', 'AUTHORIZED', 'FAILED') AND p.razorpay_order_id IS NOT NULL "
 		"AND o.status IN ('PENDING', 'CANCELLED') AND p.created_at > now() - interval '" RECONCILE_WINDOW "' "
 		"AND p.updated_at < now() - interval '" RECONCILE_AFTER "' "
 		"ORDER BY p.updated_at LIMIT $1::int", lim);
+	/* clang-format on */
 	if (!res)
 		return -1;
 	for (int i = 0; i < PQntuples(res); i++) {
@@ -61,10 +63,11 @@ int payments_reconcile(struct ctx *c, int limit, int *confirmed, int *refunded)
 	/* 2. money held for a cancelled order with no refund yet: a payment captured after
 	 * the order expired, or a cancel whose refund was never recorded */
 	res = db_query(c,
-		"SELECT o.id FROM orders o JOIN payments p ON p.order_id = o.id "
-		"WHERE o.status = 'CANCELLED' AND p.status = 'CAPTURED' "
-		"AND NOT EXISTS (SELECT 1 FROM refunds f WHERE f.order_id = o.id) "
-		"ORDER BY o.cancelled_at LIMIT $1::int", lim);
+		       "SELECT o.id FROM orders o JOIN payments p ON p.order_id = o.id "
+		       "WHERE o.status = 'CANCELLED' AND p.status = 'CAPTURED' "
+		       "AND NOT EXISTS (SELECT 1 FROM refunds f WHERE f.order_id = o.id) "
+		       "ORDER BY o.cancelled_at LIMIT $1::int",
+		       lim);
 	if (!res)
 		return -1;
 	for (int i = 0; i < PQntuples(res); i++) {

@@ -37,10 +37,11 @@ static enum refund_result refund_quote(struct ctx *c, const char *order_id, enum
 {
 	*paise = 0;
 	PGresult *res = db_query(c,
-		"SELECT p.status, p.amount, o.subtotal, o.delivery_fee, "
-		"floor(extract(epoch FROM o.delivery_slot - now()) / 60)::bigint AS minutes_left, "
-		"(SELECT coalesce(sum(amount), 0) FROM refunds f WHERE f.payment_id = p.id AND f.status <> 'FAILED') AS refunded "
-		"FROM orders o JOIN payments p ON p.order_id = o.id WHERE o.id = $1", order_id);
+				 "SELECT p.status, p.amount, o.subtotal, o.delivery_fee, "
+				 "floor(extract(epoch FROM o.delivery_slot - now()) / 60)::bigint AS minutes_left, "
+				 "(SELECT coalesce(sum(amount), 0) FROM refunds f WHERE f.payment_id = p.id AND f.status <> 'FAILED') AS refunded "
+				 "FROM orders o JOIN payments p ON p.order_id = o.id WHERE o.id = $1",
+				 order_id);
 	if (!res)
 		return REFUND_DB_ERROR;
 	if (PQntuples(res) != 1)
@@ -69,7 +70,8 @@ enum refund_result payment_refund_prepare(struct ctx *c, const char *order_id, e
 	    !db_query(c, "SELECT 1 FROM payments WHERE order_id = $1 FOR UPDATE", order_id))
 		return REFUND_DB_ERROR;
 	PGresult *res = db_query(c, "SELECT id FROM refunds WHERE order_id = $1 AND status = 'PENDING' "
-				    "ORDER BY created_at LIMIT 1", order_id);
+				    "ORDER BY created_at LIMIT 1",
+				 order_id);
 	if (!res)
 		return REFUND_DB_ERROR;
 	if (PQntuples(res) == 1) {
@@ -88,8 +90,7 @@ enum refund_result payment_refund_prepare(struct ctx *c, const char *order_id, e
 		*refund_id = arena_strdup(c->a, db_val(res, 0, "id"));
 	}
 	/* the retry is queued before the call: a crash between call and bookkeeping is retried */
-	struct job_new retry = { .kind = "refund", .order_id = order_id, .delay_minutes = 1,
-				 .payload = arena_printf(c->a, "{\"refund_id\": \"%s\"}", *refund_id) };
+	struct job_new retry = { .kind = "refund", .order_id = order_id, .delay_minutes = 1, .payload = arena_printf(c->a, "{\"refund_id\": \"%s\"}", *refund_id) };
 	if (job_enqueue(c, &retry) != 0) {
 		*refund_id = NULL;
 		return REFUND_DB_ERROR;
@@ -106,16 +107,18 @@ static enum refund_result refund_store(struct ctx *c, const char *refund_id, enu
 	enum refund_result out = REFUND_DB_ERROR;
 
 	if (rr == RZP_OK && !razorpay_id_valid(rid, "rfnd_"))
-		rr = RZP_UNAVAILABLE;	/* a 2xx that is not a refund: ask again with the same key */
+		rr = RZP_UNAVAILABLE; /* a 2xx that is not a refund: ask again with the same key */
 	if (db_begin(c) != 0)
 		return REFUND_DB_ERROR;
 	if (rr == RZP_OK) {
-		const char *ours = st && strcmp(st, "failed") == 0 ? "FAILED" : st && strcmp(st, "processed") == 0 ? "PROCESSED" : "PENDING";
+		const char *ours = st && strcmp(st, "failed") == 0 ? "FAILED" : st && strcmp(st, "processed") == 0 ? "PROCESSED"
+														   : "PENDING";
 		if (!db_query(c, "UPDATE refunds SET razorpay_refund_id = $2, status = $3, last_error = NULL, updated_at = now() WHERE id = $1",
 			      refund_id, rid, ours) ||
 		    !db_query(c, "UPDATE payments p SET status = CASE WHEN (SELECT sum(amount) FROM refunds f WHERE f.payment_id = p.id "
 				 "AND f.status <> 'FAILED') >= p.amount THEN 'REFUNDED' ELSE 'PARTIALLY_REFUNDED' END, updated_at = now() "
-				 "FROM refunds f WHERE f.id = $1 AND p.id = f.payment_id", refund_id) ||
+				 "FROM refunds f WHERE f.id = $1 AND p.id = f.payment_id",
+			      refund_id) ||
 		    job_settle(c, "refund", "refund_id", refund_id, 0, NULL) != 0)
 			goto db_error;
 		out = REFUND_DONE;
@@ -130,7 +133,7 @@ static enum refund_result refund_store(struct ctx *c, const char *refund_id, enu
 	} else {
 		if (!db_query(c, "UPDATE refunds SET last_error = $2, updated_at = now() WHERE id = $1", refund_id, err))
 			goto db_error;
-		out = REFUND_QUEUED;	/* the queued job retries with the same idempotency key */
+		out = REFUND_QUEUED; /* the queued job retries with the same idempotency key */
 	}
 	if (db_commit(c) != 0)
 		goto db_error;
@@ -144,11 +147,12 @@ enum refund_result payment_refund_execute(struct ctx *c, const char *refund_id)
 {
 	struct rzp_answer a;
 	PGresult *res = db_query(c, "SELECT f.amount, f.idempotency_key, f.status, p.razorpay_payment_id FROM refunds f "
-				    "JOIN payments p ON p.id = f.payment_id WHERE f.id = $1", refund_id);
+				    "JOIN payments p ON p.id = f.payment_id WHERE f.id = $1",
+				 refund_id);
 	if (!res)
 		return REFUND_DB_ERROR;
 	if (PQntuples(res) != 1 || strcmp(db_val(res, 0, "status"), "PENDING") != 0)
-		return REFUND_DONE;	/* settled meanwhile */
+		return REFUND_DONE; /* settled meanwhile */
 	enum rzp_result rr = razorpay_refund(db_val(res, 0, "razorpay_payment_id"), payment_paise(db_val(res, 0, "amount")),
 					     db_val(res, 0, "idempotency_key"), &a);
 	enum refund_result out = refund_store(c, refund_id, rr, &a);
@@ -205,7 +209,7 @@ enum job_result refund_job(struct ctx *c, const struct job *j, char *err, size_t
 	case REFUND_DONE:
 	case REFUND_NOT_PAID:
 		return JOB_DONE;
-	case REFUND_REFUSED:	/* recorded FAILED and flagged by refund_store */
+	case REFUND_REFUSED: /* recorded FAILED and flagged by refund_store */
 		snprintf(err, errlen, "Razorpay refused the refund");
 		return JOB_GIVE_UP;
 	case REFUND_DB_ERROR:
@@ -220,6 +224,5 @@ int refund_job_failed(struct ctx *c, const struct job *j, int dead, const char *
 {
 	if (!dead || !j->order_id)
 		return 0;
-	return order_flag_attention(c, j->order_id, arena_printf(c->a, "%s gave up after %d attempts: %s",
-								 j->kind, j->attempts, err));
+	return order_flag_attention(c, j->order_id, arena_printf(c->a, "%s gave up after %d attempts: %s", j->kind, j->attempts, err));
 }

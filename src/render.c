@@ -1,6 +1,6 @@
 /* render.c: Mustache templates parsed once into node trees, rendered over json-c values. */
 #ifndef _GNU_SOURCE
-#define _GNU_SOURCE	/* memmem */
+#define _GNU_SOURCE /* memmem */
 #endif
 #include <dirent.h>
 #include <errno.h>
@@ -14,16 +14,21 @@
 #include "render.h"
 #include "util.h"
 
-#define MAX_DELIM 16			/* longest custom delimiter */
-#define MAX_FILE_SIZE (16u << 20)	/* largest template file */
-#define MAX_DIR_DEPTH 16		/* deepest template sub-directory */
+#define MAX_DELIM 16		  /* longest custom delimiter */
+#define MAX_FILE_SIZE (16u << 20) /* largest template file */
+#define MAX_DIR_DEPTH 16	  /* deepest template sub-directory */
 
-enum ntype { N_TEXT, N_VAR, N_RAW, N_SECTION, N_INVERTED, N_PARTIAL };
+enum ntype { N_TEXT,
+	     N_VAR,
+	     N_RAW,
+	     N_SECTION,
+	     N_INVERTED,
+	     N_PARTIAL };
 
 struct name {
-	char *buf;	/* the whole name; for dotted names '.' is replaced by NUL */
-	char **part;	/* the parts of a dotted name, pointing into buf */
-	size_t nparts;	/* 0 for the implicit iterator "." */
+	char *buf;     /* the whole name; for dotted names '.' is replaced by NUL */
+	char **part;   /* the parts of a dotted name, pointing into buf */
+	size_t nparts; /* 0 for the implicit iterator "." */
 };
 
 struct node;
@@ -35,13 +40,13 @@ struct block {
 
 struct node {
 	enum ntype type;
-	bool bol;		/* starts a template line: an indent goes before it */
-	bool tail_bol;		/* section: its (inline) closing tag starts a line */
-	bool standalone;	/* partial: alone on its line, indented by text[0..len) */
-	const char *text;	/* text: the bytes; section: raw name; partial: indent */
+	bool bol;	  /* starts a template line: an indent goes before it */
+	bool tail_bol;	  /* section: its (inline) closing tag starts a line */
+	bool standalone;  /* partial: alone on its line, indented by text[0..len) */
+	const char *text; /* text: the bytes; section: raw name; partial: indent */
 	size_t len;
-	struct name name;	/* var, raw, sections; partial: name.buf only */
-	struct block body;	/* sections */
+	struct name name;  /* var, raw, sections; partial: name.buf only */
+	struct block body; /* sections */
 };
 
 struct tmpl {
@@ -92,9 +97,9 @@ static struct node *block_add(struct block *b, enum ntype type)
 struct parser {
 	const char *src;
 	size_t len, pos;
-	size_t text_start;	/* start of the text not yet turned into a node */
-	bool text_bol;		/* text_start is at a line start (source start or after a removed line) */
-	bool pending_bol;	/* the next node starts a template line */
+	size_t text_start; /* start of the text not yet turned into a node */
+	bool text_bol;	   /* text_start is at a line start (source start or after a removed line) */
+	bool pending_bol;  /* the next node starts a template line */
 	char otag[MAX_DELIM + 1], ctag[MAX_DELIM + 1];
 	size_t olen, clen;
 	struct block *root;
@@ -105,13 +110,13 @@ struct parser {
 };
 
 struct tag {
-	char type;		/* '#', '^', '/', '!', '>', '=', '&' (raw) or 'v' (variable) */
-	size_t start, end;	/* the whole tag, delimiters included */
-	const char *body;	/* the trimmed content */
+	char type;	   /* '#', '^', '/', '!', '>', '=', '&' (raw) or 'v' (variable) */
+	size_t start, end; /* the whole tag, delimiters included */
+	const char *body;  /* the trimmed content */
 	size_t blen;
 	bool standalone;
-	size_t ls;		/* standalone: where its line's leading blanks start */
-	size_t next;		/* standalone: where the next line starts */
+	size_t ls;   /* standalone: where its line's leading blanks start */
+	size_t next; /* standalone: where the next line starts */
 };
 
 static bool is_blank(char c)
@@ -359,9 +364,17 @@ static int parse_step(struct parser *p, const char *open)
 static int parse(const char *src, size_t len, struct block *root, char *err, size_t errlen)
 {
 	struct parser p = {
-		.src = src, .len = len, .text_bol = true, .pending_bol = true,
-		.otag = "{{", .ctag = "}}", .olen = 2, .clen = 2,
-		.root = root, .err = err, .errlen = errlen,
+		.src = src,
+		.len = len,
+		.text_bol = true,
+		.pending_bol = true,
+		.otag = "{{",
+		.ctag = "}}",
+		.olen = 2,
+		.clen = 2,
+		.root = root,
+		.err = err,
+		.errlen = errlen,
 	};
 
 	memset(root, 0, sizeof *root);
@@ -399,9 +412,9 @@ struct ctx {
 struct rstate {
 	const struct tmpl_set *set;
 	struct buf *out;
-	const struct indent *ind;	/* NULL: no indentation */
+	const struct indent *ind; /* NULL: no indentation */
 	int pdepth, depth;
-	long calls;	/* partial expansions so far */
+	long calls; /* partial expansions so far */
 	bool truncated;
 };
 
@@ -488,7 +501,7 @@ static void put_value(struct buf *out, struct json_object *v, bool escape)
 		s = json_object_get_boolean(v) ? "true" : "false";
 		len = (int)strlen(s);
 		break;
-	default:	/* null, objects and arrays render as nothing */
+	default: /* null, objects and arrays render as nothing */
 		return;
 	}
 	if (len <= 0)
@@ -760,8 +773,7 @@ static int load_tree(struct tmpl_set *set, const char *dir, const char *rel, int
 		char sub[4096];
 		if (e->d_name[0] == '.')
 			continue;
-		if ((size_t)snprintf(sub, sizeof sub, "%s%s%s", rel, *rel ? "/" : "", e->d_name)
-		    >= sizeof sub) {
+		if ((size_t)snprintf(sub, sizeof sub, "%s%s%s", rel, *rel ? "/" : "", e->d_name) >= sizeof sub) {
 			snprintf(err, errlen, "%s: path too long", path);
 			rc = -1;
 			break;

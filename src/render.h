@@ -17,7 +17,7 @@
 #define TMPL_MAX_PARTIAL_CALLS (1L << 20)
 #define TMPL_MAX_RENDER_DEPTH 256
 
-struct tmpl_set;	/* a set of named, pre-parsed templates; immutable once built */
+struct tmpl_set; /* a set of named, pre-parsed templates; immutable once built */
 
 /* Load every *.mustache file under dir (recursively, skipping dot-files and
  * symlinked directories); the name of dir/admin/orders.mustache is

@@ -106,9 +106,9 @@ static int capture_fits(const char *spec, size_t spec_len, const char *v)
 
 	if (n == 4 && memcmp(type, "uuid", 4) == 0)
 		return is_uuid(v);
-	if (n == 3 && memcmp(type, "int", 3) == 0)	/* a positive bigint */
+	if (n == 3 && memcmp(type, "int", 3) == 0) /* a positive bigint */
 		return parse_int64(v, 1, INT64_MAX, &id) == 0;
-	return 0;	/* an unknown type accepts nothing */
+	return 0; /* an unknown type accepts nothing */
 }
 
 /* Matches pattern against path segment by segment; {x} captures one segment.

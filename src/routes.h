@@ -9,11 +9,11 @@
 struct req;
 
 enum auth {
-	AUTH_NONE,	/* public */
-	AUTH_USER,	/* Bearer JWT of any live user */
-	AUTH_ADMIN,	/* Bearer JWT, role ADMIN */
-	AUTH_DISPATCH,	/* Bearer DISPATCH_TOKEN (cron) */
-	AUTH_PAGE,	/* admin HTML: JWT cookie of an ADMIN, else redirect to login */
+	AUTH_NONE,     /* public */
+	AUTH_USER,     /* Bearer JWT of any live user */
+	AUTH_ADMIN,    /* Bearer JWT, role ADMIN */
+	AUTH_DISPATCH, /* Bearer DISPATCH_TOKEN (cron) */
+	AUTH_PAGE,     /* admin HTML: JWT cookie of an ADMIN, else redirect to login */
 };
 
 enum body {
@@ -21,7 +21,7 @@ enum body {
 	BODY_JSON,	/* application/json, parsed strictly into r->json */
 	BODY_RAW,	/* raw bytes kept as they came (signed webhooks) */
 	BODY_FORM,	/* application/x-www-form-urlencoded (admin forms) */
-	BODY_MULTIPART,	/* multipart/form-data (image uploads) */
+	BODY_MULTIPART, /* multipart/form-data (image uploads) */
 };
 
 /* A handler answers through reply_*() (which return 0) and returns that; a
@@ -37,8 +37,8 @@ struct route {
 	enum auth auth;
 	enum body body;
 	size_t max_body;
-	enum outcome missing;	/* the 404 of a malformed capture; OK: a plain NOT_FOUND */
-	int csrf;		/* form routes: the "csrf" field must match the session's token */
+	enum outcome missing; /* the 404 of a malformed capture; OK: a plain NOT_FOUND */
+	int csrf;	      /* form routes: the "csrf" field must match the session's token */
 };
 
 extern const struct route routes[];

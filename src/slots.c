@@ -139,7 +139,7 @@ int slot_grid(const struct slot_rules *rules, int y, int m, int d, time_t now, i
 
 	kolkata_tm(now, &today);
 	int day_open = ahead >= 0 && ahead <= rules->max_days_ahead &&
-		       !(ahead == 0 && today.tm_hour >= rules->same_day_cutoff_hour);
+		!(ahead == 0 && today.tm_hour >= rules->same_day_cutoff_hour);
 	if (rules->slot_minutes <= 0)
 		return 0;
 	for (int mins = rules->open_hour * 60; mins <= rules->close_hour * 60 - rules->slot_minutes && n < max;
@@ -176,9 +176,10 @@ enum outcome slots_of_day(struct ctx *c, const char *date, int lead_hours, struc
 		return E_INVALID_INPUT;
 	int n = slot_grid(shop_rules(), y, m, d, time(NULL), lead_hours, grid, SLOTS_PER_DAY_MAX);
 	PGresult *res = n ? db_query(c, "SELECT extract(epoch FROM slot_start)::bigint AS epoch, capacity_units, booked_units "
-				       "FROM delivery_slots WHERE slot_start BETWEEN to_timestamp($1::bigint) AND to_timestamp($2::bigint)",
+					"FROM delivery_slots WHERE slot_start BETWEEN to_timestamp($1::bigint) AND to_timestamp($2::bigint)",
 				     arena_printf(c->a, "%lld", (long long)grid[0].start),
-				     arena_printf(c->a, "%lld", (long long)grid[n - 1].start)) : NULL;
+				     arena_printf(c->a, "%lld", (long long)grid[n - 1].start))
+			  : NULL;
 	if (n && !res)
 		return E_DB;
 	int blackout = slot_blackout(cfg->blackout_dates, date);
@@ -211,7 +212,8 @@ static enum outcome slot_offered(struct ctx *c, const char *slot_text, int lead_
 	int y, m, d;
 
 	PGresult *res = db_query(c, "SELECT to_char(($1::timestamptz AT TIME ZONE 'Asia/Kolkata')::date, 'YYYY-MM-DD') AS d, "
-				    "extract(epoch FROM $1::timestamptz)::bigint AS epoch", slot_text);
+				    "extract(epoch FROM $1::timestamptz)::bigint AS epoch",
+				 slot_text);
 	if (!res)
 		return E_DB;
 	const char *date = db_val(res, 0, "d");
@@ -243,12 +245,14 @@ enum outcome slot_check_and_book(struct ctx *c, const char *slot_start_text, int
 	snprintf(cap, sizeof cap, "%d", cfg->slot_capacity_units);
 	snprintf(u, sizeof u, "%d", units);
 	if (!db_query(c, "INSERT INTO delivery_slots (slot_start, capacity_units) VALUES ($1, $2::int) "
-			 "ON CONFLICT (slot_start) DO NOTHING", start, cap))
+			 "ON CONFLICT (slot_start) DO NOTHING",
+		      start, cap))
 		return E_DB;
 	/* the row lock makes concurrent bookings queue here; each sees the last total */
 	PGresult *res = db_query(c, "UPDATE delivery_slots SET booked_units = booked_units + $2::int "
 				    "WHERE slot_start = $1 AND booked_units + $2::int <= capacity_units "
-				    "RETURNING booked_units", start, u);
+				    "RETURNING booked_units",
+				 start, u);
 	if (!res)
 		return E_DB;
 	return PQntuples(res) == 1 ? OK : E_SLOT_FULL;

@@ -41,9 +41,9 @@ struct slot_rules {
 };
 
 struct slot {
-	int64_t start;			/* Unix time */
-	char start_text[32], end_text[32];	/* RFC 3339 in Asia/Kolkata, "2026-02-14T14:00:00+05:30" */
-	int open;			/* the time rules allow it at `now` for this lead time */
+	int64_t start;			   /* Unix time */
+	char start_text[32], end_text[32]; /* RFC 3339 in Asia/Kolkata, "2026-02-14T14:00:00+05:30" */
+	int open;			   /* the time rules allow it at `now` for this lead time */
 };
 
 /* The grid of day y-m-d: a slot every slot_minutes from open_hour while it

@@ -31,7 +31,7 @@ static void put_encoded_header(struct buf *b, const char *s)
 	while (i < n) {
 		size_t take = n - i > 45 ? 45 : n - i;
 		while (i + take < n && take > 0 && ((unsigned char)s[i + take] & 0xC0) == 0x80)
-			take--;	/* never cut a UTF-8 sequence */
+			take--; /* never cut a UTF-8 sequence */
 		char b64[128];
 		sodium_bin2base64(b64, sizeof b64, (const unsigned char *)s + i, take, sodium_base64_VARIANT_ORIGINAL);
 		buf_printf(b, "%s=?UTF-8?B?%s?=", i ? "\r\n " : "", b64);
@@ -63,7 +63,7 @@ char *smtp_message(struct arena *a, long long email_id, const char *from, const 
 		put_encoded_header(&b, subject);
 	buf_puts(&b, "\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
 		     "Content-Transfer-Encoding: 8bit\r\n\r\n");
-	for (const char *p = body; *p; p++) {	/* every line end becomes CRLF */
+	for (const char *p = body; *p; p++) { /* every line end becomes CRLF */
 		if (*p == '\r')
 			continue;
 		if (*p == '\n')

@@ -7,10 +7,10 @@
 struct arena;
 
 enum smtp_result {
-	SMTP_SENT,		/* the server took the message */
-	SMTP_REFUSED,		/* the message cannot be sent as it is (a header holds CR or LF): never retry */
-	SMTP_FAILED,		/* the server refused or the session broke: retry later */
-	SMTP_UNREACHABLE,	/* no connection: the server is down, the rest can wait too */
+	SMTP_SENT,	  /* the server took the message */
+	SMTP_REFUSED,	  /* the message cannot be sent as it is (a header holds CR or LF): never retry */
+	SMTP_FAILED,	  /* the server refused or the session broke: retry later */
+	SMTP_UNREACHABLE, /* no connection: the server is down, the rest can wait too */
 };
 
 /* Builds the RFC 5322 text (CRLF line ends, UTF-8 subject as RFC 2047 words)

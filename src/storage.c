@@ -61,7 +61,7 @@ static int is_png(const unsigned char *d, size_t n)
 static int is_webp(const unsigned char *d, size_t n)
 {
 	return n >= 16 && memcmp(d, "RIFF", 4) == 0 && memcmp(d + 8, "WEBP", 4) == 0 &&
-	       (memcmp(d + 12, "VP8 ", 4) == 0 || memcmp(d + 12, "VP8L", 4) == 0 || memcmp(d + 12, "VP8X", 4) == 0);
+		(memcmp(d + 12, "VP8 ", 4) == 0 || memcmp(d + 12, "VP8L", 4) == 0 || memcmp(d + 12, "VP8X", 4) == 0);
 }
 
 const struct image_kind *image_sniff(const unsigned char *d, size_t n)
@@ -170,9 +170,15 @@ static int put_s3(struct arena *a, const char *file, const void *data, size_t le
 	const char *headers[] = { arena_printf(a, "x-amz-content-sha256: %s", hash),
 				  arena_printf(a, "Content-Type: %s", mime), NULL };
 	struct httpc_call call = {
-		.method = "PUT", .url = object, .headers = headers, .body = data, .body_len = len,
-		.username = cfg->s3_access_key, .password = cfg->s3_secret_key,
-		.aws_sigv4 = arena_printf(a, "aws:amz:%s:s3", cfg->s3_region), .timeout_ms = 20000,
+		.method = "PUT",
+		.url = object,
+		.headers = headers,
+		.body = data,
+		.body_len = len,
+		.username = cfg->s3_access_key,
+		.password = cfg->s3_secret_key,
+		.aws_sigv4 = arena_printf(a, "aws:amz:%s:s3", cfg->s3_region),
+		.timeout_ms = 20000,
 	};
 	enum httpc_result rc = httpc_perform(&call);
 	int ok = rc == HTTPC_OK && call.status >= 200 && call.status < 300;

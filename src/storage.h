@@ -7,8 +7,8 @@
 struct arena;
 
 struct image_kind {
-	const char *ext;	/* "png", "jpg", "webp" */
-	const char *mime;	/* "image/png", ... */
+	const char *ext;  /* "png", "jpg", "webp" */
+	const char *mime; /* "image/png", ... */
 };
 
 /* The kind of image data is by its magic bytes (PNG needs its full signature

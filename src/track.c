@@ -8,12 +8,21 @@
 #include "order_view.h"
 #include "slots.h"
 
-static const struct { const char *status, *label; } labels[] = {
-	{ "PENDING", "Waiting for payment" }, { "CONFIRMED", "Order confirmed" },
-	{ "BAKING", "Baking" }, { "READY", "Ready for pickup by the courier" },
-	{ "DISPATCHED", "On the way" }, { "DELIVERED", "Delivered" }, { "CANCELLED", "Cancelled" },
-	{ "SEARCHING", "Looking for a courier" }, { "ASSIGNED", "Courier assigned" },
-	{ "PICKED_UP", "Courier has your cake" }, { "COMPLETED", "Delivered" }, { "FAILED", "Delivery failed" },
+static const struct {
+	const char *status, *label;
+} labels[] = {
+	{ "PENDING", "Waiting for payment" },
+	{ "CONFIRMED", "Order confirmed" },
+	{ "BAKING", "Baking" },
+	{ "READY", "Ready for pickup by the courier" },
+	{ "DISPATCHED", "On the way" },
+	{ "DELIVERED", "Delivered" },
+	{ "CANCELLED", "Cancelled" },
+	{ "SEARCHING", "Looking for a courier" },
+	{ "ASSIGNED", "Courier assigned" },
+	{ "PICKED_UP", "Courier has your cake" },
+	{ "COMPLETED", "Delivered" },
+	{ "FAILED", "Delivery failed" },
 };
 
 static const char *label(const char *status)
@@ -65,7 +74,7 @@ static void add_courier(struct json_object *ctx, struct json_object *order)
 		return;
 	const char *bs = view_text(d, "bookingState");
 	if (!bs || (strcmp(bs, "BOOKED") != 0 && strcmp(bs, "CANCELLED") != 0))
-		return;	/* a booking not made (yet) shows nothing */
+		return; /* a booking not made (yet) shows nothing */
 	const char *ds = view_text(d, "status"), *url = view_text(d, "trackingUrl");
 	int live = ds && strcmp(ds, "CANCELLED") != 0 && strcmp(ds, "FAILED") != 0;
 

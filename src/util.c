@@ -71,7 +71,7 @@ void log_msg(const char *level, const char *fmt, ...)
 	va_end(ap);
 	/* one write per line so lines from several workers do not interleave */
 	size_t len = strlen(line);
-	for (size_t i = 0; i < len; i++)	/* keep one event on one line */
+	for (size_t i = 0; i < len; i++) /* keep one event on one line */
 		if (line[i] == '\n' || line[i] == '\r')
 			line[i] = ' ';
 	line[len++] = '\n';

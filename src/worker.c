@@ -90,7 +90,8 @@ static int authorize(struct req *r)
 			return reply_redirect(r, arena_printf(r->a, "/admin/login?next=%s", url_encode(r->a, r->path))), -1;
 		if (r->ctx.who.role != ROLE_ADMIN)
 			return reply_raw(r, 403, "text/html; charset=utf-8",
-					 "<!doctype html><title>Forbidden</title><p>Staff only.</p>\n", 57), -1;
+					 "<!doctype html><title>Forbidden</title><p>Staff only.</p>\n", 57),
+			       -1;
 		return 0;
 	case AUTH_USER:
 	case AUTH_ADMIN:
@@ -279,7 +280,7 @@ static void serve(struct req *r)
 	r->started_ms = mono_ms();
 	r->method = param(r, "REQUEST_METHOD");
 	r->path = param(r, "DOCUMENT_URI");
-	if (!r->path) {	/* outside nginx: REQUEST_URI up to the query */
+	if (!r->path) { /* outside nginx: REQUEST_URI up to the query */
 		const char *uri = FCGX_GetParam("REQUEST_URI", r->fcgi->envp);
 		r->path = uri ? arena_strndup(r->a, uri, strcspn(uri, "?")) : "/";
 	}
@@ -309,11 +310,11 @@ int worker_run(int listen_fd, int worker_no)
 	char err[256];
 	sigset_t term;
 
-	prctl(PR_SET_PDEATHSIG, SIGTERM);	/* never outlive the master */
-	struct sigaction sa = { .sa_handler = on_term };	/* no SA_RESTART: accept() returns */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);		 /* never outlive the master */
+	struct sigaction sa = { .sa_handler = on_term }; /* no SA_RESTART: accept() returns */
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGINT, SIG_IGN);	/* the master decides; in-flight requests finish */
+	signal(SIGINT, SIG_IGN); /* the master decides; in-flight requests finish */
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&term);

@@ -17,8 +17,12 @@
 #include "render.h"
 
 static const char *const spec_files[] = {
-	"interpolation.json", "sections.json", "inverted.json",
-	"comments.json", "partials.json", "delimiters.json",
+	"interpolation.json",
+	"sections.json",
+	"inverted.json",
+	"comments.json",
+	"partials.json",
+	"delimiters.json",
 };
 #define NSPEC (sizeof spec_files / sizeof spec_files[0])
 
@@ -71,7 +75,8 @@ static int render_with(const char *src, struct json_object *data, struct json_ob
 	size_t i = 0;
 
 	if (partials) {
-		json_object_object_foreach(partials, k, v) {
+		json_object_object_foreach(partials, k, v)
+		{
 			names[i] = k;
 			srcs[i++] = json_object_get_string(v);
 		}
@@ -250,7 +255,7 @@ static void t_recursion(struct tap *t)
 	struct buf out = BUF_INIT;
 	struct tmpl_set *set = tmpl_set_from_strings(names, srcs, 1, err, sizeof err);
 
-	memset(want, 'x', TMPL_MAX_PARTIAL_DEPTH + 1);	/* the template, then its partials */
+	memset(want, 'x', TMPL_MAX_PARTIAL_DEPTH + 1); /* the template, then its partials */
 	want[TMPL_MAX_PARTIAL_DEPTH + 1] = '\0';
 	int rc = set ? tmpl_render(set, "me", NULL, &out) : -1;
 	ok(t, rc == 0 && out.data && strcmp(out.data, want) == 0,
@@ -339,9 +344,25 @@ static void t_nesting_limit(struct tap *t)
 static void t_parse_errors(struct tap *t)
 {
 	static const char *const bad[] = {
-		"{{x", "a {{#s}} b", "{{/s}}", "{{#a}}{{/b}}", "{{#a}}{{#b}}{{/a}}{{/b}}",
-		"{{=<% =}}", "{{=<%=%> %>=}}", "{{= =}}", "{{}}", "{{#}}{{/}}", "{{> }}", "{{{x}}",
-		"{{{x}", "{{!", "{{=| |=}}|x", "{{", "{{^a}}", "x}}{{", "{{=a b=}}a",
+		"{{x",
+		"a {{#s}} b",
+		"{{/s}}",
+		"{{#a}}{{/b}}",
+		"{{#a}}{{#b}}{{/a}}{{/b}}",
+		"{{=<% =}}",
+		"{{=<%=%> %>=}}",
+		"{{= =}}",
+		"{{}}",
+		"{{#}}{{/}}",
+		"{{> }}",
+		"{{{x}}",
+		"{{{x}",
+		"{{!",
+		"{{=| |=}}|x",
+		"{{",
+		"{{^a}}",
+		"x}}{{",
+		"{{=a b=}}a",
 	};
 	int fails = 0;
 
@@ -378,8 +399,31 @@ static unsigned next_rand(uint64_t *s)
 static void t_fuzz(struct tap *t)
 {
 	static const char *const piece[] = {
-		"{{", "}}", "{{{", "}}}", "#", "^", "/", "!", ">", "=", "&", "a", "b", ".", " ",
-		"\n", "\r\n", "\t", "{{#a}}", "{{/a}}", "{{>p}}", "{{=<% %>=}}", "<%", "%>", "x",
+		"{{",
+		"}}",
+		"{{{",
+		"}}}",
+		"#",
+		"^",
+		"/",
+		"!",
+		">",
+		"=",
+		"&",
+		"a",
+		"b",
+		".",
+		" ",
+		"\n",
+		"\r\n",
+		"\t",
+		"{{#a}}",
+		"{{/a}}",
+		"{{>p}}",
+		"{{=<% %>=}}",
+		"<%",
+		"%>",
+		"x",
 	};
 	const char *names[] = { "p" }, *srcs[] = { "  {{#a}}\n{{.}}\n{{/a}}\n" };
 	char err[128];
@@ -442,8 +486,7 @@ static void t_load_dir(struct tap *t, const char *dir)
 	char err[512] = "";
 	struct tmpl_set *set = tmpl_load_dir(dir, err, sizeof err);
 
-	if (!ok(t, set && tmpl_set_count(set) == 3 && tmpl_exists(set, "admin/orders") &&
-		   tmpl_exists(set, "admin/parts/row") && !tmpl_exists(set, "notes"),
+	if (!ok(t, set && tmpl_set_count(set) == 3 && tmpl_exists(set, "admin/orders") && tmpl_exists(set, "admin/parts/row") && !tmpl_exists(set, "notes"),
 		"load a directory recursively (%s)", set ? "3 templates" : err)) {
 		json_object_put(d);
 		tmpl_set_free(set);
@@ -478,8 +521,12 @@ static void t_load_dir_error(struct tap *t, const char *dir)
 static void t_dirs(struct tap *t)
 {
 	static const char *const rels[] = {
-		"admin/orders.mustache", "admin/parts/row.mustache", "home.mustache", "notes.txt",
-		"admin/parts", "admin",
+		"admin/orders.mustache",
+		"admin/parts/row.mustache",
+		"home.mustache",
+		"notes.txt",
+		"admin/parts",
+		"admin",
 	};
 	char tmpl[4096], err[512] = "";
 	const char *tmp = getenv("TMPDIR");
@@ -516,13 +563,30 @@ static void t_missing_dir(struct tap *t)
 }
 
 static void (*const own_tests[])(struct tap *) = {
-	t_escape, t_escape_key, t_raw, t_numbers, t_truthy, t_containers, t_null_root,
-	t_delims_triple, t_nested_indent, t_inline_partial_indent, t_null_set, t_recursion, t_explosion,
-	t_render_depth, t_nesting_ok, t_nesting_limit, t_parse_errors, t_duplicate, t_fuzz,
-	t_dirs, t_missing_dir,
+	t_escape,
+	t_escape_key,
+	t_raw,
+	t_numbers,
+	t_truthy,
+	t_containers,
+	t_null_root,
+	t_delims_triple,
+	t_nested_indent,
+	t_inline_partial_indent,
+	t_null_set,
+	t_recursion,
+	t_explosion,
+	t_render_depth,
+	t_nesting_ok,
+	t_nesting_limit,
+	t_parse_errors,
+	t_duplicate,
+	t_fuzz,
+	t_dirs,
+	t_missing_dir,
 };
 #define NOWN (sizeof own_tests / sizeof own_tests[0])
-#define NOWN_RESULTS (NOWN + 3)	/* t_dirs prints four results */
+#define NOWN_RESULTS (NOWN + 3) /* t_dirs prints four results */
 
 int main(int argc, char **argv)
 {

@@ -12,8 +12,7 @@ static int tap_n, tap_failed;
 #define is_str(got, want, ...) \
 	tap_is_str((got), (want), __FILE__, __LINE__, __VA_ARGS__)
 
-__attribute__((format(printf, 4, 5)))
-static inline int tap_ok(int pass, const char *file, int line, const char *fmt, ...)
+__attribute__((format(printf, 4, 5))) static inline int tap_ok(int pass, const char *file, int line, const char *fmt, ...)
 {
 	va_list ap;
 	printf("%sok %d - ", pass ? "" : "not ", ++tap_n);
@@ -28,8 +27,7 @@ static inline int tap_ok(int pass, const char *file, int line, const char *fmt, 
 	return pass;
 }
 
-__attribute__((format(printf, 5, 6)))
-static inline int tap_is_str(const char *got, const char *want, const char *file, int line, const char *fmt, ...)
+__attribute__((format(printf, 5, 6))) static inline int tap_is_str(const char *got, const char *want, const char *file, int line, const char *fmt, ...)
 {
 	va_list ap;
 	int pass = got && want ? strcmp(got, want) == 0 : got == want;

@@ -13,7 +13,7 @@ int main(void)
 	ok(!address_pincode_ok("56000a") && !address_pincode_ok(""), "digits only");
 
 	ok(address_distance_km(12.9716, 77.5946, 12.9716, 77.5946) == 0, "a point is 0 km from itself");
-	double d = address_distance_km(12.9716, 77.5946, 13.0827, 80.2707);	/* Bengaluru - Chennai */
+	double d = address_distance_km(12.9716, 77.5946, 13.0827, 80.2707); /* Bengaluru - Chennai */
 	ok(d > 289 && d < 292, "Bengaluru to Chennai about 290 km (%.1f)", d);
 	double a = address_distance_km(0, 0, 0, 1), b = address_distance_km(0, 1, 0, 0);
 	ok(a == b && a > 111.1 && a < 111.3, "one degree at the equator about 111.2 km, both ways (%.2f)", a);

@@ -37,7 +37,8 @@ static void slugs(void)
 {
 	ok(product_slug_valid("rose-pistachio-2"), "a slug of a-z, 0-9 and -");
 	ok(!product_slug_valid("") && !product_slug_valid("Has-Caps") && !product_slug_valid("a_b") &&
-	   !product_slug_valid("a b"), "empty, capitals, _ and spaces are not");
+		   !product_slug_valid("a b"),
+	   "empty, capitals, _ and spaces are not");
 	ok(product_slug_valid(repeat("x", 80)) && !product_slug_valid(repeat("x", 81)), "at most 80");
 	is_str(product_slugify(a, "Rose Pistachio Entremet"), "rose-pistachio-entremet", "slug from a name");
 	is_str(product_slugify(a, "  Mango -- Mousse!! "), "mango-mousse", "runs of other characters make one '-'");
@@ -98,7 +99,8 @@ static void products(void)
 	is_str(first_product_problem(&p, 0), "", "no lead time at all is fine");
 	p = (struct catalog_product){ .name = "", .slug = "X", .lead_time_hours = -1, .has_lead_time = 1 };
 	ok(catalog_product_check(a, &p, 1, pr, 8) == 4 && pr[0].field == CF_NAME && pr[1].field == CF_SLUG &&
-	   pr[2].field == CF_BASE_PRICE && pr[3].field == CF_LEAD_TIME, "several problems, in field order");
+		   pr[2].field == CF_BASE_PRICE && pr[3].field == CF_LEAD_TIME,
+	   "several problems, in field order");
 }
 
 static void variants(void)
@@ -108,7 +110,8 @@ static void variants(void)
 
 	is_str(first_variant_problem(&v, 0), "", "an empty variant update is fine");
 	ok(catalog_variant_check(a, &v, 1, pr, 8) == 3 && pr[0].field == CF_LABEL && pr[1].field == CF_WEIGHT &&
-	   pr[2].field == CF_PRICE, "creating requires label, weight and price");
+		   pr[2].field == CF_PRICE,
+	   "creating requires label, weight and price");
 	is_str(pr[1].message, "weightGrams is required", "by their API names");
 	v = (struct catalog_variant){ .label = "1 kg", .weight_grams = 1000, .has_weight = 1, .price = 0, .has_price = 1 };
 	is_str(first_variant_problem(&v, 1), "", "a free cake is allowed");
@@ -130,7 +133,8 @@ static void variants(void)
 static void rules(void)
 {
 	ok(strcmp(catalog_rules[CF_BASE_PRICE].label, "Base price") == 0 &&
-	   strcmp(catalog_rules[CF_WEIGHT].field, "weightGrams") == 0, "rules name the field for the API and the admin");
+		   strcmp(catalog_rules[CF_WEIGHT].field, "weightGrams") == 0,
+	   "rules name the field for the API and the admin");
 	for (int f = 0; f < CF_COUNT; f++)
 		ok(catalog_rules[f].field && catalog_rules[f].label && catalog_rules[f].min <= catalog_rules[f].max,
 		   "rule %s is whole", catalog_rules[f].field ? catalog_rules[f].field : "?");

@@ -17,7 +17,7 @@ int main(void)
 	   "plain decimals are coordinates");
 	ok(!coord_text_valid("91", 90) && !coord_text_valid("180.5", 180), "out of range");
 	ok(!coord_text_valid("12.", 90) && !coord_text_valid("1e2", 90) && !coord_text_valid(" 12", 90) &&
-	   !coord_text_valid("", 90) && !coord_text_valid(NULL, 90) && !coord_text_valid("1234", 180),
+		   !coord_text_valid("", 90) && !coord_text_valid(NULL, 90) && !coord_text_valid("1234", 180),
 	   "junk is not a coordinate");
 
 	ok(order_inscription_limit(500) == INSCRIPTION_MAX_SMALL, "a 500 g cake: %d characters", INSCRIPTION_MAX_SMALL);

@@ -40,7 +40,10 @@ static void test_utf8(void)
 	ok(utf8_length("\xe2\x82", 2) == -1, "truncated sequence rejected");
 	ok(text_has_controls("a\tb", 3, TEXT_SINGLE_LINE), "tab is a control in single-line text");
 	ok(!text_has_controls("a\nb", 3, TEXT_MULTI_LINE), "newline allowed in multi-line text");
-	ok(text_has_controls("a\xc2\x85" "b", 4, TEXT_MULTI_LINE), "C1 control rejected");
+	ok(text_has_controls("a\xc2\x85"
+			     "b",
+			     4, TEXT_MULTI_LINE),
+	   "C1 control rejected");
 	ok(text_has_controls("a\x7f", 2, TEXT_MULTI_LINE), "DEL rejected");
 }
 

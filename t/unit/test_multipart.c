@@ -118,7 +118,8 @@ static void test_sniff(void)
 	/* a real 1x1 PNG header: signature + IHDR with its CRC */
 	static const unsigned char png[] = {
 		0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, 'I', 'H', 'D', 'R',
-		0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1F, 0x15, 0xC4, 0x89, 0, 0, 0, 0 };
+		0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1F, 0x15, 0xC4, 0x89, 0, 0, 0, 0
+	};
 	unsigned char junk[sizeof png];
 	const struct image_kind *k = image_sniff(png, sizeof png);
 

@@ -2,7 +2,7 @@
 #include "payments.h"
 #include "tap.h"
 
-#define H(x) ((int64_t)(x) * 60)	/* hours in minutes */
+#define H(x) ((int64_t)(x)*60) /* hours in minutes */
 
 int main(void)
 {

@@ -4,30 +4,33 @@
 
 /* 2026-02-14 00:00 in Asia/Kolkata, as Unix time. */
 #define FEB14 ((time_t)1771007400)
-#define AT(day, h, m) (FEB14 + (time_t)(day) * 86400 + (h) * 3600 + (m) * 60)
+#define AT(day, h, m) (FEB14 + (time_t)(day)*86400 + (h)*3600 + (m)*60)
 
 int main(void)
 {
-	struct slot_rules rules = { .open_hour = 10, .close_hour = 22, .slot_minutes = 120,
-				    .same_day_cutoff_hour = 14, .max_days_ahead = 30 };
+	struct slot_rules rules = { .open_hour = 10, .close_hour = 22, .slot_minutes = 120, .same_day_cutoff_hour = 14, .max_days_ahead = 30 };
 	struct slot g[SLOTS_PER_DAY_MAX];
 	char hm[6];
 	int y, m, d;
 
 	ok(slot_time_valid("2026-02-14T14:00:00+05:30") && slot_time_valid("2026-02-14T08:30:00Z") &&
-	   slot_time_valid("2026-02-14t14:00:00.123-01:00"), "RFC 3339 date-times");
+		   slot_time_valid("2026-02-14t14:00:00.123-01:00"),
+	   "RFC 3339 date-times");
 	ok(!slot_time_valid("2026-02-30T14:00:00+05:30") && !slot_time_valid("2026-02-14 14:00:00+05:30") &&
-	   !slot_time_valid("2026-02-14T24:00:00Z") && !slot_time_valid("2026-02-14T14:00:00") &&
-	   !slot_time_valid("2026-02-14T14:00:00+5:30") && !slot_time_valid("2026-02-14T14:00:00.Z") &&
-	   !slot_time_valid("1999-12-31T10:00:00Z") && !slot_time_valid(NULL), "not RFC 3339, or not a real date");
+		   !slot_time_valid("2026-02-14T24:00:00Z") && !slot_time_valid("2026-02-14T14:00:00") &&
+		   !slot_time_valid("2026-02-14T14:00:00+5:30") && !slot_time_valid("2026-02-14T14:00:00.Z") &&
+		   !slot_time_valid("1999-12-31T10:00:00Z") && !slot_time_valid(NULL),
+	   "not RFC 3339, or not a real date");
 	ok(slot_date_valid("2028-02-29", &y, &m, &d) && y == 2028 && m == 2 && d == 29, "a leap day");
 	ok(!slot_date_valid("2026-02-29", &y, &m, &d) && !slot_date_valid("2026-2-14", &y, &m, &d) &&
-	   !slot_date_valid("2026-02-14T", &y, &m, &d) && !slot_date_valid(NULL, &y, &m, &d), "not a calendar date");
+		   !slot_date_valid("2026-02-14T", &y, &m, &d) && !slot_date_valid(NULL, &y, &m, &d),
+	   "not a calendar date");
 	ok(slot_days_ahead(2026, 2, 14, AT(0, 23, 59)) == 0 && slot_days_ahead(2026, 2, 15, AT(0, 0, 1)) == 1 &&
-	   slot_days_ahead(2026, 2, 13, AT(0, 9, 0)) == -1, "days ahead count in Kolkata");
+		   slot_days_ahead(2026, 2, 13, AT(0, 9, 0)) == -1,
+	   "days ahead count in Kolkata");
 	ok(slot_days_ahead(2026, 2, 14, FEB14 - 1) == 1, "a second before Kolkata's midnight is still yesterday");
 	ok(slot_blackout("2026-02-14", "2026-02-14") && slot_blackout(" 2026-01-01, 2026-02-14", "2026-02-14") &&
-	   !slot_blackout("2026-02-15", "2026-02-14") && !slot_blackout("", "2026-02-14") && !slot_blackout(NULL, "2026-02-14"),
+		   !slot_blackout("2026-02-15", "2026-02-14") && !slot_blackout("", "2026-02-14") && !slot_blackout(NULL, "2026-02-14"),
 	   "blackout lists");
 
 	int n = slot_grid(&rules, 2026, 2, 14, AT(-1, 9, 0), 2, g, SLOTS_PER_DAY_MAX);
@@ -53,17 +56,14 @@ int main(void)
 	n = slot_grid(&rules, 2026, 2, 14, AT(1, 9, 0), 0, g, SLOTS_PER_DAY_MAX);
 	ok(!g[0].open && !g[5].open, "a past day is closed");
 
-	struct slot_rules odd = { .open_hour = 10, .close_hour = 21, .slot_minutes = 120,
-				  .same_day_cutoff_hour = 24, .max_days_ahead = 30 };
+	struct slot_rules odd = { .open_hour = 10, .close_hour = 21, .slot_minutes = 120, .same_day_cutoff_hour = 24, .max_days_ahead = 30 };
 	n = slot_grid(&odd, 2026, 2, 14, AT(-1, 0, 0), 0, g, SLOTS_PER_DAY_MAX);
 	ok(n == 5, "10:00 to 21:00 by 2 h: the last slot ends by closing (%d)", n);
-	struct slot_rules late = { .open_hour = 22, .close_hour = 24, .slot_minutes = 120,
-				   .same_day_cutoff_hour = 24, .max_days_ahead = 30 };
+	struct slot_rules late = { .open_hour = 22, .close_hour = 24, .slot_minutes = 120, .same_day_cutoff_hour = 24, .max_days_ahead = 30 };
 	n = slot_grid(&late, 2026, 2, 14, AT(-1, 0, 0), 0, g, SLOTS_PER_DAY_MAX);
 	ok(n == 1, "one slot up to midnight");
 	is_str(g[0].end_text, "2026-02-15T00:00:00+05:30", "which ends the next day");
-	struct slot_rules quarter = { .open_hour = 0, .close_hour = 24, .slot_minutes = 15,
-				      .same_day_cutoff_hour = 24, .max_days_ahead = 30 };
+	struct slot_rules quarter = { .open_hour = 0, .close_hour = 24, .slot_minutes = 15, .same_day_cutoff_hour = 24, .max_days_ahead = 30 };
 	ok(slot_grid(&quarter, 2026, 2, 14, AT(-1, 0, 0), 0, g, SLOTS_PER_DAY_MAX) == 96, "a day of quarter hours fits");
 
 	ok(slot_clock("2026-02-14T14:00:00+05:30", 0, hm) == 0, "a clock time");

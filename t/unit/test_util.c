@@ -11,11 +11,16 @@ static void test_money(void)
 	char s[32];
 	int64_t p;
 
-	money_format(129900, s); is_str(s, "1299.00", "format 129900 paise");
-	money_format(5, s); is_str(s, "0.05", "format 5 paise");
-	money_format(0, s); is_str(s, "0.00", "format zero");
-	money_format(-150, s); is_str(s, "-1.50", "format negative");
-	money_format(INT64_MIN, s); is_str(s, "-92233720368547758.08", "format INT64_MIN without overflow");
+	money_format(129900, s);
+	is_str(s, "1299.00", "format 129900 paise");
+	money_format(5, s);
+	is_str(s, "0.05", "format 5 paise");
+	money_format(0, s);
+	is_str(s, "0.00", "format zero");
+	money_format(-150, s);
+	is_str(s, "-1.50", "format negative");
+	money_format(INT64_MIN, s);
+	is_str(s, "-92233720368547758.08", "format INT64_MIN without overflow");
 	ok(money_parse("1299.00", &p) == 0 && p == 129900, "parse 1299.00");
 	ok(money_parse("12.5", &p) == 0 && p == 1250, "parse one decimal");
 	ok(money_parse("7", &p) == 0 && p == 700, "parse whole rupees");
