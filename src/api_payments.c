@@ -3,7 +3,6 @@
 
 #include "api_orders.h"
 #include "conf.h"
-#include "db.h"
 #include "handlers.h"
 #include "http.h"
 #include "jsonutil.h"

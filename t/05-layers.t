@@ -62,6 +62,14 @@ for my $f (@files) {
     ok(!@bad, "$f ($l) includes nothing above it") or diag("src/$f includes " . join(', ', @bad));
 }
 
+# Handlers and pages run no SQL: they call one domain function (SQL lives next
+# to the rule that needs it).
+for my $f (grep { /^(api_|page_)\w+\.c$|^(admin_session|track|health)\.c$/ } @files) {
+    open my $fh, '<', "src/$f" or next;
+    my $db = grep { /^\s*#\s*include\s+"db\.h"/ } <$fh>;
+    ok(!$db, "$f (a handler) runs no SQL of its own");
+}
+
 # No circles between modules: x.c including y.h while y.c includes x.h (directly
 # or through others) means neither can be read or tested alone.
 {
