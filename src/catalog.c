@@ -6,6 +6,7 @@
 
 #include "arena.h"
 #include "catalog.h"
+#include "catalog_cache.h"
 #include "db.h"
 #include "json.h"
 #include "storage.h"
@@ -443,8 +444,9 @@ static enum outcome compact_text(struct ctx *c, const char *pg_json, struct cata
 /* -1/0/1 -> NULL/"f"/"t" */
 static const char *tristate_text(int v)
 {
-	return v < 0 ? NULL : v ? "t"
-				: "f";
+	if (v < 0)
+		return NULL;
+	return v ? "t" : "f";
 }
 
 /* q as a LIKE pattern "%q%" with \ % _ escaped; NULL when q is empty. */
@@ -470,13 +472,28 @@ enum outcome catalog_list(struct ctx *c, enum catalog_view view, const struct ca
 	const char *available = tristate_text(q->available), *pattern = like_pattern(c, q->q);
 	const char *limit = arena_printf(c->a, "%lld", (long long)q->limit);
 	const char *offset = arena_printf(c->a, "%lld", (long long)q->offset);
+	const char *key = NULL;
+	long long version = 0;
+
+	/* the public list is served from the worker's copy while the catalog is unchanged */
+	if (view == CATALOG_PUBLIC) {
+		if (catalog_version(c, &version) != 0)
+			return E_DB;
+		/* the client's text last: no two queries share a key */
+		key = arena_printf(c->a, "list|%d|%s|%s|%s", q->available, limit, offset, pattern ? pattern : "");
+		if (catalog_cache_get(c, key, version, &out->json, &out->len, out->etag))
+			return OK;
+	}
 	PGresult *res = view == CATALOG_ADMIN
 		? db_query(c, list_admin_sql, available, pattern, limit, offset, tristate_text(q->archived))
 		: db_query(c, list_public_sql, available, pattern, limit, offset);
 
 	if (!res || PQntuples(res) != 1)
 		return E_DB;
-	return compact_text(c, db_val(res, 0, "body"), out);
+	enum outcome o = compact_text(c, db_val(res, 0, "body"), out);
+	if (o == OK && key)
+		catalog_cache_put(key, version, out->json, out->len, out->etag);
+	return o;
 }
 
 /* The JSON text of product id as view sees it; NULL in *text when absent. */
@@ -497,10 +514,22 @@ static enum outcome product_text(struct ctx *c, enum catalog_view view, const ch
 
 enum outcome catalog_product(struct ctx *c, enum catalog_view view, const char *id, struct catalog_text *out)
 {
-	const char *text;
-	enum outcome o = product_text(c, view, id, &text);
+	const char *text, *key = NULL;
+	long long version = 0;
 
-	return o == OK ? compact_text(c, text, out) : o;
+	if (view == CATALOG_PUBLIC) {
+		if (catalog_version(c, &version) != 0)
+			return E_DB;
+		key = arena_printf(c->a, "product|%s", id);
+		if (catalog_cache_get(c, key, version, &out->json, &out->len, out->etag))
+			return OK;
+	}
+	enum outcome o = product_text(c, view, id, &text);
+	if (o == OK)
+		o = compact_text(c, text, out);
+	if (o == OK && key)
+		catalog_cache_put(key, version, out->json, out->len, out->etag);
+	return o;
 }
 
 enum outcome catalog_product_json(struct ctx *c, const char *id, struct json_object **product)

@@ -9,6 +9,7 @@
 
 #include "admin.h"
 #include "auth.h"
+#include "catalog_cache.h"
 #include "conf.h"
 #include "db.h"
 #include "httpc.h"
@@ -348,6 +349,7 @@ int worker_run(int listen_fd, int worker_no)
 	FCGX_Free(&fcgi, 1);
 	arena_free(a);
 	tmpl_set_free(templates);
+	catalog_cache_clear();
 	db_disconnect(&db);
 	httpc_cleanup();
 	return 0;

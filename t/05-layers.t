@@ -16,7 +16,7 @@ my %layer_of = (
     kernel => [qw(arena auth buf conf ctx db json multipart outcome render render_int render_parse util)],
     partner => [qw(borzo httpc razorpay smtp storage)],
     domain => [qw(
-        accounts addresses analytics backlog cart catalog deliveries delivery_status dispatch
+        accounts addresses analytics backlog cart catalog catalog_cache deliveries delivery_status dispatch
         estimate jobs kitchen mail order_fsm order_view orders
         payments reconcile refunds slots status
     )],
