@@ -115,7 +115,7 @@ struct address_write {
 };
 
 /* Inserts under a lock on the user row, so that concurrent creates respect the cap. */
-static int insert_address(struct ctx *c, void *arg)
+static enum outcome insert_address(struct ctx *c, void *arg)
 {
 	const struct address_write *w = arg;
 	const struct address_fields *in = w->in;
@@ -133,12 +133,6 @@ static int insert_address(struct ctx *c, void *arg)
 	return answer(c, res, w->out);
 }
 
-/* db_tx's answer as an outcome. */
-static enum outcome tx_outcome(int rc)
-{
-	return rc == DB_TX_FAILED ? E_DB : (enum outcome)rc;
-}
-
 enum outcome address_create(struct ctx *c, const struct address_fields *in, struct address_result *out)
 {
 	struct address_write w = { NULL, in, out };
@@ -146,7 +140,7 @@ enum outcome address_create(struct ctx *c, const struct address_fields *in, stru
 	memset(out, 0, sizeof *out);
 	if (check_delivery_area(in->lat, in->lng, &out->distance_km) != OK)
 		return E_OUT_OF_DELIVERY_AREA;
-	return tx_outcome(db_tx(c, insert_address, &w));
+	return db_tx(c, insert_address, &w);
 }
 
 enum outcome address_get(struct ctx *c, const char *id, struct address_result *out)
@@ -164,7 +158,7 @@ enum outcome address_get(struct ctx *c, const char *id, struct address_result *o
 }
 
 /* Applies the fields present; the merged point must stay in the delivery area. */
-static int update_address(struct ctx *c, void *arg)
+static enum outcome update_address(struct ctx *c, void *arg)
 {
 	const struct address_write *w = arg;
 	const struct address_fields *in = w->in;
@@ -196,7 +190,7 @@ enum outcome address_update(struct ctx *c, const char *id, const struct address_
 	struct address_write w = { id, in, out };
 
 	memset(out, 0, sizeof *out);
-	return tx_outcome(db_tx(c, update_address, &w));
+	return db_tx(c, update_address, &w);
 }
 
 enum outcome address_delete(struct ctx *c, const char *id)

@@ -252,7 +252,7 @@ struct product_write {
 };
 
 /* db_tx body: the product row, then its variants. */
-static int create_tx(struct ctx *c, void *arg)
+static enum outcome create_tx(struct ctx *c, void *arg)
 {
 	struct product_write *w = arg;
 	const struct catalog_product *p = w->p;
@@ -275,7 +275,7 @@ static int create_tx(struct ctx *c, void *arg)
 }
 
 /* db_tx body: the product row, the changed variants, the added one. */
-static int update_tx(struct ctx *c, void *arg)
+static enum outcome update_tx(struct ctx *c, void *arg)
 {
 	struct product_write *w = arg;
 	const struct catalog_product *p = w->p;
@@ -301,11 +301,6 @@ static int update_tx(struct ctx *c, void *arg)
 	return w->added ? insert_variant(c, w->id, w->added, NULL) : OK;
 }
 
-/* The outcome of db_tx over a body returning outcomes. */
-static enum outcome tx_outcome(int rc)
-{
-	return rc == DB_TX_FAILED ? E_DB : (enum outcome)rc;
-}
 
 static int variants_valid(struct ctx *c, const struct catalog_variant *vs, int n, int creating)
 {
@@ -323,7 +318,7 @@ enum outcome catalog_product_create(struct ctx *c, const struct catalog_product 
 	if (catalog_product_check(c->a, p, 1, NULL, 0) || p->has_archived || n < 0 || n > CATALOG_MAX_VARIANTS ||
 	    !variants_valid(c, variants, n, 1))
 		return E_INVALID_INPUT;
-	enum outcome o = tx_outcome(db_tx(c, create_tx, &w));
+	enum outcome o = db_tx(c, create_tx, &w);
 	*id = o == OK ? w.id : NULL;
 	return o;
 }
@@ -339,7 +334,7 @@ enum outcome catalog_product_update(struct ctx *c, const char *id, const struct 
 	for (int i = 0; i < n; i++)
 		if (!variants_valid(c, &changed[i].v, 1, 0))
 			return E_INVALID_INPUT;
-	return tx_outcome(db_tx(c, update_tx, &w));
+	return db_tx(c, update_tx, &w);
 }
 
 enum outcome catalog_product_archive(struct ctx *c, const char *id)

@@ -95,14 +95,14 @@ struct migration {
 	const char *sql;
 };
 
-static int apply_in_tx(struct ctx *c, void *arg)
+static enum outcome apply_in_tx(struct ctx *c, void *arg)
 {
 	const struct migration *m = arg;
 
 	if (db_script(c, m->sql, m->name) != 0 ||
 	    !db_query(c, "INSERT INTO schema_migrations(version) VALUES ($1)", m->name))
-		return -1;
-	return 0;
+		return E_DB;
+	return OK;
 }
 
 /* Applies one file in one transaction and records it. */
@@ -116,7 +116,7 @@ static int apply(struct ctx *c, const char *dir, const char *name)
 		return -1;
 	}
 	struct migration m = { name, sql };
-	int rc = db_tx(c, apply_in_tx, &m);
+	int rc = db_tx(c, apply_in_tx, &m) == OK ? 0 : -1;
 	free(sql);
 	if (rc == 0)
 		printf("applied %s\n", name);

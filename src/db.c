@@ -184,16 +184,16 @@ void db_rollback(struct ctx *c)
 		PQclear(PQexec(db->conn, "ROLLBACK"));
 }
 
-int db_tx(struct ctx *c, int (*fn)(struct ctx *c, void *arg), void *arg)
+enum outcome db_tx(struct ctx *c, enum outcome (*fn)(struct ctx *c, void *arg), void *arg)
 {
 	if (db_begin(c) != 0)
-		return DB_TX_FAILED;
-	int rc = fn(c, arg);
-	if (rc != 0) {
+		return E_DB;
+	enum outcome o = fn(c, arg);
+	if (o != OK) {
 		db_rollback(c); /* keeps the failure's SQLSTATE for the caller's answer */
-		return rc;
+		return o;
 	}
-	return db_commit(c) == 0 ? 0 : DB_TX_FAILED;
+	return db_commit(c) == 0 ? OK : E_DB;
 }
 
 void db_done(struct db *db)

@@ -6,6 +6,7 @@
 #include <libpq-fe.h>
 
 #include "ctx.h"
+#include "outcome.h"
 
 struct db {
 	PGconn *conn;
@@ -51,11 +52,10 @@ int db_commit(struct ctx *c);
 void db_rollback(struct ctx *c);
 int db_in_tx(const struct ctx *c);
 
-/* Runs fn(c, arg) in a transaction of its own: commits when fn returns 0,
- * rolls back otherwise. Returns fn's non-zero value, 0 when committed, or
- * DB_TX_FAILED when BEGIN or COMMIT failed (see db_sqlstate). */
-#define DB_TX_FAILED (-1000)
-int db_tx(struct ctx *c, int (*fn)(struct ctx *c, void *arg), void *arg);
+/* Runs fn(c, arg) in a transaction of its own: commits when fn returns OK,
+ * rolls back otherwise. Returns fn's outcome, or E_DB when BEGIN or COMMIT
+ * failed (see db_sqlstate). */
+enum outcome db_tx(struct ctx *c, enum outcome (*fn)(struct ctx *c, void *arg), void *arg);
 
 /* After every unit of work: roll back anything left open (logged). */
 void db_done(struct db *db);

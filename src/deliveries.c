@@ -449,13 +449,14 @@ enum outcome delivery_book_view(struct ctx *c, const char *order_id, struct deli
 
 /* After Borzo cancelled: the delivery is CANCELLED, the order stays
  * DISPATCHED and is flagged, so staff rebook or deliver by hand. */
-static int record_cancel(struct ctx *c, void *order_id)
+static enum outcome record_cancel(struct ctx *c, void *order_id)
 {
 	if (!db_query(c, "UPDATE deliveries SET booking_state = 'CANCELLED', status = 'CANCELLED', cancelled_at = now(), "
 			 "updated_at = now() WHERE order_id = $1",
-		      (const char *)order_id))
-		return -1;
-	return order_flag_attention(c, order_id, arena_printf(c->a, "Courier cancelled by %s: rebook or deliver by hand", ctx_actor(c)));
+		      (const char *)order_id) ||
+	    order_flag_attention(c, order_id, arena_printf(c->a, "Courier cancelled by %s: rebook or deliver by hand", ctx_actor(c))) != 0)
+		return E_DB;
+	return OK;
 }
 
 enum outcome delivery_cancel(struct ctx *c, const char *order_id, struct delivery_answer *out)
@@ -482,7 +483,7 @@ enum outcome delivery_cancel(struct ctx *c, const char *order_id, struct deliver
 	}
 	switch (borzo_cancel_order(c->a, atoll(bid), &code, err, sizeof err)) {
 	case BORZO_OK:
-		if (db_tx(c, record_cancel, (void *)order_id) != 0)
+		if (db_tx(c, record_cancel, (void *)order_id) != OK)
 			return E_DB;
 		return answer_delivery(c, order_id, out);
 	case BORZO_REJECTED:
@@ -520,7 +521,7 @@ struct event_apply {
 };
 
 /* In the transaction of db_tx: the delivery moved forward and its order told. */
-static int apply_locked(struct ctx *c, void *arg)
+static enum outcome apply_locked(struct ctx *c, void *arg)
 {
 	struct event_apply *ea = arg;
 	const struct borzo_event *ev = ea->ev;
@@ -528,34 +529,34 @@ static int apply_locked(struct ctx *c, void *arg)
 				    "WHERE borzo_order_id = $1::bigint FOR UPDATE",
 				 arena_printf(c->a, "%lld", ev->borzo_order_id));
 	if (!res)
-		return -1;
+		return E_DB;
 	if (PQntuples(res) == 0)
-		return 0;
+		return OK;
 	ea->matched = 1;
 	const char *order_id = db_val(res, 0, "order_id"), *cur = db_val(res, 0, "status");
 	/* forward only: duplicates and late, older events change nothing */
 	if (!ev->status || strcmp(db_val(res, 0, "booking_state"), "BOOKED") != 0 ||
 	    delivery_status_rank(ev->status) <= delivery_status_rank(cur))
-		return 0;
+		return OK;
 	if (!db_query(c, "UPDATE deliveries SET status = $2, borzo_status = $3, "
 			 "courier_name = coalesce($4, courier_name), courier_phone = coalesce($5, courier_phone), "
 			 "picked_up_at = CASE WHEN $2 IN ('PICKED_UP', 'COMPLETED') THEN coalesce(picked_up_at, now()) ELSE picked_up_at END, "
 			 "delivered_at = CASE WHEN $2 = 'COMPLETED' THEN now() ELSE delivered_at END, updated_at = now() "
 			 "WHERE order_id = $1",
 		      order_id, ev->status, ev->raw_status, ev->courier_name, ev->courier_phone))
-		return -1;
+		return E_DB;
 	if (delivery_status_rank(ev->status) == DELIVERY_RANK_FINAL && apply_final(c, order_id, ev) != 0)
-		return -1;
-	return 0;
+		return E_DB;
+	return OK;
 }
 
 enum outcome delivery_apply_event(struct ctx *c, const struct borzo_event *ev, int *matched)
 {
 	struct event_apply ea = { ev, 0 };
-	int rc = db_tx(c, apply_locked, &ea);
+	enum outcome o = db_tx(c, apply_locked, &ea);
 
 	*matched = ea.matched;
-	return rc == 0 ? OK : E_DB;
+	return o;
 }
 
 enum outcome deliveries_refresh(struct ctx *c, int limit, int64_t deadline_ms, int *updated)

@@ -118,7 +118,7 @@ struct failure {
 };
 
 /* In one transaction: the job queued again with back-off (or dead), and the kind told. */
-static int record_failure(struct ctx *c, void *arg)
+static enum outcome record_failure(struct ctx *c, void *arg)
 {
 	struct failure *f = arg;
 	const char *give_up = f->result == JOB_GIVE_UP ? "true" : "false";
@@ -129,11 +129,11 @@ static int record_failure(struct ctx *c, void *arg)
 				 "WHERE id = $1 AND state = 'running' RETURNING state",
 				 f->j->id, f->err, give_up, arena_printf(c->a, "%d", job_backoff_minutes(f->j->prior_failures + f->j->attempts)));
 	if (!res)
-		return -1;
+		return E_DB;
 	if (PQntuples(res) != 1)
-		return 0; /* settled meanwhile (e.g. an admin's retry): nothing to record */
+		return OK; /* settled meanwhile (e.g. an admin's retry): nothing to record */
 	f->dead = strcmp(db_val(res, 0, "state"), "dead") == 0;
-	return f->k->failed ? f->k->failed(c, f->j, f->dead, f->err) : 0;
+	return f->k->failed && f->k->failed(c, f->j, f->dead, f->err) != 0 ? E_DB : OK;
 }
 
 static const struct job_kind *kind_of(const struct job_kind *kinds, size_t n, const char *name)
@@ -164,7 +164,7 @@ static enum job_result run_one(struct ctx *c, const struct job_kind *k, const st
 	summary_count(summary, "jobsFailed", 1);
 	summary_count(summary, k->failed_key, 1);
 	struct failure f = { k, j, rc, err[0] ? err : "failed", 0 };
-	if (db_tx(c, record_failure, &f) != 0)
+	if (db_tx(c, record_failure, &f) != OK)
 		return JOB_DB_ERROR;
 	summary_count(summary, "jobsDead", f.dead);
 	return rc;

@@ -137,19 +137,27 @@ int mail_ready(void)
 	return cfg->smtp_url && *cfg->smtp_url;
 }
 
-enum job_result mail_send_job(struct ctx *c, const struct job *j, char *err, size_t errlen)
+/* The email a send_email job names (its payload's email_id), or NULL. */
+static const char *email_of(const struct job *j)
 {
 	struct json_object *v;
 	const char *id = json_object_object_get_ex(j->payload, "email_id", &v) ? json_object_get_string(v) : NULL;
-	PGresult *res = id ? db_query(c, "SELECT id, to_address, subject, body FROM emails WHERE id = $1::bigint "
-					 "AND state <> 'sent'",
-				      id)
-			   : NULL;
+	int64_t n;
 
+	return id && parse_int64(id, 1, INT64_MAX, &n) == 0 ? id : NULL;
+}
+
+enum job_result mail_send_job(struct ctx *c, const struct job *j, char *err, size_t errlen)
+{
+	const char *id = email_of(j);
+
+	/* a payload that names no email can never succeed: bury it rather than fail the claim */
 	if (!id) {
 		snprintf(err, errlen, "the job names no email");
 		return JOB_GIVE_UP;
 	}
+	PGresult *res = db_query(c, "SELECT id, to_address, subject, body FROM emails WHERE id = $1::bigint AND state <> 'sent'",
+				 id);
 	if (!res)
 		return JOB_DB_ERROR;
 	if (PQntuples(res) != 1)
@@ -174,15 +182,16 @@ enum job_result mail_send_job(struct ctx *c, const struct job *j, char *err, siz
 
 int mail_send_failed(struct ctx *c, const struct job *j, int dead, const char *err)
 {
-	struct json_object *v;
-	const char *id = json_object_object_get_ex(j->payload, "email_id", &v) ? json_object_get_string(v) : NULL;
+	const char *id = email_of(j);
 
 	/* the outbox row shows what the job decided; its send_after follows the job's next run */
-	return !id || db_query(c, "UPDATE emails SET attempts = attempts + 1, last_error = $2, "
-				  "state = CASE WHEN $3::boolean THEN 'dead' ELSE 'queued' END, "
-				  "send_after = CASE WHEN $3::boolean THEN send_after "
-				  "ELSE (SELECT run_at FROM jobs WHERE id = $4::bigint) END WHERE id = $1::bigint",
-			       id, err, dead ? "true" : "false", j->id)
+	if (!id)
+		return 0;
+	return db_query(c, "UPDATE emails SET attempts = attempts + 1, last_error = $2, "
+			   "state = CASE WHEN $3::boolean THEN 'dead' ELSE 'queued' END, "
+			   "send_after = CASE WHEN $3::boolean THEN send_after "
+			   "ELSE (SELECT run_at FROM jobs WHERE id = $4::bigint) END WHERE id = $1::bigint",
+			id, err, dead ? "true" : "false", j->id)
 		? 0
 		: -1;
 }
