@@ -1,6 +1,7 @@
 /* auth.c: Argon2id passwords, HS256 JWTs and HMAC signatures, in one place. */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <jwt.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -14,6 +15,7 @@
 #include "auth.h"
 #include "conf.h"
 #include "db.h"
+#include "shared.h"
 #include "util.h"
 
 #define JWT_ISSUER "lafete365"
@@ -100,6 +102,50 @@ bad:
 	return -1;
 }
 
+/* Principals this worker has read, each valid while the users' generation has
+ * not moved since (shared.h: bumped after any change of role, name, email,
+ * deletion or revocation, here or on another host). Direct-mapped by id. */
+#define PRINCIPAL_CACHE 256
+
+struct known_principal {
+	uint64_t gen; /* 0: empty */
+	struct principal who;
+	long long valid_after; /* tokens issued earlier are refused; LLONG_MIN: none */
+};
+
+static struct known_principal known[PRINCIPAL_CACHE];
+
+static struct known_principal *known_slot(const char *id)
+{
+	unsigned h = 2166136261u;
+	for (; *id; id++)
+		h = (h ^ (unsigned char)*id) * 16777619u;
+	return &known[h % PRINCIPAL_CACHE];
+}
+
+/* Reads the user's principal into k, stamped with gen. 1 found, 0 not (or
+ * deleted), -1 on a DB error. */
+static int read_principal(struct ctx *c, const char *sub, uint64_t gen, struct known_principal *k)
+{
+	PGresult *res = db_query(c,
+				 "SELECT id, role, name, email, floor(extract(epoch FROM tokens_valid_after))::bigint AS valid_after "
+				 "FROM users WHERE id = $1 AND deleted_at IS NULL",
+				 sub);
+	if (!res)
+		return -1;
+	if (PQntuples(res) != 1)
+		return 0;
+	memset(k, 0, sizeof *k);
+	snprintf(k->who.user_id, sizeof k->who.user_id, "%s", db_val(res, 0, "id"));
+	snprintf(k->who.name, sizeof k->who.name, "%s", db_val(res, 0, "name"));
+	snprintf(k->who.email, sizeof k->who.email, "%s", db_val(res, 0, "email"));
+	k->who.role = strcmp(db_val(res, 0, "role"), "ADMIN") == 0 ? ROLE_ADMIN : ROLE_CUSTOMER;
+	const char *va = db_val(res, 0, "valid_after");
+	k->valid_after = va ? atoll(va) : LLONG_MIN;
+	k->gen = gen;
+	return 1;
+}
+
 int auth_load_principal(struct ctx *c, const char *token)
 {
 	char sub[37];
@@ -108,19 +154,20 @@ int auth_load_principal(struct ctx *c, const char *token)
 	memset(&c->who, 0, sizeof c->who);
 	if (auth_verify_token(token, time(NULL), sub, &iat) != 0)
 		return -1;
-	/* the role comes from the database: a demoted or deleted user loses access at once,
-	 * and a token issued before the user signed out is refused */
-	PGresult *res = db_query(c, "SELECT id, role, name, email FROM users WHERE id = $1 AND deleted_at IS NULL "
-				    "AND (tokens_valid_after IS NULL OR $2::bigint >= floor(extract(epoch FROM tokens_valid_after)))",
-				 sub, arena_printf(c->a, "%ld", iat));
-	if (!res)
-		return -2;
-	if (PQntuples(res) != 1)
+	/* the role comes from the database (or a copy no change has touched since):
+	 * a demoted or deleted user loses access at once, and a token issued
+	 * before the user signed out is refused */
+	uint64_t gen = shared_gen(TOPIC_USERS); /* before the read: see shared.h */
+	struct known_principal *k = known_slot(sub), fresh;
+	if (gen == 0 || k->gen != gen || strcmp(k->who.user_id, sub) != 0) {
+		int rc = read_principal(c, sub, gen, &fresh);
+		if (rc <= 0)
+			return rc < 0 ? -2 : -1;
+		*k = fresh;
+	}
+	if ((long long)iat < k->valid_after)
 		return -1;
-	snprintf(c->who.user_id, sizeof c->who.user_id, "%s", db_val(res, 0, "id"));
-	snprintf(c->who.name, sizeof c->who.name, "%s", db_val(res, 0, "name"));
-	snprintf(c->who.email, sizeof c->who.email, "%s", db_val(res, 0, "email"));
-	c->who.role = strcmp(db_val(res, 0, "role"), "ADMIN") == 0 ? ROLE_ADMIN : ROLE_CUSTOMER;
+	c->who = k->who;
 	return 0;
 }
 

@@ -6,6 +6,7 @@
 #include "arena.h"
 #include "catalog_cache.h"
 #include "db.h"
+#include "shared.h"
 #include "util.h"
 
 struct entry {
@@ -19,13 +20,35 @@ struct entry {
 static struct entry entries[CATALOG_CACHE_ENTRIES];
 static int next_slot; /* round robin: the oldest entry makes room */
 
-int catalog_version(struct ctx *c, long long *version)
+static int read_version(struct ctx *c, long long *version)
 {
 	PGresult *res = db_query0(c, "SELECT version FROM catalog_version");
 
 	if (!res || PQntuples(res) != 1)
 		return -1;
 	*version = atoll(db_val(res, 0, "version"));
+	return 0;
+}
+
+/* The version this worker last read, and the shared generation it read it
+ * under: while the generation has not moved, nothing has changed the
+ * catalog (shared.h) and the row is not read again. */
+static long long known_version;
+static uint64_t known_gen; /* 0: nothing known */
+
+int catalog_version(struct ctx *c, long long *version)
+{
+	/* the generation first: a change during the read is seen next time */
+	uint64_t gen = shared_gen(TOPIC_CATALOG);
+
+	if (gen != 0 && gen == known_gen) {
+		*version = known_version;
+		return 0;
+	}
+	if (read_version(c, version) != 0)
+		return -1;
+	known_version = *version;
+	known_gen = gen;
 	return 0;
 }
 

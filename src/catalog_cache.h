@@ -11,7 +11,9 @@ struct ctx;
 
 /* The catalog's version now (catalog_version, bumped in the same transaction
  * as every write to products or variants, by triggers: no writer can forget
- * it). One small statement, no session state: it works through a pooler.
+ * it). Read from the database only when the shared generation moved since
+ * the last read or nobody is listening for changes (README "The catalog's
+ * freshness"); on every call with DB_POOL_MODE=transaction.
  * 0, or -1 on a DB error. */
 int catalog_version(struct ctx *c, long long *version);
 

@@ -147,6 +147,10 @@ int conf_load(const char *envfile, char *err, size_t errlen)
 	c->db_password = str("DB_PASSWORD", "");
 	c->db_name = str("DB_NAME", "lafete");
 	c->jwt_secret = str("JWT_SECRET", NULL);
+	const char *pool = str("DB_POOL_MODE", "session");
+	c->db_pool_transaction = strcmp(pool, "transaction") == 0;
+	if (!c->db_pool_transaction && strcmp(pool, "session") != 0)
+		buf_printf(&errs, "DB_POOL_MODE must be session or transaction\n");
 	c->jwt_ttl_seconds = num("JWT_TTL_SECONDS", 86400, 60, 30 * 86400);
 	c->razorpay_key_id = str("RAZORPAY_KEY_ID", "");
 	c->razorpay_key_secret = str("RAZORPAY_KEY_SECRET", "");

@@ -6,6 +6,9 @@
 
 struct conf {
 	const char *db_host, *db_port, *db_user, *db_password, *db_name;
+	/* DB_POOL_MODE=transaction: a pooler may hand each transaction another
+	 * server session, so nothing that lives in a session is used (README) */
+	int db_pool_transaction;
 	const char *jwt_secret;
 	int jwt_ttl_seconds;
 	const char *razorpay_key_id, *razorpay_key_secret, *razorpay_webhook_secret, *razorpay_api_url;

@@ -1,19 +1,144 @@
 /* db.c: connection, reconnect, parameterised statements, transactions. */
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "arena.h"
 #include "conf.h"
 #include "db.h"
+#include "shared.h"
 #include "util.h"
 
-/* Session settings every connection starts with: times in answers are the shop's clock. */
-static int session_setup(PGconn *conn)
+/* The server's notices: "lafete_changed <topic>" says a statement changed
+ * something workers keep in memory (schema/0011); other debug messages are
+ * dropped, the rest logged. */
+static void on_notice(void *arg, const PGresult *res)
 {
-	PGresult *r = PQexec(conn, "SET TIME ZONE 'Asia/Kolkata'");
+	struct db *db = arg;
+	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	const char *prefix = "lafete_changed ";
+
+	if (msg && strncmp(msg, prefix, strlen(prefix)) == 0) {
+		int t = shared_topic(msg + strlen(prefix));
+		db->changed |= t >= 0 ? 1u << t : ~0u;
+	} else if (msg) {
+		const char *severity = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+		if (!severity || strncmp(severity, "DEBUG", 5) != 0)
+			log_info("database: %s", msg);
+	}
+}
+
+/* After a commit (or a statement outside a transaction): this host's workers
+ * drop what the work changed. Also when the commit's answer was lost: it may
+ * have committed. Never before the commit: a worker could re-read the old
+ * rows under the new generation. */
+static void publish_changes(struct db *db)
+{
+	for (int t = 0; t < TOPIC_COUNT; t++)
+		if (db->changed & (1u << t))
+			shared_changed(t);
+	db->changed = 0;
+}
+
+/* Session settings every connection starts with: times in answers are the
+ * shop's clock, and notices down to DEBUG1 (ours) reach on_notice. */
+static int session_setup(struct db *db)
+{
+	PGconn *conn = db->conn;
+	PQsetNoticeReceiver(conn, on_notice, db);
+	PGresult *r = PQexec(conn, "SET TIME ZONE 'Asia/Kolkata'; SET client_min_messages = debug1");
 	int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
 	PQclear(r);
 	return ok ? 0 : -1;
+}
+
+/* Named prepared statements: PostgreSQL parses and plans each distinct text
+ * once per session instead of on every call (a third of a small query's cost).
+ * Statements built at run time count too; past DB_MAX_STMTS texts the rest
+ * run unnamed, so a text that varies without bound cannot fill the session. */
+#define DB_MAX_STMTS 256
+
+struct db_stmt {
+	uint64_t hash;
+	char *sql;
+};
+
+static uint64_t sql_hash(const char *s)
+{
+	uint64_t h = 14695981039346656037ULL; /* FNV-1a */
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+/* Forgets this side's statements: the session that held them is gone or reset. */
+static void stmts_forget(struct db *db)
+{
+	for (int i = 0; i < db->nstmts; i++)
+		free(db->stmts[i].sql);
+	free(db->stmts);
+	db->stmts = NULL;
+	db->nstmts = 0;
+	db->stmt_gen++;
+}
+
+/* The statement's name on this session, preparing it first when new; "" when
+ * it is to run unnamed. On a failed PREPARE, returns NULL with *err set. */
+static const char *stmt_name(struct db *db, const char *sql, int n, char name[24], PGresult **err)
+{
+	uint64_t h = sql_hash(sql);
+	int i;
+
+	for (i = 0; i < db->nstmts; i++)
+		if (db->stmts[i].hash == h && strcmp(db->stmts[i].sql, sql) == 0)
+			break;
+	if (i == db->nstmts) {
+		if (i == DB_MAX_STMTS)
+			return "";
+		if (!db->stmts)
+			db->stmts = xcalloc(DB_MAX_STMTS, sizeof *db->stmts);
+		snprintf(name, 24, "lf%u_%d", db->stmt_gen, i);
+		PGresult *res = PQprepare(db->conn, name, sql, n, NULL);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			*err = res;
+			return NULL;
+		}
+		PQclear(res);
+		db->stmts[i].hash = h;
+		db->stmts[i].sql = xstrdup(sql);
+		db->nstmts++;
+	}
+	snprintf(name, 24, "lf%u_%d", db->stmt_gen, i);
+	return name;
+}
+
+static PGresult *run(struct db *db, const char *sql, int n, const char *const *params)
+{
+	char buf[24];
+	PGresult *err = NULL;
+
+	if (cfg->db_pool_transaction)
+		return PQexecParams(db->conn, sql, n, NULL, params, NULL, NULL, 0);
+	const char *name = stmt_name(db, sql, n, buf, &err);
+	if (!name)
+		return err;
+	if (!*name)
+		return PQexecParams(db->conn, sql, n, NULL, params, NULL, NULL, 0);
+	return PQexecPrepared(db->conn, name, n, params, NULL, NULL, 0);
+}
+
+/* The server lost our statements (26000: a pooler or DISCARD ALL) or a schema
+ * change altered one's result (0A000, "cached plan must not change result
+ * type"): start this session's statements afresh. */
+static int stmts_stale(struct db *db, const char *state)
+{
+	if (strcmp(state, "26000") != 0 && strcmp(state, "0A000") != 0)
+		return 0;
+	stmts_forget(db);
+	if (!db->in_tx)
+		PQclear(PQexec(db->conn, "DEALLOCATE ALL"));
+	return 1;
 }
 
 int db_connect(struct db *db, const char *app_name)
@@ -25,12 +150,13 @@ int db_connect(struct db *db, const char *app_name)
 
 	db->app_name = app_name;
 	db->in_tx = 0;
+	stmts_forget(db);
 	db->conn = PQconnectdbParams(keys, vals, 0);
 	if (PQstatus(db->conn) != CONNECTION_OK) {
 		log_warn("database connection failed: %s", PQerrorMessage(db->conn));
 		return -1;
 	}
-	return session_setup(db->conn);
+	return session_setup(db);
 }
 
 void db_disconnect(struct db *db)
@@ -38,6 +164,7 @@ void db_disconnect(struct db *db)
 	PQfinish(db->conn);
 	db->conn = NULL;
 	db->in_tx = 0;
+	stmts_forget(db);
 }
 
 int db_ensure(struct db *db)
@@ -47,10 +174,11 @@ int db_ensure(struct db *db)
 	if (!db->conn)
 		return db_connect(db, db->app_name ? db->app_name : "lafete");
 	PQreset(db->conn);
+	stmts_forget(db); /* a new session: nothing is prepared on it */
 	if (PQstatus(db->conn) != CONNECTION_OK)
 		return -1;
 	log_info("database connection re-established");
-	return session_setup(db->conn);
+	return session_setup(db);
 }
 
 const char *db_sqlstate(const struct ctx *c)
@@ -85,7 +213,7 @@ static int expected_failure(const char *state)
 		strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0;
 }
 
-PGresult *db_exec(struct ctx *c, const char *sql, int n, const char *const *params)
+static PGresult *exec(struct ctx *c, const char *sql, int n, const char *const *params)
 {
 	struct db *db = c->db;
 	int first = c->db_calls++ == 0;
@@ -104,7 +232,7 @@ PGresult *db_exec(struct ctx *c, const char *sql, int n, const char *const *para
 		return NULL;
 	}
 	for (int attempt = 0;; attempt++) {
-		PGresult *res = PQexecParams(db->conn, sql, n, NULL, params, NULL, NULL, 0);
+		PGresult *res = run(db, sql, n, params);
 		ExecStatusType st = PQresultStatus(res);
 		if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
 			arena_defer(c->a, clear_result, res);
@@ -122,11 +250,24 @@ PGresult *db_exec(struct ctx *c, const char *sql, int n, const char *const *para
 			}
 			return NULL;
 		}
+		if (stmts_stale(db, db->sqlstate) && attempt == 0 && !db->in_tx) {
+			PQclear(res);
+			continue; /* nothing ran: the statement failed before executing */
+		}
 		if (!expected_failure(db->sqlstate))
 			log_err("sql error %s: %s", db->sqlstate, PQresultErrorMessage(res));
 		PQclear(res);
 		return NULL;
 	}
+}
+
+PGresult *db_exec(struct ctx *c, const char *sql, int n, const char *const *params)
+{
+	PGresult *res = exec(c, sql, n, params);
+
+	if (!c->db->in_tx)
+		publish_changes(c->db); /* a statement of its own commits as it ends */
+	return res;
 }
 
 int db_script(struct ctx *c, const char *sql, const char *what)
@@ -145,6 +286,8 @@ int db_script(struct ctx *c, const char *sql, const char *what)
 		log_err("%s failed: %s", what, PQresultErrorMessage(res));
 	}
 	PQclear(res);
+	if (!db->in_tx)
+		publish_changes(db);
 	return ok ? 0 : -1;
 }
 
@@ -165,6 +308,7 @@ int db_commit(struct ctx *c)
 {
 	PGresult *res = db_query0(c, "COMMIT");
 	c->db->in_tx = 0;
+	publish_changes(c->db);
 	if (!res)
 		return -1;
 	if (strcmp(PQcmdStatus(res), "COMMIT") != 0) {
@@ -180,6 +324,7 @@ void db_rollback(struct ctx *c)
 	struct db *db = c->db;
 
 	db->in_tx = 0;
+	db->changed = 0; /* nothing it changed happened */
 	if (db->conn && PQtransactionStatus(db->conn) != PQTRANS_IDLE)
 		PQclear(PQexec(db->conn, "ROLLBACK"));
 }
@@ -201,6 +346,7 @@ void db_done(struct db *db)
 	int open = db->in_tx;
 
 	db->in_tx = 0;
+	db->changed = 0;
 	if (db->conn && PQstatus(db->conn) == CONNECTION_OK && PQtransactionStatus(db->conn) != PQTRANS_IDLE) {
 		log_warn("rolling back a transaction left open");
 		PQclear(PQexec(db->conn, "ROLLBACK"));

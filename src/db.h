@@ -10,10 +10,14 @@
 
 struct db {
 	PGconn *conn;
-	char sqlstate[6];     /* of the last failure; "" when none */
-	int lost;	      /* the last failure was a lost connection */
-	int in_tx;	      /* a transaction begun by db_begin is open */
-	const char *app_name; /* application_name, e.g. "lafete" */
+	char sqlstate[6];      /* of the last failure; "" when none */
+	int lost;	       /* the last failure was a lost connection */
+	int in_tx;	       /* a transaction begun by db_begin is open */
+	const char *app_name;  /* application_name, e.g. "lafete" */
+	struct db_stmt *stmts; /* statements prepared on this session (db.c) */
+	int nstmts;
+	unsigned stmt_gen; /* in the names: a forgotten statement's name is never reused */
+	unsigned changed;  /* topics (shared.h) the open work changed, per the server's notices */
 };
 
 /* Connects db with the configuration's DB_* settings. 0, or -1 logged. */
@@ -22,7 +26,9 @@ void db_disconnect(struct db *db);
 /* Resets a broken connection (before each unit of work). 0 when usable. */
 int db_ensure(struct db *db);
 
-/* Runs sql with text parameters (NULL = SQL NULL). The result is cleared with
+/* Runs sql with text parameters (NULL = SQL NULL). Each distinct statement
+ * text is prepared once per session and then executed by name (not with
+ * DB_POOL_MODE=transaction: a pooler's sessions change under us). The result is cleared with
  * the context's arena. On failure returns NULL and records the SQLSTATE
  * (db_sqlstate); a lost connection is reset and, if nothing of this unit of
  * work ran yet and no transaction is open, the statement is retried once. */

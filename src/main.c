@@ -14,6 +14,8 @@
 
 #include "cli.h"
 #include "conf.h"
+#include "listener.h"
+#include "shared.h"
 #include "util.h"
 #include "worker.h"
 
@@ -28,6 +30,7 @@ struct slot {
 };
 
 static struct slot slots[MAX_WORKERS];
+static struct slot listener; /* pid 0 when not running (DB_POOL_MODE=transaction) */
 static int listen_fd;
 
 static void on_signal(int sig)
@@ -54,6 +57,35 @@ static pid_t spawn(int no)
 	slots[no].pid = pid;
 	slots[no].started_ms = mono_ms();
 	return pid;
+}
+
+static void spawn_listener(void)
+{
+	pid_t pid = fork();
+
+	if (pid < 0) {
+		log_err("fork: %s", strerror(errno));
+		return;
+	}
+	if (pid == 0) {
+		signal(SIGCHLD, SIG_DFL);
+		close(listen_fd); /* it serves no requests */
+		exit(listener_run());
+	}
+	listener.pid = pid;
+	listener.started_ms = mono_ms();
+}
+
+/* The listener died: until its successor watches, workers must not trust the
+ * catalog generation (a crash leaves its last beat fresh for a while). */
+static void listener_died(int st)
+{
+	atomic_store(&shared()->listener_beat_ms, 0);
+	log_warn("listener %d %s %d; restarting it", (int)listener.pid,
+		 WIFSIGNALED(st) ? "died of signal" : "exited with", WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+	if (mono_ms() - listener.started_ms < 1000)
+		usleep(200000);
+	spawn_listener();
 }
 
 static int slot_of(pid_t pid)
@@ -126,6 +158,10 @@ static void supervise(void)
 			usleep(50000); /* signals cut this short; a dead worker waits at most 50 ms */
 			continue;
 		}
+		if (listener.pid && pid == listener.pid) {
+			listener_died(st);
+			continue;
+		}
 		int no = slot_of(pid);
 		if (no < 0)
 			continue; /* an old generation's child */
@@ -143,7 +179,7 @@ static void supervise(void)
 static int serve(void)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
-	pid_t pids[MAX_WORKERS];
+	pid_t pids[MAX_WORKERS + 1];
 
 	if (FCGX_Init() != 0) {
 		fprintf(stderr, "lafete: FCGX_Init failed\n");
@@ -161,18 +197,25 @@ static int serve(void)
 		fprintf(stderr, "lafete: cannot listen on %s\n", cfg->fcgi_socket);
 		return 1;
 	}
+	if (shared_init() != 0) {
+		fprintf(stderr, "lafete: cannot map shared memory: %s\n", strerror(errno));
+		return 1;
+	}
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	log_info("master %d listening on %s with %d workers", (int)getpid(), cfg->fcgi_socket, cfg->workers);
+	if (!cfg->db_pool_transaction)
+		spawn_listener();
 	for (int i = 0; i < cfg->workers; i++)
 		spawn(i);
 	supervise();
 	log_info("stopping: letting in-flight requests finish");
 	for (int i = 0; i < cfg->workers; i++)
 		pids[i] = slots[i].pid;
-	stop_children(pids, cfg->workers, STOP_GRACE_SECONDS);
+	pids[cfg->workers] = listener.pid;
+	stop_children(pids, cfg->workers + 1, STOP_GRACE_SECONDS);
 	unlink(cfg->fcgi_socket);
 	log_info("stopped");
 	return 0;

@@ -107,11 +107,13 @@ SKIP: {
         exec $ENV{LAFETE_BIN}, 'serve';
     }
     ok(wait_for(sub { -S $sock }, 10), 'second instance listening');
-    my @kids = grep { /^\d+$/ } split /\s+/, `pgrep -P $pid`;
-    is(scalar @kids, 2, 'second instance has its workers');
+    # (a child names itself just after the fork: wait until each has)
+    ok(wait_for(sub { my ($w, $l) = children_of($pid); @$w == 2 && $l }, 10),
+       'second instance has its workers and its listener');
+    my @kids = @{ (children_of($pid))[0] };
     # SIGHUP replaces the workers gracefully
     kill 'HUP', $pid;
-    ok(wait_for(sub { my @n = grep { /^\d+$/ } split /\s+/, `pgrep -P $pid`;
+    ok(wait_for(sub { my @n = @{ (children_of($pid))[0] };
                       @n == 2 && !grep { my $k = $_; grep { $_ == $k } @kids } @n }, 10), 'SIGHUP: new generation of workers');
     kill 'TERM', $pid;
     my $t0 = time;

@@ -10,7 +10,7 @@ use Test::More;
 use Time::HiRes qw(time sleep);
 
 our @EXPORT = qw(api req json_of base_url register_user login admin_token psql psql_row
-                 app_master_pid worker_pids wait_for uniq_email stack_dir fake_get fake_post
+                 app_master_pid worker_pids listener_pid children_of wait_for uniq_email stack_dir fake_get fake_post
                  jwt_forge);
 
 my $json = JSON::PP->new->utf8->canonical->allow_nonref;
@@ -91,11 +91,19 @@ sub app_master_pid {
     chomp(my $pid = <$fh>);
     return $pid;
 }
-sub worker_pids {
-    my $master = app_master_pid();
-    my @pids = grep { /^\d+$/ } split /\s+/, `pgrep -P $master`;
-    return @pids;
+# children_of(PID): a master's workers, and its listener (by its process name).
+sub children_of {
+    my ($master) = @_;
+    my (@workers, $listener);
+    for my $pid (grep { /^\d+$/ } split /\s+/, `pgrep -P $master`) {
+        open my $fh, '<', "/proc/$pid/comm" or next;
+        chomp(my $comm = <$fh> // '');
+        if ($comm eq 'lafete-listen') { $listener = $pid } else { push @workers, $pid }
+    }
+    return (\@workers, $listener);
 }
+sub worker_pids { @{ (children_of(app_master_pid()))[0] } }
+sub listener_pid { (children_of(app_master_pid()))[1] }
 
 # wait_for(sub { cond }, seconds): polls until true; returns the last value.
 sub wait_for {

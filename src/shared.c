@@ -1,0 +1,58 @@
+/* shared.c: the master's shared mapping (see shared.h). */
+#include <stddef.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "conf.h"
+#include "shared.h"
+#include "util.h"
+
+/* Older than this, the listener is presumed stuck (a network that dropped
+ * without a reset): workers stop trusting the generations. It beats every
+ * second (listener.c). */
+#define BEAT_STALE_MS 3000
+
+static struct shared private_copy;
+static struct shared *seg = &private_copy;
+
+static const char *const topic_names[TOPIC_COUNT] = { "catalog", "users" };
+
+int shared_init(void)
+{
+	void *p = mmap(NULL, sizeof *seg, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return -1;
+	seg = p; /* zero-filled: no listener yet */
+	for (int t = 0; t < TOPIC_COUNT; t++)
+		atomic_store(&seg->gen[t], 1);
+	return 0;
+}
+
+struct shared *shared(void)
+{
+	return seg;
+}
+
+int shared_topic(const char *name)
+{
+	for (int t = 0; t < TOPIC_COUNT; t++)
+		if (strcmp(name, topic_names[t]) == 0)
+			return t;
+	return -1;
+}
+
+void shared_changed(enum shared_topic t)
+{
+	atomic_fetch_add(&seg->gen[t], 1);
+}
+
+uint64_t shared_gen(enum shared_topic t)
+{
+	if (cfg && cfg->db_pool_transaction)
+		return 0;
+	int64_t beat = atomic_load(&seg->listener_beat_ms);
+	if (beat == 0 || mono_ms() - beat >= BEAT_STALE_MS)
+		return 0;
+	return atomic_load(&seg->gen[t]);
+}
