@@ -355,12 +355,28 @@ void db_done(struct db *db)
 	}
 }
 
+/* The column named col. PQfnumber folds a copy of the name to lower case (a
+ * malloc) on every call; our names are lower case already. */
+int db_col(const PGresult *res, const char *col)
+{
+	int n = PQnfields(res);
+
+	for (int i = 0; i < n; i++)
+		if (strcmp(PQfname(res, i), col) == 0)
+			return i;
+	return PQfnumber(res, col); /* a quoted or mixed-case name */
+}
+
+const char *db_cell(const PGresult *res, int row, int col)
+{
+	if (col < 0 || row >= PQntuples(res) || PQgetisnull(res, row, col))
+		return NULL;
+	return PQgetvalue(res, row, col);
+}
+
 const char *db_val(PGresult *res, int row, const char *col)
 {
-	int c = PQfnumber(res, col);
-	if (c < 0 || row >= PQntuples(res) || PQgetisnull(res, row, c))
-		return NULL;
-	return PQgetvalue(res, row, c);
+	return db_cell(res, row, db_col(res, col));
 }
 
 int db_bool(PGresult *res, int row, const char *col)

@@ -68,6 +68,10 @@ void db_done(struct db *db);
 
 /* Row helpers */
 const char *db_val(PGresult *res, int row, const char *col); /* NULL for SQL NULL */
+/* The same in two steps, for builders that read many rows: the column's number
+ * (-1 when absent), then a cell (NULL for SQL NULL or an absent column). */
+int db_col(const PGresult *res, const char *col);
+const char *db_cell(const PGresult *res, int row, int col);
 int db_bool(PGresult *res, int row, const char *col);
 
 /* RFC 3339 text of a timestamptz column in the session's zone (Asia/Kolkata). */
