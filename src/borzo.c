@@ -36,6 +36,8 @@ static enum borzo_result borzo_call(struct arena *a, const char *method, const c
 	size_t blen = 0;
 
 	c.url = arena_printf(a, "%s/%s", cfg->borzo_api_url, path);
+	c.partner = "borzo";
+	c.operation = arena_strndup(a, path, strcspn(path, "?")); /* "orders?order_id=1": "orders" */
 	if (body) {
 		c.body = json_object_to_json_string_length(body, JSON_C_TO_STRING_PLAIN, &blen);
 		c.body_len = blen;

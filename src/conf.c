@@ -147,6 +147,10 @@ int conf_load(const char *envfile, char *err, size_t errlen)
 	c->db_password = str("DB_PASSWORD", "");
 	c->db_name = str("DB_NAME", "lafete");
 	c->jwt_secret = str("JWT_SECRET", NULL);
+	const char *log_format = str("LOG_FORMAT", "plain");
+	if (strcmp(log_format, "json") != 0 && strcmp(log_format, "plain") != 0)
+		buf_printf(&errs, "LOG_FORMAT must be plain or json\n");
+	log_use_json(strcmp(log_format, "json") == 0);
 	const char *pool = str("DB_POOL_MODE", "session");
 	c->db_pool_transaction = strcmp(pool, "transaction") == 0;
 	if (!c->db_pool_transaction && strcmp(pool, "session") != 0)

@@ -7,6 +7,7 @@
 #include "arena.h"
 #include "conf.h"
 #include "db.h"
+#include "metrics.h"
 #include "shared.h"
 #include "util.h"
 
@@ -178,6 +179,7 @@ int db_ensure(struct db *db)
 	if (PQstatus(db->conn) != CONNECTION_OK)
 		return -1;
 	log_info("database connection re-established");
+	metrics_event(EV_DB_RECONNECT);
 	return session_setup(db);
 }
 
@@ -254,8 +256,10 @@ static PGresult *exec(struct ctx *c, const char *sql, int n, const char *const *
 			PQclear(res);
 			continue; /* nothing ran: the statement failed before executing */
 		}
-		if (!expected_failure(db->sqlstate))
+		if (!expected_failure(db->sqlstate)) {
+			metrics_event(EV_DB_ERROR);
 			log_err("sql error %s: %s", db->sqlstate, PQresultErrorMessage(res));
+		}
 		PQclear(res);
 		return NULL;
 	}

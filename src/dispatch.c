@@ -224,6 +224,19 @@ static const struct duty {
 	{ "run_jobs", duty_run_jobs },
 };
 
+/* When the pass ran, and ran clean, for /metrics (ops.c). A failure to record
+ * it is logged and changes nothing else. */
+static void record_pass(struct ctx *c, int64_t elapsed_ms, int errors)
+{
+	const char *ms = arena_printf(c->a, "%lld", (long long)elapsed_ms);
+
+	if (!db_query(c, "UPDATE dispatch_passes SET last_at = now(), last_ms = $1::int, last_errors = $2::int, "
+			 "last_ok_at = CASE WHEN $2::int = 0 THEN now() ELSE last_ok_at END, "
+			 "last_ok_ms = CASE WHEN $2::int = 0 THEN $1::int ELSE last_ok_ms END",
+		      ms, arena_printf(c->a, "%d", errors)))
+		log_warn("dispatch: could not record the pass");
+}
+
 enum outcome dispatch_pass(struct ctx *c, struct json_object **summary)
 {
 	int64_t start = mono_ms();
@@ -246,6 +259,8 @@ enum outcome dispatch_pass(struct ctx *c, struct json_object **summary)
 			json_object_array_add(errors, json_object_new_string(duties[i].name));
 		}
 	}
-	json_object_object_add(p.summary, "elapsedMs", json_object_new_int64(mono_ms() - start));
+	int64_t elapsed = mono_ms() - start;
+	json_object_object_add(p.summary, "elapsedMs", json_object_new_int64(elapsed));
+	record_pass(c, elapsed, (int)json_object_array_length(errors));
 	return OK;
 }

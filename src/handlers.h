@@ -6,6 +6,7 @@ struct req;
 
 /* health.c */
 int health_get(struct req *r);
+int metrics_get(struct req *r);
 int openapi_get(struct req *r);
 
 /* api_accounts.c */

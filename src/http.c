@@ -6,6 +6,7 @@
 
 #include "db.h"
 #include "http.h"
+#include "metrics.h"
 #include "render.h"
 #include "util.h"
 
@@ -185,8 +186,10 @@ int reply_db_error(struct req *r)
 {
 	const char *st = db_sqlstate(&r->ctx);
 
-	if (db_lost(&r->ctx))
+	if (db_lost(&r->ctx)) {
+		metrics_event(EV_DB_UNAVAILABLE);
 		return reply_error(r, 503, "DATABASE_UNAVAILABLE", NULL, "The database is unavailable; try again shortly");
+	}
 	if (db_conflict(&r->ctx))
 		return reply_error(r, 503, "TRY_AGAIN", NULL, "A concurrent change got in the way; try again");
 	if (strcmp(st, "22P02") == 0)

@@ -32,6 +32,7 @@ struct req {
 	const char *mp_error;
 	const struct route *route;
 	int64_t started_ms;
+	int64_t started_us; /* for the duration histogram (metrics.h) */
 	/* output */
 	int status;
 	struct buf headers;

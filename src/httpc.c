@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "httpc.h"
+#include "metrics.h"
 #include "util.h"
 
 static CURL *handle; /* one per worker, created after fork, reused for keep-alive */
@@ -45,7 +46,7 @@ static enum httpc_result classify(CURLcode rc)
 	}
 }
 
-enum httpc_result httpc_perform(struct httpc_call *c)
+static enum httpc_result perform(struct httpc_call *c)
 {
 	CURL *h = get_handle();
 	struct curl_slist *hdrs = NULL;
@@ -111,8 +112,8 @@ static size_t on_read(char *dst, size_t size, size_t n, void *ud)
 	return k;
 }
 
-enum httpc_result httpc_smtp_send(const char *url, const char *from, const char *to, const char *message,
-				  char *err, size_t errlen)
+static enum httpc_result smtp_send(const char *url, const char *from, const char *to, const char *message,
+				   char *err, size_t errlen)
 {
 	CURL *h = get_handle();
 	struct curl_slist *rcpt = NULL;
@@ -143,6 +144,42 @@ enum httpc_result httpc_smtp_send(const char *url, const char *from, const char 
 		return classify(rc);
 	}
 	return HTTPC_OK;
+}
+
+/* The call's outcome as /metrics counts it. */
+static const char *outcome_of(enum httpc_result hr, long status)
+{
+	switch (hr) {
+	case HTTPC_OK:
+		return status >= 500 ? "5xx" : status >= 400 ? "4xx"
+							     : "ok";
+	case HTTPC_TIMEOUT:
+		return "timeout";
+	case HTTPC_UNREACHABLE:
+		return "refused";
+	default:
+		return "error";
+	}
+}
+
+enum httpc_result httpc_perform(struct httpc_call *c)
+{
+	int64_t start = mono_us();
+	enum httpc_result hr = perform(c);
+
+	metrics_partner(c->partner ? c->partner : "other", c->operation ? c->operation : c->method,
+			outcome_of(hr, c->status), mono_us() - start);
+	return hr;
+}
+
+enum httpc_result httpc_smtp_send(const char *url, const char *from, const char *to, const char *message,
+				  char *err, size_t errlen)
+{
+	int64_t start = mono_us();
+	enum httpc_result hr = smtp_send(url, from, to, message, err, errlen);
+
+	metrics_partner("smtp", "send", outcome_of(hr, 250), mono_us() - start);
+	return hr;
 }
 
 void httpc_cleanup(void)

@@ -22,6 +22,7 @@ struct httpc_call {
 	const char *username, *password; /* HTTP Basic when username is set */
 	const char *aws_sigv4;		 /* e.g. "aws:amz:ap-south-1:s3" with username/password as keys */
 	long timeout_ms;		 /* whole call; connect gets min(3000, this) */
+	const char *partner, *operation; /* for /metrics: "borzo", "create-order" */
 	/* answer */
 	long status;
 	struct buf response; /* caller frees with buf_free */

@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "conf.h"
 #include "listener.h"
+#include "metrics.h"
 #include "shared.h"
 #include "util.h"
 #include "worker.h"
@@ -81,6 +82,7 @@ static void spawn_listener(void)
 static void listener_died(int st)
 {
 	atomic_store(&shared()->listener_beat_ms, 0);
+	metrics_event(EV_LISTENER_RESTART);
 	log_warn("listener %d %s %d; restarting it", (int)listener.pid,
 		 WIFSIGNALED(st) ? "died of signal" : "exited with", WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
 	if (mono_ms() - listener.started_ms < 1000)
@@ -165,6 +167,7 @@ static void supervise(void)
 		int no = slot_of(pid);
 		if (no < 0)
 			continue; /* an old generation's child */
+		metrics_event(WIFSIGNALED(st) ? EV_WORKER_KILLED : EV_WORKER_EXIT);
 		if (WIFSIGNALED(st))
 			log_warn("worker %d died of signal %d; replacing it", (int)pid, WTERMSIG(st));
 		else
@@ -197,7 +200,7 @@ static int serve(void)
 		fprintf(stderr, "lafete: cannot listen on %s\n", cfg->fcgi_socket);
 		return 1;
 	}
-	if (shared_init() != 0) {
+	if (shared_init() != 0 || metrics_init() != 0) {
 		fprintf(stderr, "lafete: cannot map shared memory: %s\n", strerror(errno));
 		return 1;
 	}

@@ -78,9 +78,10 @@ static enum rzp_result classify_answer(struct rzp_answer *out)
 	return RZP_PARTNER_ERROR;
 }
 
-/* One call to RAZORPAY_API_URL + path; body may be NULL (GET). */
-static enum rzp_result call(const char *method, const char *path, const char *body, const char *extra_header,
-			    struct rzp_answer *out)
+/* One call to RAZORPAY_API_URL + path; body may be NULL (GET). operation
+ * names it for /metrics. */
+static enum rzp_result call(const char *operation, const char *method, const char *path, const char *body,
+			    const char *extra_header, struct rzp_answer *out)
 {
 	char url[1024];
 	const char *headers[4] = { "Content-Type: application/json", "Accept: application/json", extra_header, NULL };
@@ -96,6 +97,8 @@ static enum rzp_result call(const char *method, const char *path, const char *bo
 	c.username = cfg->razorpay_key_id;
 	c.password = cfg->razorpay_key_secret;
 	c.timeout_ms = RZP_TIMEOUT_MS;
+	c.partner = "razorpay";
+	c.operation = operation;
 	enum httpc_result hr = httpc_perform(&c);
 	if (hr != HTTPC_OK) {
 		snprintf(out->description, sizeof out->description, "%s", c.error);
@@ -124,7 +127,7 @@ enum rzp_result razorpay_create_order(int64_t amount_paise, const char *receipt,
 	json_object_object_add(o, "receipt", json_object_new_string(receipt));
 	json_object_object_add(notes, "orderId", json_object_new_string(order_uuid));
 	json_object_object_add(o, "notes", notes);
-	enum rzp_result res = call("POST", "/orders", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN),
+	enum rzp_result res = call("create-order", "POST", "/orders", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN),
 				   NULL, out);
 	json_object_put(o);
 	return res;
@@ -158,7 +161,7 @@ enum rzp_result razorpay_orders_by_receipt(const char *receipt, struct rzp_answe
 		return RZP_PARTNER_ERROR;
 	}
 	snprintf(path, sizeof path, "/orders?receipt=%s&count=100", esc);
-	return call("GET", path, NULL, NULL, out);
+	return call("orders-by-receipt", "GET", path, NULL, NULL, out);
 }
 
 enum rzp_result razorpay_order_payments(const char *rzp_order_id, struct rzp_answer *out)
@@ -171,7 +174,7 @@ enum rzp_result razorpay_order_payments(const char *rzp_order_id, struct rzp_ans
 		return RZP_PARTNER_ERROR;
 	}
 	snprintf(path, sizeof path, "/orders/%s/payments", rzp_order_id);
-	return call("GET", path, NULL, NULL, out);
+	return call("order-payments", "GET", path, NULL, NULL, out);
 }
 
 enum rzp_result razorpay_refund(const char *rzp_payment_id, int64_t amount_paise, const char *idempotency_key,
@@ -191,7 +194,7 @@ enum rzp_result razorpay_refund(const char *rzp_payment_id, int64_t amount_paise
 	if (amount_paise >= 0)
 		json_object_object_add(o, "amount", json_object_new_int64(amount_paise));
 	json_object_object_add(o, "speed", json_object_new_string("normal"));
-	enum rzp_result res = call("POST", path, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN), idem, out);
+	enum rzp_result res = call("refund", "POST", path, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN), idem, out);
 	json_object_put(o);
 	return res;
 }

@@ -16,6 +16,8 @@
 const struct route routes[] = {
 	/* health and docs */
 	{ "GET", "/api/health", health_get, AUTH_NONE, BODY_NONE, 0 },
+	/* nginx answers 403 to every address but loopback and METRICS_ALLOW */
+	{ "GET", "/metrics", metrics_get, AUTH_NONE, BODY_NONE, 0 },
 	{ "GET", "/api/openapi.json", openapi_get, AUTH_NONE, BODY_NONE, 0 },
 
 	/* accounts */

@@ -179,6 +179,8 @@ static int put_s3(struct arena *a, const char *file, const void *data, size_t le
 		.password = cfg->s3_secret_key,
 		.aws_sigv4 = arena_printf(a, "aws:amz:%s:s3", cfg->s3_region),
 		.timeout_ms = 20000,
+		.partner = "s3",
+		.operation = "put-object",
 	};
 	enum httpc_result rc = httpc_perform(&call);
 	int ok = rc == HTTPC_OK && call.status >= 200 && call.status < 300;

@@ -54,29 +54,138 @@ char *xstrndup(const char *s, size_t n)
 	return d;
 }
 
-void log_msg(const char *level, const char *fmt, ...)
+static int log_json;
+
+void log_use_json(int on)
 {
-	char line[2048];
-	va_list ap;
+	log_json = on;
+}
+
+/* "2026-12-02T10:00:00.123Z" */
+static void log_time(char out[64])
+{
 	struct timespec ts;
 	struct tm tm;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
-	int n = snprintf(line, sizeof line, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ [%d] %s: ",
-			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-			 tm.tm_sec, ts.tv_nsec / 1000000, (int)getpid(), level);
-	va_start(ap, fmt);
-	vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);
-	va_end(ap);
-	/* one write per line so lines from several workers do not interleave */
-	size_t len = strlen(line);
+	snprintf(out, 64, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+		 tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
+}
+
+/* Length of the valid UTF-8 sequence at s (up to n bytes), or 0. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+	size_t len = s[0] < 0x80 ? 1 : (s[0] & 0xE0) == 0xC0 ? 2
+		: (s[0] & 0xF0) == 0xE0			     ? 3
+		: (s[0] & 0xF8) == 0xF0			     ? 4
+							     : 0;
+	if (len == 0 || len > n || (len == 2 && s[0] < 0xC2))
+		return 0;
+	for (size_t i = 1; i < len; i++)
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+	return len;
+}
+
+/* Appends v as a JSON string (quotes included) to line at *at, cut short
+ * rather than pass cap (the string is always closed: cap must leave room for
+ * its quote); bytes that are not UTF-8 become U+FFFD, so every line parses. */
+static void put_json_string(char *line, size_t cap, size_t *at, const char *v)
+{
+	const unsigned char *s = (const unsigned char *)(v ? v : "");
+	size_t n = strlen((const char *)s), i = 0;
+
+#define PUT(...) (*at += (size_t)snprintf(line + *at, *at < cap ? cap - *at : 0, __VA_ARGS__))
+	PUT("\"");
+	while (i < n && *at + 7 < cap) { /* 6: the longest escape */
+		size_t len = utf8_seq(s + i, n - i);
+		if (len == 0) {
+			PUT("\\ufffd");
+			i++;
+		} else if (s[i] == '"' || s[i] == '\\') {
+			PUT("\\%c", s[i++]);
+		} else if (s[i] < 0x20) {
+			PUT("\\u%04x", s[i++]);
+		} else {
+			PUT("%.*s", (int)len, (const char *)s + i);
+			i += len;
+		}
+	}
+	PUT("\"");
+#undef PUT
+}
+
+/* Writes one line with one write(), so lines of several processes never
+ * interleave; a line longer than the buffer is cut (and stays one line). */
+static void emit(char *line, size_t len, size_t cap)
+{
+	if (len > cap - 2)
+		len = cap - 2;
 	for (size_t i = 0; i < len; i++) /* keep one event on one line */
 		if (line[i] == '\n' || line[i] == '\r')
 			line[i] = ' ';
 	line[len++] = '\n';
 	ssize_t w = write(STDERR_FILENO, line, len);
 	(void)w;
+}
+
+void log_msg(const char *level, const char *fmt, ...)
+{
+	char line[2048], msg[1536], when[64];
+	va_list ap;
+	size_t at = 0;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	log_time(when);
+	if (!log_json) {
+		at = (size_t)snprintf(line, sizeof line, "%s [%d] %s: %s", when, (int)getpid(), level, msg);
+		emit(line, at < sizeof line ? at : sizeof line, sizeof line);
+		return;
+	}
+	at = (size_t)snprintf(line, sizeof line, "{\"time\":\"%s\",\"level\":\"%s\",\"pid\":%d,\"message\":", when, level,
+			      (int)getpid());
+	put_json_string(line, sizeof line - 3, &at, msg);
+	line[at++] = '}';
+	emit(line, at, sizeof line);
+}
+
+void log_access(const struct access_entry *e)
+{
+	char line[2048], when[64];
+	size_t at;
+
+	if (!log_json) {
+		log_msg("access", "%s %s %d %lldms rid=%s user=%s%s%s", e->method, e->path, e->status,
+			(long long)(e->duration_us / 1000), e->request_id ? e->request_id : "-",
+			e->user_id ? e->user_id : "-", e->error_code ? " error=" : "", e->error_code ? e->error_code : "");
+		return;
+	}
+	log_time(when);
+	at = (size_t)snprintf(line, sizeof line, "{\"time\":\"%s\",\"level\":\"info\",\"pid\":%d,\"message\":\"access\"", when,
+			      (int)getpid());
+	const struct {
+		const char *key, *value;
+	} fields[] = {
+		{ "request_id", e->request_id },
+		{ "method", e->method },
+		{ "route", e->route },
+		{ "path", e->path },
+		{ "user_id", e->user_id },
+		{ "error", e->error_code },
+	};
+	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+		if (!fields[i].value || at >= sizeof line - 64)
+			continue;
+		at += (size_t)snprintf(line + at, sizeof line - at, ",\"%s\":", fields[i].key);
+		put_json_string(line, sizeof line - 64, &at, fields[i].value);
+	}
+	if (at < sizeof line - 64)
+		at += (size_t)snprintf(line + at, sizeof line - at, ",\"status\":%d,\"duration_ms\":%.3f}", e->status,
+				       (double)e->duration_us / 1000.0);
+	emit(line, at, sizeof line);
 }
 
 int parse_int64(const char *s, int64_t min, int64_t max, int64_t *out)
@@ -157,7 +266,12 @@ int64_t now_ms(void)
 
 int64_t mono_ms(void)
 {
+	return mono_us() / 1000;
+}
+
+int64_t mono_us(void)
+{
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }

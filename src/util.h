@@ -11,8 +11,19 @@ void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 
-/* Log a line to stderr with a level and the pid; never pass secrets. */
+/* Log a line to stderr with a level and the pid; never pass secrets. Plain
+ * text ("2026-12-02T10:00:00.000Z [pid] level: message") unless
+ * log_use_json(1): then one JSON object per line (README "Logs"). */
 void log_msg(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void log_use_json(int on);
+
+/* The access line of one request. Strings may be NULL (absent). */
+struct access_entry {
+	const char *method, *path, *route, *request_id, *user_id, *error_code;
+	int status;
+	int64_t duration_us;
+};
+void log_access(const struct access_entry *e);
 #define log_info(...) log_msg("info", __VA_ARGS__)
 #define log_warn(...) log_msg("warn", __VA_ARGS__)
 #define log_err(...) log_msg("error", __VA_ARGS__)
@@ -28,5 +39,6 @@ int is_uuid(const char *s);
 /* Current wall clock in milliseconds (monotonic for durations). */
 int64_t now_ms(void);
 int64_t mono_ms(void);
+int64_t mono_us(void);
 
 #endif

@@ -15,6 +15,7 @@
 #include "httpc.h"
 #include "http.h"
 #include "jsonutil.h"
+#include "metrics.h"
 #include "multipart.h"
 #include "render.h"
 #include "routes.h"
@@ -265,20 +266,26 @@ static void send_response(struct req *r)
 	buf_free(&head);
 }
 
-static void access_log(struct req *r)
+static void access_log(struct req *r, int64_t duration_us)
 {
-	/* the tracking token is a credential: keep it out of the log */
-	const char *path = strncmp(r->path, "/track/", 7) == 0 ? "/track/-" : r->path;
-
-	log_msg("access", "%s %s %d %lldms rid=%s user=%s%s%s", r->method, path, r->status,
-		(long long)(mono_ms() - r->started_ms), r->request_id ? r->request_id : "-",
-		r->ctx.who.user_id[0] ? r->ctx.who.user_id : "-", r->error_code ? " error=" : "",
-		r->error_code ? r->error_code : "");
+	struct access_entry e = {
+		.method = r->method,
+		/* the tracking token is a credential: keep it out of the log */
+		.path = strncmp(r->path, "/track/", 7) == 0 ? "/track/-" : r->path,
+		.route = r->route ? r->route->pattern : NULL,
+		.request_id = r->request_id,
+		.user_id = r->ctx.who.user_id[0] ? r->ctx.who.user_id : NULL,
+		.error_code = r->error_code,
+		.status = r->status,
+		.duration_us = duration_us,
+	};
+	log_access(&e);
 }
 
 static void serve(struct req *r)
 {
-	r->started_ms = mono_ms();
+	r->started_us = mono_us();
+	r->started_ms = r->started_us / 1000;
 	r->method = param(r, "REQUEST_METHOD");
 	r->path = param(r, "DOCUMENT_URI");
 	if (!r->path) { /* outside nginx: REQUEST_URI up to the query */
@@ -298,7 +305,9 @@ static void serve(struct req *r)
 	if (r->request_id)
 		reply_header(r, "X-Request-Id", "%s", r->request_id);
 	send_response(r);
-	access_log(r);
+	int64_t took = mono_us() - r->started_us;
+	metrics_request(r->route ? (int)(r->route - routes) : METRICS_NO_ROUTE, r->status, took);
+	access_log(r, took);
 }
 
 int worker_run(int listen_fd, int worker_no)
@@ -321,6 +330,7 @@ int worker_run(int listen_fd, int worker_no)
 	sigemptyset(&term);
 	sigaddset(&term, SIGTERM);
 
+	metrics_event(EV_WORKER_START);
 	templates = tmpl_load_dir(cfg->template_dir, err, sizeof err);
 	if (!templates)
 		log_warn("worker %d: templates not loaded: %s", worker_no, err);

@@ -13,17 +13,17 @@ use warnings;
 use Test::More;
 
 my %layer_of = (
-    kernel => [qw(arena auth buf conf ctx db json multipart outcome render render_int render_parse shared util)],
+    kernel => [qw(arena auth buf conf ctx db json multipart outcome render render_int render_parse metrics shared util)],
     partner => [qw(borzo httpc razorpay smtp storage)],
     domain => [qw(
         accounts addresses analytics backlog cart catalog catalog_cache deliveries delivery_status dispatch
         estimate jobs kitchen mail order_fsm order_view orders
-        payments reconcile refunds slots status
+        ops payments reconcile refunds slots status
     )],
     front => [qw(
         main cli listener worker routes http handlers jsonutil admin admin_session
         api_accounts api_addresses api_cart api_deliveries api_dispatch api_estimate
-        api_orders api_payments api_products api_slots
+        api_metrics api_orders api_payments api_products api_slots
         page_analytics page_jobs page_orders page_products
         health track
     )],
