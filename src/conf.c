@@ -171,6 +171,7 @@ int conf_load(const char *envfile, char *err, size_t errlen)
 	c->delivery_radius_km = num("DELIVERY_RADIUS_KM", 25, 1, 500);
 	c->smtp_url = str("SMTP_URL", NULL);
 	c->mail_from = str("MAIL_FROM", "orders@lafete365.example");
+	c->smtp_insecure = num("SMTP_INSECURE", 0, 0, 1);
 	c->storage_dir = str("STORAGE_DIR", LAFETE_STATEDIR "/storage");
 	c->media_url = str("MEDIA_URL", "/media");
 	c->s3_endpoint = str("S3_ENDPOINT", NULL);

@@ -20,6 +20,7 @@ struct conf {
 	int dispatch_lead_minutes, delivery_fee_buffer_percent;
 	double delivery_radius_km;
 	const char *smtp_url, *mail_from;
+	int smtp_insecure; /* 1: STARTTLS optional even off loopback (SMTP_INSECURE=1) */
 	const char *storage_dir, *media_url;
 	const char *s3_endpoint, *s3_bucket, *s3_region, *s3_access_key, *s3_secret_key, *s3_public_url;
 	const char *admin_email, *admin_password;

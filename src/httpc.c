@@ -111,8 +111,8 @@ static size_t on_read(char *dst, size_t size, size_t n, void *ud)
 	return k;
 }
 
-enum httpc_result httpc_smtp_send(const char *url, const char *from, const char *to, const char *message,
-				  char *err, size_t errlen)
+enum httpc_result httpc_smtp_send(const char *url, int require_tls, const char *from, const char *to,
+				  const char *message, char *err, size_t errlen)
 {
 	CURL *h = get_handle();
 	struct curl_slist *rcpt = NULL;
@@ -134,8 +134,9 @@ enum httpc_result httpc_smtp_send(const char *url, const char *from, const char 
 	curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
 	curl_easy_setopt(h, CURLOPT_READDATA, &rd);
 	curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+	/* TRY would let anyone on the path strip STARTTLS and read the password and the mail */
 	if (strncmp(url, "smtps://", 8) != 0)
-		curl_easy_setopt(h, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
+		curl_easy_setopt(h, CURLOPT_USE_SSL, require_tls ? (long)CURLUSESSL_ALL : (long)CURLUSESSL_TRY);
 	CURLcode rc = curl_easy_perform(h);
 	curl_slist_free_all(rcpt);
 	if (rc != CURLE_OK) {
