@@ -60,6 +60,12 @@ static const char *pairs_get(struct arena *a, const char *s, char sep, const cha
 	return NULL;
 }
 
+int url_has_nul(const char *s)
+{
+	/* url_decode turns "%00", and only that, into a NUL */
+	return s && strstr(s, "%00") != NULL;
+}
+
 const char *query_get(struct req *r, const char *name)
 {
 	return pairs_get(r->a, r->query, '&', name, 1);

@@ -46,6 +46,10 @@ const char *cookie_get(struct req *r, const char *name);
 const char *form_get(struct req *r, const char *body, const char *name);
 const char *req_header(struct req *r, const char *cgi_name); /* e.g. "HTTP_X_RAZORPAY_SIGNATURE" */
 
+/* 1 when URL-encoded text s (a query, a form body, a raw path) decodes to a
+ * NUL byte anywhere ("%00"): such a value would be cut short, so it is a 400. */
+int url_has_nul(const char *s);
+
 /* Percent-encodes s for a query value (unreserved characters and '/' kept). */
 const char *url_encode(struct arena *a, const char *s);
 

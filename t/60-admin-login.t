@@ -72,8 +72,10 @@ $r = $post->($form->(csrf => $f->{csrf}, email => $email, password => $ENV{ADMIN
 is($r->{status}, 403, 'csrf without its cookie 403');
 $r = req(POST => '/admin/login', raw => 'csrf=x', type => 'application/json', headers => { Cookie => "lafete_csrf=$f->{nonce}" });
 is($r->{status}, 415, 'login wants a urlencoded form');
-$r = $post->("csrf=$f->{csrf}&email=%FF%FE&password=%00");
+$r = $post->("csrf=$f->{csrf}&email=%FF%FE&password=%FF");
 is($r->{status}, 401, 'junk bytes: 401, not a crash');
+$r = $post->("csrf=$f->{csrf}&email=%FF%FE&password=%00");
+is($r->{status}, 400, 'a NUL byte: 400');
 
 # the signed-in session: pages work, logout needs the session's token, then clears the cookie
 my $s = admin_session();
