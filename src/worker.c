@@ -219,7 +219,8 @@ static void handle(struct req *r)
 	r->route = route_match(r, r->method, r->path, &path_known);
 	if (!r->route)
 		return not_found(r, path_known);
-	if (take_body(r) != 0 || authorize(r) != 0 || take_parts(r) != 0 || check_csrf(r) != 0)
+	/* who may call is known before a byte of the body is read (uploads are 6 MB) */
+	if (authorize(r) != 0 || take_body(r) != 0 || take_parts(r) != 0 || check_csrf(r) != 0)
 		return;
 	if (r->param_bad)
 		return capture_missing(r);
