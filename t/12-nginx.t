@@ -1,5 +1,5 @@
 #!/usr/bin/perl
-# 12-nginx.t: nginx's own policy: the TLS suites it offers.
+# 12-nginx.t: nginx's own policy: the TLS suites it offers, the security headers of every location.
 use strict;
 use warnings;
 use Test::More;
@@ -19,5 +19,20 @@ my ($host, $port) = base_url() =~ m{^https://([^/:]+):(\d+)} or BAIL_OUT('BASE_U
     ok(!grep({ $_->[0] =~ /^(?:SSLv|TLSv1\.[01]$)/ } @accepted), 'no SSL, TLS 1.0 or 1.1');
     ok(grep({ $_->[0] eq 'TLSv1.3' } @accepted), 'TLS 1.3 offered');
 }
+
+# ---------- every location keeps the security headers ----------
+# (an nginx location with an add_header of its own inherits none of the server's)
+my $media = "$ENV{STORAGE_DIR}/headers-test.txt";
+open my $fh, '>', $media or die "$media: $!"; print $fh "x\n"; close $fh;
+for my $path ('/api/health', '/api/nope', '/admin/login', '/admin', '/track/no-such-token-0000', '/static/admin.css',
+              '/static/missing.css', '/media/headers-test.txt', '/media/missing.png', '/', '/nothing-here') {
+    my $r = req(GET => $path);
+    my $h = $r->{headers};
+    my @missing = grep { !$h->{$_} } qw(strict-transport-security x-content-type-options referrer-policy);
+    push @missing, 'frame protection'
+        unless ($h->{'x-frame-options'} // '') eq 'DENY' && ($h->{'content-security-policy'} // '') =~ /frame-ancestors 'none'/;
+    is("@missing", '', "$path ($r->{status}): HSTS, nosniff, Referrer-Policy, X-Frame-Options and frame-ancestors");
+}
+unlink $media;
 
 done_testing;

@@ -315,7 +315,9 @@ for my $k (1 .. 40) {
             $x->{json} = json_of($x->{content});
             if ($x->{status} == 429) {
                 my $ok = ($x->{json}{error}{code} // '') eq 'RATE_LIMITED' && $x->{json}{error}{message}
-                         && ($x->{headers}{'content-type'} // '') =~ m{application/json};
+                         && ($x->{headers}{'content-type'} // '') =~ m{application/json}
+                         && ($x->{headers}{'strict-transport-security'} // '') =~ /max-age/
+                         && ($x->{headers}{'x-content-type-options'} // '') eq 'nosniff';
                 $code = $ok ? 1 : 2;
                 last;
             }
@@ -328,7 +330,7 @@ for my $k (1 .. 40) {
 my %by;
 for (@kids) { waitpid($_, 0); $by{ $? >> 8 }++ }
 ok(($by{1} // 0) >= 1, 'at least one 429 RATE_LIMITED from nginx (' . join(', ', map { "$_:$by{$_}" } sort keys %by) . ')');
-ok(!$by{2}, '429 bodies are the JSON envelope with code RATE_LIMITED');
+ok(!$by{2}, '429 bodies are the JSON envelope with code RATE_LIMITED, with the security headers');
 ok(!$by{3}, 'nothing but 400 and 429 under the storm');
 ok(wait_for(sub { req(POST => '/api/auth/login', json => {})->{status} == 400 }, 20), 'the limit drains');
 
