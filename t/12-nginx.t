@@ -1,5 +1,6 @@
 #!/usr/bin/perl
-# 12-nginx.t: nginx's own policy: the TLS suites it offers, the security headers of every location.
+# 12-nginx.t: nginx's own policy: the TLS suites it offers, the security headers of every location,
+# what its access log keeps.
 use strict;
 use warnings;
 use Test::More;
@@ -34,5 +35,19 @@ for my $path ('/api/health', '/api/nope', '/admin/login', '/admin', '/track/no-s
     is("@missing", '', "$path ($r->{status}): HSTS, nosniff, Referrer-Policy, X-Frame-Options and frame-ancestors");
 }
 unlink $media;
+
+# ---------- the access log never holds a tracking token ----------
+{
+    my $token = 'LogLeak' . join '', map { ('a' .. 'z')[rand 26] } 1 .. 20;
+    is(req(GET => "/track/$token")->{status}, 404, 'a tracking URL over HTTPS');
+    req(GET => "/track/$token/x?y=1");
+    is(req(GET => "$ENV{HTTP_URL}/track/$token")->{status}, 301, 'and over plain HTTP');
+    my $log = "$ENV{STACK_DIR}/log/nginx-access.log";
+    my $lines = wait_for(sub {
+        open my $fh, '<', $log or return; my @l = grep { m{/track/} } <$fh>; @l >= 3 ? \@l : undef }, 5) || [];
+    ok(@$lines >= 3, 'the requests are in nginx\'s access log');
+    is(scalar(grep { /\Q$token\E/ } @$lines), 0, 'without the token') or diag @$lines;
+    like($lines->[-1] // '', qr{"GET /track/-"}, 'the path is logged as /track/-');
+}
 
 done_testing;
