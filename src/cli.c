@@ -258,6 +258,12 @@ int cli_admin(int argc, char **argv)
 		fprintf(stderr, "lafete admin: the password must be 8 to 128 characters\n");
 		return 2;
 	}
+	const char *why = password ? conf_admin_password_problem(password) : NULL;
+	if (why && !cfg->development) {
+		fprintf(stderr, "lafete admin: the password %s; an admin's needs at least %d characters outside development mode\n",
+			why, ADMIN_PASSWORD_MIN_CHARS);
+		return 2;
+	}
 	struct cli k;
 	if (cli_open(&k) != 0)
 		return 1;

@@ -24,6 +24,7 @@ struct conf {
 	const char *storage_dir, *media_url;
 	const char *s3_endpoint, *s3_bucket, *s3_region, *s3_access_key, *s3_secret_key, *s3_public_url;
 	const char *admin_email, *admin_password;
+	int development; /* LAFETE_ENV=development: a default or short ADMIN_PASSWORD is allowed */
 	int http_port, https_port, workers;
 	const char *fcgi_socket;
 	const char *template_dir, *openapi_path;
@@ -39,6 +40,10 @@ extern const struct conf *cfg;
 /* Loads and validates the configuration. On a problem, writes one message
  * per problem into err (NUL-terminated) and returns -1. envfile may be NULL. */
 int conf_load(const char *envfile, char *err, size_t errlen);
+/* Why pw may not be an admin's password outside development mode ("is ..."),
+ * or NULL when it may: at least ADMIN_PASSWORD_MIN_CHARS bytes, no known default. */
+#define ADMIN_PASSWORD_MIN_CHARS 12
+const char *conf_admin_password_problem(const char *pw);
 /* Looks a variable up the way conf_load does (environment, then .env). */
 const char *conf_get(const char *name);
 

@@ -267,6 +267,30 @@ is($? >> 8, 2, 'admin with a short password exits 2');
 $out = `$bin admin --bogus 2>&1`;
 is($? >> 8, 2, 'unknown option exits 2');
 
+# outside development mode (LAFETE_ENV=production, the default) a default or short
+# admin password is refused: by every command (the configuration) and by `admin`
+for my $case (['production', 'change-me-now', 1, 'the development default'],
+              ['production', 'short-pw-1', 1, 'a password of 10 characters'],
+              ['', 'change-me-now', 1, 'the default, LAFETE_ENV unset (production)'],
+              ['production', 'a-long-admin-password', 0, 'a long password'],
+              ['development', 'change-me-now', 0, 'the default in development mode'],
+              ['staging', 'a-long-admin-password', 1, 'an unknown LAFETE_ENV']) {
+    my ($env, $pw, $fails, $name) = @$case;
+    local $ENV{LAFETE_ENV} = $env;
+    delete local $ENV{LAFETE_ENV} if $env eq '';
+    local $ENV{ADMIN_PASSWORD} = $pw;
+    $out = `$bin check-config 2>&1`;
+    is($? >> 8, $fails, "check-config with $name: " . ($fails ? 'refused' : 'accepted')) or diag $out;
+    like($out, $env eq 'staging' ? qr/LAFETE_ENV/ : qr/ADMIN_PASSWORD/, 'naming the variable') if $fails;
+}
+{
+    local $ENV{LAFETE_ENV} = 'production';
+    $out = `$bin admin --email short-$$\@example.test --password short-pw-1 2>&1`;
+    is($? >> 8, 2, 'admin --password of 10 characters outside development: exit 2') or diag $out;
+    like($out, qr/12/, 'saying 12 characters are needed');
+    is_deeply([psql_row("SELECT count(*) FROM users WHERE email = :'p1'", "short-$$\@example.test")], [0], 'no account made');
+}
+
 my $boss = fresh('boss');
 $out = `$bin admin --email $boss --password boss-password-123 2>&1`;
 is($? >> 8, 0, 'admin --email --password exits 0') or diag $out;
