@@ -16,6 +16,7 @@
 
 /* The schedule is flat from this many failures on (the doubling stops at 2^10). */
 #define LOGIN_SCHEDULE_LEN (LOGIN_FREE_FAILURES + 10)
+_Static_assert(LOGIN_COUNT_CAP >= LOGIN_SCHEDULE_LEN, "the count stops where the schedule is flat");
 
 /* clang-format off */
 #define USER_COLUMNS "id, email, name, phone, role, " SQL_TIME("created_at") " AS created_at"
@@ -78,14 +79,14 @@ int account_password_ok(const char *password)
 	return n >= PASSWORD_MIN_CHARS && n <= PASSWORD_MAX_CHARS;
 }
 
-int login_lock_seconds(int failures, int first_lock_seconds)
+int login_lock_seconds(int failures)
 {
 	if (failures < LOGIN_FREE_FAILURES)
 		return 0;
 	int doublings = failures - LOGIN_FREE_FAILURES;
 	if (doublings > 10)
 		doublings = 10;
-	long secs = (long)first_lock_seconds << doublings;
+	long secs = (long)LOGIN_FIRST_LOCK_SECONDS << doublings;
 	return secs < LOGIN_MAX_LOCK_SECONDS ? (int)secs : LOGIN_MAX_LOCK_SECONDS;
 }
 
@@ -141,27 +142,28 @@ enum outcome account_register(struct ctx *c, const char *email, const char *phon
 
 /* Counts a failure and locks the account as the schedule says, in one
  * statement (concurrent failures each count). The schedule goes to the
- * database as an array indexed by the new count, capped where it is flat.
+ * database as an array indexed by the new count, capped where it is flat;
+ * the count itself stops at LOGIN_COUNT_CAP (never an integer overflow).
  * Best effort: a failure to record it still answers wrong credentials. */
-static void note_failure(struct ctx *c, const char *user_id, int first_lock_seconds)
+static void note_failure(struct ctx *c, const char *user_id)
 {
-	char schedule[LOGIN_SCHEDULE_LEN * 12 + 2], len[12];
+	char schedule[LOGIN_SCHEDULE_LEN * 12 + 2], len[12], cap[12];
 	size_t n = 0;
 
 	schedule[n++] = '{';
 	for (int i = 1; i <= LOGIN_SCHEDULE_LEN; i++)
 		n += (size_t)snprintf(schedule + n, sizeof schedule - n, "%s%d", i > 1 ? "," : "",
-				      login_lock_seconds(i, first_lock_seconds));
+				      login_lock_seconds(i));
 	snprintf(schedule + n, sizeof schedule - n, "}");
 	snprintf(len, sizeof len, "%d", LOGIN_SCHEDULE_LEN);
-	db_query(c, "UPDATE users SET failed_logins = failed_logins + 1, "
+	snprintf(cap, sizeof cap, "%d", LOGIN_COUNT_CAP);
+	db_query(c, "UPDATE users SET failed_logins = least(failed_logins, $4::int - 1) + 1, "
 		    "locked_until = now() + make_interval(secs => "
-		    "NULLIF(($2::int[])[least(failed_logins + 1, $3::int)], 0)) WHERE id = $1",
-		 user_id, schedule, len);
+		    "NULLIF(($2::int[])[least(failed_logins, $3::int - 1) + 1], 0)) WHERE id = $1",
+		 user_id, schedule, len, cap);
 }
 
-enum outcome account_login(struct ctx *c, const char *email, const char *password, int first_lock_seconds,
-			   struct account_session *out)
+enum outcome account_login(struct ctx *c, const char *email, const char *password, struct account_session *out)
 {
 	char em[256];
 
@@ -183,7 +185,7 @@ enum outcome account_login(struct ctx *c, const char *email, const char *passwor
 	/* unknown email and wrong password cost one Argon2id verify each and answer alike */
 	if (auth_check_password(hash, password) != 0) {
 		if (found)
-			note_failure(c, db_val(res, 0, "id"), first_lock_seconds);
+			note_failure(c, db_val(res, 0, "id"));
 		return E_INVALID_CREDENTIALS;
 	}
 	const char *id = db_val(res, 0, "id");

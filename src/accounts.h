@@ -15,20 +15,20 @@ int normalize_phone(const char *in, char out[16]);
 /* 1 when a password as typed (spaces count) is 8 to 128 characters long. */
 int account_password_ok(const char *password);
 
-/* The failed-login back-off. The first LOGIN_FREE_FAILURES consecutive
- * failures cost nothing; the one that reaches it locks the account for the
- * first lock, each later one doubles it, up to LOGIN_MAX_LOCK_SECONDS. A
- * success resets the count; attempts while locked are not counted. */
+/* The failed-login back-off, one rule for the API and the admin form. The
+ * first LOGIN_FREE_FAILURES - 1 consecutive failures cost nothing; the one
+ * that reaches LOGIN_FREE_FAILURES locks for LOGIN_FIRST_LOCK_SECONDS, each
+ * later one doubles it, up to LOGIN_MAX_LOCK_SECONDS. A success resets the
+ * count; attempts while locked are not counted. */
 #define LOGIN_FREE_FAILURES 5
+#define LOGIN_FIRST_LOCK_SECONDS 30
 #define LOGIN_MAX_LOCK_SECONDS 900
-/* The first lock of each door, as each has always been: 30 s for the API;
- * 2 s for the admin sign-in form (its own schedule until the back-off is
- * redesigned: 2, 4, 8 ... 512, then 900 s). */
-#define LOGIN_FIRST_LOCK_API 30
-#define LOGIN_FIRST_LOCK_ADMIN_FORM 2
-/* Seconds an account is locked after its failures-th consecutive failure
- * (0: not locked). Flat from LOGIN_FREE_FAILURES + 10 failures on. */
-int login_lock_seconds(int failures, int first_lock_seconds);
+/* The stored count stops here (the schedule is long flat by then), so no
+ * number of failures overflows it. */
+#define LOGIN_COUNT_CAP 1000
+/* Seconds locked after the failures-th consecutive failure (0: not locked);
+ * LOGIN_MAX_LOCK_SECONDS for any count from the cap's schedule on. */
+int login_lock_seconds(int failures);
 
 /* A signed-in account, as register and login answer it. */
 struct account_session {
@@ -51,11 +51,10 @@ enum outcome account_register(struct ctx *c, const char *email, const char *phon
  * password. A locked account answers E_TOO_MANY_ATTEMPTS (out->locked_for)
  * whatever the password; an unknown email and a wrong password answer
  * E_INVALID_CREDENTIALS alike (one Argon2id verify each) and a wrong password
- * counts a failure on the schedule of first_lock_seconds. A success resets
+ * counts a failure on the back-off's schedule. A success resets
  * the count, upgrades an old hash and issues a token: OK with *out; else
  * E_TOKEN_FAILED or E_DB. Each statement stands alone (no transaction). */
-enum outcome account_login(struct ctx *c, const char *email, const char *password, int first_lock_seconds,
-			   struct account_session *out);
+enum outcome account_login(struct ctx *c, const char *email, const char *password, struct account_session *out);
 
 /* The acting user (c->who) as {id, email, name, phone, role, createdAt},
  * arena-owned. OK, E_ACCOUNT_GONE when the row is missing, or E_DB. */

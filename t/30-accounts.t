@@ -155,6 +155,12 @@ sql("UPDATE users SET failed_logins = 40, locked_until = NULL WHERE lower(email)
 is(login_req($ve, 'many bad guesses')->{status}, 401, 'a long run of failures still 401');
 ($lock) = sql_row("SELECT EXTRACT(EPOCH FROM locked_until - now())::int FROM users WHERE lower(email) = :'p1'", $ve);
 ok($lock > 800 && $lock <= 900, "lock capped at 15 minutes (left: $lock)");
+# at a huge count the failure still counts and locks (no integer overflow in SQL)
+sql("UPDATE users SET failed_logins = 2147483647, locked_until = NULL WHERE lower(email) = :'p1'", $ve);
+is(login_req($ve, 'bad guess at the top')->{status}, 401, 'a failure at INT_MAX failures: 401');
+($fails, $lock) = sql_row("SELECT failed_logins, EXTRACT(EPOCH FROM locked_until - now())::int FROM users WHERE lower(email) = :'p1'", $ve);
+ok(defined $lock && $lock > 800 && $lock <= 900, 'still locked for 15 minutes (left: ' . ($lock // 'no lock') . ')');
+ok($fails > 40 && $fails <= 2147483647, "the count stays in range ($fails)");
 sql("UPDATE users SET locked_until = NULL WHERE lower(email) = :'p1'", $ve);
 is(login_req($ve, $victim->{password})->{status}, 200, 'unlocked: the right password 200');
 is((sql_row("SELECT failed_logins FROM users WHERE lower(email) = :'p1'", $ve))[0], 0, 'and the count is reset');

@@ -101,8 +101,8 @@ like(req(GET => $r->{headers}{location})->{content}, qr/You are signed out/, 'fl
 like(req(GET => '/admin/login?m=%3Cscript%3E')->{content}, qr/Staff sign in/, 'unknown flash code ignored');
 unlike(req(GET => '/admin/login?m=%3Cscript%3E')->{content}, qr/<script>/, 'query never reflected');
 
-# the failed-login back-off is the accounts' one (the API's counter), on the admin
-# form's own schedule: the fifth failure locks for 2 s, each later one doubles it
+# the failed-login back-off is the accounts' one rule, the API's: the fifth failure
+# locks for 30 s, each later one doubles it
 {
     my $v = register_user();
     (my $ve = $v->{email}) =~ s/@/%40/;
@@ -121,10 +121,10 @@ unlike(req(GET => '/admin/login?m=%3Cscript%3E')->{content}, qr/<script>/, 'quer
     ok($st == 401 && $n == 4 && ($hi // '') eq '', 'admin form: a fourth failure 401, counted, no lock');
     ($st, $n, $lo, $hi) = $fail->();
     ok($st == 401 && $n == 5, 'admin form: the fifth failure 401, counted');
-    ok($lo <= 2 && $hi >= 2, "admin form: the fifth failure locks for 2 s ($lo..$hi)");
+    ok($lo <= 30 && $hi >= 30, "admin form: the fifth failure locks for 30 s, as the API's ($lo..$hi)");
     psql("UPDATE users SET locked_until = now() - interval '1 second' WHERE id = :'p1'", $id);
     ($st, $n, $lo, $hi) = $fail->();
-    ok($st == 401 && $n == 6 && $lo <= 4 && $hi >= 4, "admin form: the sixth doubles it to 4 s ($lo..$hi)");
+    ok($st == 401 && $n == 6 && $lo <= 60 && $hi >= 60, "admin form: the sixth doubles it to 60 s ($lo..$hi)");
     psql("UPDATE users SET locked_until = now() + interval '60 seconds' WHERE id = :'p1'", $id);
     $r = $post->($form->(csrf => $f->{csrf}, email => $ve, password => 'correct+horse+battery'));
     is($r->{status}, 429, 'admin form: locked, even with the right password: 429');
