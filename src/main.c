@@ -229,6 +229,7 @@ static void usage(FILE *f)
 	      "       lafete migrate [DIR]     apply schema/*.sql migrations not yet applied\n"
 	      "       lafete seed [DIR]        create the admin from ADMIN_EMAIL/ADMIN_PASSWORD, run seed/*.sql\n"
 	      "       lafete admin --email E [--password P] [--name N]   create or promote an admin\n"
+	      "       lafete unlock --email E  lift the failed-login locks on an email\n"
 	      "configuration: environment, then .env (see .env.example)\n",
 	      f);
 }
@@ -262,6 +263,8 @@ int main(int argc, char **argv)
 		return cli_seed(argc > 2 ? argv[2] : LAFETE_DATADIR "/seed");
 	if (strcmp(cmd, "admin") == 0)
 		return cli_admin(argc - 1, argv + 1);
+	if (strcmp(cmd, "unlock") == 0)
+		return cli_unlock(argc - 1, argv + 1);
 	fprintf(stderr, "lafete: unknown command '%s'\n", cmd);
 	usage(stderr);
 	return 2;

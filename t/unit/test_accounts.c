@@ -69,6 +69,29 @@ static void test_backoff(void)
 	   "the stored count stops at %d, where the schedule is flat", LOGIN_COUNT_CAP);
 }
 
+/* The key failures are counted under: one per IPv4 address, one per IPv6 /64. */
+static void test_client_key(void)
+{
+	static const char *const cases[][2] = {
+		{ "203.0.113.7", "203.0.113.7" },
+		{ "::ffff:203.0.113.7", "203.0.113.7" },
+		{ "2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64" },
+		{ "2001:DB8:1:2::ffff", "2001:db8:1:2::/64" },
+		{ "::1", "::/64" },
+		{ "203.0.113.7 ", "unknown" },
+		{ "", "unknown" },
+		{ "unix:", "unknown" },
+	};
+	char out[LOGIN_CLIENT_MAX];
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		login_client_key(cases[i][0], out);
+		is_str(out, cases[i][1], "client key of '%s'", cases[i][0]);
+	}
+	login_client_key(NULL, out);
+	is_str(out, "unknown", "client key without an address");
+}
+
 static void test_outcomes(void)
 {
 	is_str(outcome_info(E_EMAIL_TAKEN)->code, "EMAIL_TAKEN", "EMAIL_TAKEN code");
@@ -84,6 +107,7 @@ int main(void)
 	test_phone();
 	test_password();
 	test_backoff();
+	test_client_key();
 	test_outcomes();
 	return done_testing();
 }
