@@ -1,5 +1,6 @@
 /* conf.c: read the environment and .env; validate before anything starts. */
 #include <errno.h>
+#include <grp.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -237,6 +238,11 @@ int conf_load(const char *envfile, char *err, size_t errlen)
 	check_dir_writable("FCGI_SOCKET", c->fcgi_socket);
 	if (strlen(c->fcgi_socket) >= 100)
 		buf_printf(&errs, "FCGI_SOCKET path is too long for a unix socket\n");
+	const char *group = str("FCGI_SOCKET_GROUP", NULL);
+	struct group *gr = group ? getgrnam(group) : NULL;
+	c->fcgi_socket_gid = gr ? (long)gr->gr_gid : -1;
+	if (group && !gr)
+		buf_printf(&errs, "FCGI_SOCKET_GROUP: no group named \"%s\"\n", group);
 	int s3 = !!c->s3_endpoint + !!c->s3_bucket + !!c->s3_access_key + !!c->s3_secret_key;
 	if (s3 != 0 && s3 != 4)
 		buf_printf(&errs, "S3_ENDPOINT, S3_BUCKET, S3_ACCESS_KEY and S3_SECRET_KEY go together\n");

@@ -27,6 +27,7 @@ struct conf {
 	int development; /* LAFETE_ENV=development: a default or short ADMIN_PASSWORD is allowed */
 	int http_port, https_port, workers;
 	const char *fcgi_socket;
+	long fcgi_socket_gid; /* FCGI_SOCKET_GROUP's gid (nginx's group), or -1: the process's */
 	const char *template_dir, *openapi_path;
 	const char *public_url; /* base of links in emails, e.g. https://localhost:8443 */
 	/* shop rules (slots, capacity, expiry): documented in README */

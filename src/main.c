@@ -190,11 +190,18 @@ static int serve(void)
 		fprintf(stderr, "lafete: %s is in use by a running instance\n", cfg->fcgi_socket);
 		return 1;
 	}
-	mode_t old = umask(0111);
+	/* 0660: nginx reaches it through the group; any other local user talking to the
+	 * workers directly would bypass its rate limits, TLS and the dispatch rule */
+	mode_t old = umask(0117);
 	listen_fd = FCGX_OpenSocket(cfg->fcgi_socket, 1024);
 	umask(old);
 	if (listen_fd < 0) {
 		fprintf(stderr, "lafete: cannot listen on %s\n", cfg->fcgi_socket);
+		return 1;
+	}
+	if (cfg->fcgi_socket_gid >= 0 && chown(cfg->fcgi_socket, (uid_t)-1, (gid_t)cfg->fcgi_socket_gid) != 0) {
+		fprintf(stderr, "lafete: cannot give %s to FCGI_SOCKET_GROUP: %s\n", cfg->fcgi_socket, strerror(errno));
+		unlink(cfg->fcgi_socket);
 		return 1;
 	}
 	if (shared_init() != 0) {
