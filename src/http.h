@@ -59,6 +59,11 @@ void reply_header(struct req *r, const char *name, const char *fmt, ...) __attri
  * HTML <script> here (pages get values through the escaping renderer). */
 #define JSON_OUT_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
+/* Cache-Control: no-store on an answer whose handler set no Cache-Control of
+ * its own: personal data, tokens and admin pages are never kept by a browser or
+ * a proxy; what may be cached (the public catalog) says so itself. */
+void reply_cache_default(struct req *r);
+
 /* Every reply function returns 0 so that handlers can `return reply_...(r, ...)`. */
 int reply_json(struct req *r, int status, struct json_object *o); /* takes o */
 int reply_raw(struct req *r, int status, const char *ctype, const char *body, size_t len);

@@ -301,6 +301,7 @@ static void serve(struct req *r)
 	if (!r->method)
 		r->method = "GET";
 	handle(r);
+	reply_cache_default(r);
 	if (r->request_id)
 		reply_header(r, "X-Request-Id", "%s", r->request_id);
 	send_response(r);

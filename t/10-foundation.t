@@ -23,6 +23,28 @@ for my $path ('/admin/login', '/admin/orders') {
     like($a->{headers}{'strict-transport-security'} // '', qr/max-age/, "HSTS on $path");
 }
 
+# personal answers and admin pages are never stored by a browser or a proxy; the
+# public catalog keeps its own caching
+{
+    require LaFete::Admin;
+    my $u = register_user();
+    my $s = LaFete::Admin::admin_session();
+    my @personal = (
+        [GET => '/api/me', token => $u->{token}], [GET => '/api/orders', token => $u->{token}],
+        [GET => '/api/addresses', token => $u->{token}], [GET => '/api/cart', token => $u->{token}],
+        [GET => '/api/admin/orders', token => admin_token()],
+        [POST => '/api/auth/login', json => { email => $u->{email}, password => $u->{password} }],
+        [POST => '/api/auth/login', json => { email => $u->{email}, password => 'wrong password' }],
+        [GET => '/api/orders/00000000-0000-0000-0000-000000000000', token => $u->{token}],
+        [GET => '/admin/orders', headers => { Cookie => $s->{cookie} }], [GET => '/admin/login'],
+    );
+    for my $c (@personal) {
+        my $res = req(@$c);
+        is($res->{headers}{'cache-control'} // '', 'no-store', "$c->[0] $c->[1] ($res->{status}): Cache-Control: no-store");
+    }
+    like(req(GET => '/api/products')->{headers}{'cache-control'} // '', qr/^public/, 'the public catalog stays cacheable');
+}
+
 # plain HTTP redirects to HTTPS
 $r = req(GET => "$ENV{HTTP_URL}/api/health");
 is($r->{status}, 301, 'http redirects');
@@ -109,5 +131,6 @@ for my $rt (grep { $_->[1] =~ m{^/api/} } @routes) {
 my $etag = $r->{headers}{etag};
 $r = req(GET => '/api/openapi.json', headers => { 'If-None-Match' => $etag });
 is($r->{status}, 304, 'openapi ETag 304');
+is($r->{headers}{'cache-control'}, 'public, no-cache', 'openapi: public, revalidated by its ETag');
 
 done_testing;
