@@ -1,4 +1,5 @@
 /* accounts.c: registration, sign-in with the failed-login back-off, the current user. */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 
 /* The schedule is flat from this many failures on (the doubling stops at 2^10). */
 #define LOGIN_SCHEDULE_LEN (LOGIN_FREE_FAILURES + 10)
+_Static_assert(LOGIN_COUNT_CAP >= LOGIN_SCHEDULE_LEN, "the count stops where the schedule is flat");
 
 /* clang-format off */
 #define USER_COLUMNS "id, email, name, phone, role, " SQL_TIME("created_at") " AS created_at"
@@ -78,14 +80,14 @@ int account_password_ok(const char *password)
 	return n >= PASSWORD_MIN_CHARS && n <= PASSWORD_MAX_CHARS;
 }
 
-int login_lock_seconds(int failures, int first_lock_seconds)
+int login_lock_seconds(int failures)
 {
 	if (failures < LOGIN_FREE_FAILURES)
 		return 0;
 	int doublings = failures - LOGIN_FREE_FAILURES;
 	if (doublings > 10)
 		doublings = 10;
-	long secs = (long)first_lock_seconds << doublings;
+	long secs = (long)LOGIN_FIRST_LOCK_SECONDS << doublings;
 	return secs < LOGIN_MAX_LOCK_SECONDS ? (int)secs : LOGIN_MAX_LOCK_SECONDS;
 }
 
@@ -139,60 +141,180 @@ enum outcome account_register(struct ctx *c, const char *email, const char *phon
 
 /* ---- sign-in ---- */
 
-/* Counts a failure and locks the account as the schedule says, in one
- * statement (concurrent failures each count). The schedule goes to the
- * database as an array indexed by the new count, capped where it is flat.
- * Best effort: a failure to record it still answers wrong credentials. */
-static void note_failure(struct ctx *c, const char *user_id, int first_lock_seconds)
+void login_client_key(const char *addr, char out[LOGIN_CLIENT_MAX])
 {
-	char schedule[LOGIN_SCHEDULE_LEN * 12 + 2], len[12];
+	struct in_addr v4;
+	struct in6_addr v6;
+
+	snprintf(out, LOGIN_CLIENT_MAX, "unknown");
+	if (!addr)
+		return;
+	if (inet_pton(AF_INET, addr, &v4) == 1) {
+		inet_ntop(AF_INET, &v4, out, LOGIN_CLIENT_MAX);
+	} else if (inet_pton(AF_INET6, addr, &v6) == 1) {
+		if (IN6_IS_ADDR_V4MAPPED(&v6)) {
+			inet_ntop(AF_INET, v6.s6_addr + 12, out, LOGIN_CLIENT_MAX);
+			return;
+		}
+		/* one host usually holds a whole /64: count the prefix, not the address */
+		memset(v6.s6_addr + 8, 0, 8);
+		char a[INET6_ADDRSTRLEN];
+		inet_ntop(AF_INET6, &v6, a, sizeof a);
+		snprintf(out, LOGIN_CLIENT_MAX, "%s/64", a);
+	}
+}
+
+/* Where one sign-in stands before its password is looked at. */
+struct throttle {
+	int client_locked_for; /* this client's back-off for this email (s) */
+	int email_locked_for;  /* the email's throttle, for clients not known (s) */
+	int known;	       /* this client has signed in as this email lately */
+};
+
+static enum outcome throttle_read(struct ctx *c, const char *em, const char *client, struct throttle *t)
+{
+	char budget[12], window[12], known[12];
+
+	snprintf(budget, sizeof budget, "%d", LOGIN_EMAIL_BUDGET);
+	snprintf(window, sizeof window, "%d", LOGIN_EMAIL_WINDOW_SECONDS);
+	snprintf(known, sizeof known, "%d", LOGIN_KNOWN_DAYS);
+	/* clang-format off */
+	PGresult *res = db_query(c,
+		"SELECT COALESCE(GREATEST(0, CEIL(EXTRACT(EPOCH FROM l.locked_until - now())))::int, 0) AS client_locked_for, "
+		"COALESCE(l.last_success_at > now() - make_interval(days => $5::int), false) AS known, "
+		"COALESCE((SELECT CEIL(EXTRACT(EPOCH FROM w.window_start + make_interval(secs => $4::int) - now()))::int "
+		"  FROM login_windows w WHERE w.email = $1 AND w.failures >= $3::int "
+		"  AND w.window_start > now() - make_interval(secs => $4::int)), 0) AS email_locked_for "
+		"FROM (SELECT 1) one LEFT JOIN login_clients l ON l.email = $1 AND l.client = $2",
+		em, client, budget, window, known);
+	/* clang-format on */
+	if (!res || PQntuples(res) != 1)
+		return E_DB;
+	t->client_locked_for = atoi(db_val(res, 0, "client_locked_for"));
+	t->email_locked_for = atoi(db_val(res, 0, "email_locked_for"));
+	t->known = db_bool(res, 0, "known");
+	return OK;
+}
+
+/* Counts a failure for (email, client), locking the client as the schedule
+ * says, and for the email's window; each in one statement, so concurrent
+ * failures each count. The schedule goes to the database as an array indexed
+ * by the new count, capped where it is flat; the count stops at
+ * LOGIN_COUNT_CAP (never an integer overflow). Rows nobody needs any more are
+ * pruned on the way, a few at a time. Best effort: a failure to record it
+ * still answers wrong credentials. */
+static void note_failure(struct ctx *c, const char *em, const char *client)
+{
+	char schedule[LOGIN_SCHEDULE_LEN * 12 + 2], len[12], cap[12], window[12];
 	size_t n = 0;
 
 	schedule[n++] = '{';
 	for (int i = 1; i <= LOGIN_SCHEDULE_LEN; i++)
 		n += (size_t)snprintf(schedule + n, sizeof schedule - n, "%s%d", i > 1 ? "," : "",
-				      login_lock_seconds(i, first_lock_seconds));
+				      login_lock_seconds(i));
 	snprintf(schedule + n, sizeof schedule - n, "}");
 	snprintf(len, sizeof len, "%d", LOGIN_SCHEDULE_LEN);
-	db_query(c, "UPDATE users SET failed_logins = failed_logins + 1, "
-		    "locked_until = now() + make_interval(secs => "
-		    "NULLIF(($2::int[])[least(failed_logins + 1, $3::int)], 0)) WHERE id = $1",
-		 user_id, schedule, len);
+	snprintf(cap, sizeof cap, "%d", LOGIN_COUNT_CAP);
+	snprintf(window, sizeof window, "%d", LOGIN_EMAIL_WINDOW_SECONDS);
+	/* clang-format off */
+	db_query(c,
+		"INSERT INTO login_clients AS l (email, client, failures, locked_until, forget_after) "
+		"VALUES ($1, $2, 1, now() + make_interval(secs => NULLIF(($3::int[])[1], 0)), now() + interval '1 day') "
+		"ON CONFLICT (email, client) DO UPDATE SET failures = least(l.failures, $5::int - 1) + 1, "
+		"locked_until = now() + make_interval(secs => NULLIF(($3::int[])[least(l.failures, $4::int - 1) + 1], 0)), "
+		"forget_after = greatest(l.forget_after, now() + interval '1 day')",
+		em, client, schedule, len, cap);
+	db_query(c,
+		"INSERT INTO login_windows AS w (email, window_start, failures) VALUES ($1, now(), 1) "
+		"ON CONFLICT (email) DO UPDATE SET "
+		"window_start = CASE WHEN w.window_start <= now() - make_interval(secs => $2::int) THEN now() ELSE w.window_start END, "
+		"failures = CASE WHEN w.window_start <= now() - make_interval(secs => $2::int) THEN 1 "
+		"ELSE least(w.failures, $3::int - 1) + 1 END",
+		em, window, cap);
+	db_query(c,
+		"WITH c AS (DELETE FROM login_clients WHERE ctid = ANY(ARRAY("
+		"  SELECT ctid FROM login_clients WHERE forget_after < now() LIMIT 20))), "
+		"w AS (DELETE FROM login_windows WHERE ctid = ANY(ARRAY("
+		"  SELECT ctid FROM login_windows WHERE window_start < now() - make_interval(secs => $1::int) LIMIT 20))) "
+		"SELECT 1", window);
+	/* clang-format on */
 }
 
-enum outcome account_login(struct ctx *c, const char *email, const char *password, int first_lock_seconds,
+/* A success: this client's count is reset and it is known for LOGIN_KNOWN_DAYS. */
+static enum outcome note_success(struct ctx *c, const char *em, const char *client)
+{
+	char known[12];
+
+	snprintf(known, sizeof known, "%d", LOGIN_KNOWN_DAYS);
+	return db_query(c,
+			"INSERT INTO login_clients AS l (email, client, last_success_at, forget_after) "
+			"VALUES ($1, $2, now(), now() + make_interval(days => $3::int)) "
+			"ON CONFLICT (email, client) DO UPDATE SET failures = 0, locked_until = NULL, "
+			"last_success_at = now(), forget_after = greatest(l.forget_after, now() + make_interval(days => $3::int))",
+			em, client, known)
+		? OK
+		: E_DB;
+}
+
+enum outcome account_login(struct ctx *c, const char *email, const char *password, const char *client_addr,
 			   struct account_session *out)
 {
-	char em[256];
+	char em[256], client[LOGIN_CLIENT_MAX];
+	struct throttle t;
 
 	memset(out, 0, sizeof *out);
 	if (!email || normalize_email(email, em) != 0)
 		em[0] = '\0';
+	login_client_key(client_addr, client);
 	/* clang-format off */
 	PGresult *res = db_query(c,
-		"SELECT " USER_COLUMNS ", password_hash, "
-		"GREATEST(0, CEIL(EXTRACT(EPOCH FROM locked_until - now())))::int AS locked_for "
-		"FROM users WHERE lower(email) = $1 AND deleted_at IS NULL", em);
+		"SELECT " USER_COLUMNS ", password_hash FROM users WHERE lower(email) = $1 AND deleted_at IS NULL", em);
 	/* clang-format on */
-	if (!res)
+	if (!res || throttle_read(c, em, client, &t) != OK)
 		return E_DB;
 	int found = PQntuples(res) == 1;
 	const char *hash = found ? db_val(res, 0, "password_hash") : NULL;
-	if (found && (out->locked_for = atoi(db_val(res, 0, "locked_for"))) > 0)
+	/* every attempt costs one Argon2id verify, locked or not, known email or not:
+	 * the time an answer takes tells nothing */
+	int right = auth_check_password(hash, password) == 0 && found;
+	if (t.client_locked_for > 0) {
+		out->locked_for = t.client_locked_for;
 		return E_TOO_MANY_ATTEMPTS;
-	/* unknown email and wrong password cost one Argon2id verify each and answer alike */
-	if (auth_check_password(hash, password) != 0) {
-		if (found)
-			note_failure(c, db_val(res, 0, "id"), first_lock_seconds);
+	}
+	if (t.email_locked_for > 0 && !t.known) {
+		out->locked_for = t.email_locked_for;
+		return E_TOO_MANY_ATTEMPTS;
+	}
+	if (!right) {
+		note_failure(c, em, client);
 		return E_INVALID_CREDENTIALS;
 	}
 	const char *id = db_val(res, 0, "id");
 	char newhash[PASSWORD_HASH_MAX];
 	if (auth_needs_rehash(hash) && auth_hash_password(password, newhash) == 0)
 		db_query(c, "UPDATE users SET password_hash = $2 WHERE id = $1", id, newhash);
-	if (!db_query(c, "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1 AND failed_logins > 0", id))
+	if (note_success(c, em, client) != OK)
 		return E_DB;
 	return open_session(c, res, out);
+}
+
+enum outcome account_unlock(struct ctx *c, const char *email, int *clients, int *throttled)
+{
+	char em[256];
+
+	*clients = *throttled = 0;
+	if (normalize_email(email, em) != 0)
+		return E_INVALID_INPUT;
+	PGresult *a = db_query(c,
+			       "UPDATE login_clients SET failures = 0, locked_until = NULL "
+			       "WHERE email = $1 AND (failures > 0 OR locked_until IS NOT NULL)",
+			       em);
+	PGresult *b = a ? db_query(c, "DELETE FROM login_windows WHERE email = $1", em) : NULL;
+	if (!a || !b)
+		return E_DB;
+	*clients = atoi(PQcmdTuples(a));
+	*throttled = atoi(PQcmdTuples(b)) > 0;
+	return OK;
 }
 
 enum outcome account_current(struct ctx *c, struct json_object **user)

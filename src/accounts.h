@@ -15,20 +15,33 @@ int normalize_phone(const char *in, char out[16]);
 /* 1 when a password as typed (spaces count) is 8 to 128 characters long. */
 int account_password_ok(const char *password);
 
-/* The failed-login back-off. The first LOGIN_FREE_FAILURES consecutive
- * failures cost nothing; the one that reaches it locks the account for the
- * first lock, each later one doubles it, up to LOGIN_MAX_LOCK_SECONDS. A
- * success resets the count; attempts while locked are not counted. */
+/* The failed-login back-off, one rule for the API and the admin form, counted
+ * per (email, client address): see account_login. The first
+ * LOGIN_FREE_FAILURES - 1 consecutive failures cost nothing; the one that
+ * reaches LOGIN_FREE_FAILURES locks that client for LOGIN_FIRST_LOCK_SECONDS,
+ * each later one doubles it, up to LOGIN_MAX_LOCK_SECONDS. A success resets
+ * the count; attempts while locked are not counted. */
 #define LOGIN_FREE_FAILURES 5
+#define LOGIN_FIRST_LOCK_SECONDS 30
 #define LOGIN_MAX_LOCK_SECONDS 900
-/* The first lock of each door, as each has always been: 30 s for the API;
- * 2 s for the admin sign-in form (its own schedule until the back-off is
- * redesigned: 2, 4, 8 ... 512, then 900 s). */
-#define LOGIN_FIRST_LOCK_API 30
-#define LOGIN_FIRST_LOCK_ADMIN_FORM 2
-/* Seconds an account is locked after its failures-th consecutive failure
- * (0: not locked). Flat from LOGIN_FREE_FAILURES + 10 failures on. */
-int login_lock_seconds(int failures, int first_lock_seconds);
+/* The stored count stops here (the schedule is long flat by then), so no
+ * number of failures overflows it. */
+#define LOGIN_COUNT_CAP 1000
+/* Seconds locked after the failures-th consecutive failure (0: not locked);
+ * LOGIN_MAX_LOCK_SECONDS for any count from the cap's schedule on. */
+int login_lock_seconds(int failures);
+/* The throttle per email, whatever the client: past LOGIN_EMAIL_BUDGET failures
+ * in a window of LOGIN_EMAIL_WINDOW_SECONDS (a guess spread over many
+ * addresses: one address alone makes at most 12 in an hour), only clients that
+ * signed in as that email within LOGIN_KNOWN_DAYS are let in until it ends. */
+#define LOGIN_EMAIL_BUDGET 50
+#define LOGIN_EMAIL_WINDOW_SECONDS 3600
+#define LOGIN_KNOWN_DAYS 90
+/* The key a client address is counted under: the IPv4 address (an IPv4-mapped
+ * IPv6 one too), or the /64 of an IPv6 address (one host's usual share);
+ * "unknown" when addr is NULL or no address. */
+#define LOGIN_CLIENT_MAX 64
+void login_client_key(const char *addr, char out[LOGIN_CLIENT_MAX]);
 
 /* A signed-in account, as register and login answer it. */
 struct account_session {
@@ -47,15 +60,24 @@ struct account_session {
 enum outcome account_register(struct ctx *c, const char *email, const char *phone, const char *name,
 			      const char *password, struct account_session *out);
 
-/* Signs in with an email as typed (NULL or malformed: matches nobody) and a
- * password. A locked account answers E_TOO_MANY_ATTEMPTS (out->locked_for)
- * whatever the password; an unknown email and a wrong password answer
- * E_INVALID_CREDENTIALS alike (one Argon2id verify each) and a wrong password
- * counts a failure on the schedule of first_lock_seconds. A success resets
- * the count, upgrades an old hash and issues a token: OK with *out; else
- * E_TOKEN_FAILED or E_DB. Each statement stands alone (no transaction). */
-enum outcome account_login(struct ctx *c, const char *email, const char *password, int first_lock_seconds,
+/* Signs in with an email as typed (NULL or malformed: matches nobody), a
+ * password and the client's address (REMOTE_ADDR; NULL: "unknown"). Every
+ * attempt costs one Argon2id verify, whatever follows. A client locked for
+ * this email, or any client the email has not seen sign in while the email's
+ * throttle holds, answers E_TOO_MANY_ATTEMPTS (out->locked_for), right
+ * password or not, and is not counted. Otherwise an unknown email and a wrong
+ * password answer E_INVALID_CREDENTIALS alike and count a failure for this
+ * client and for the email; a known email's own address and an unknown one's
+ * are throttled the same way (nothing tells them apart). A success resets this
+ * client's count, marks it known, upgrades an old hash and issues a token: OK
+ * with *out; else E_TOKEN_FAILED or E_DB. Each statement stands alone. */
+enum outcome account_login(struct ctx *c, const char *email, const char *password, const char *client_addr,
 			   struct account_session *out);
+
+/* Lifts every lock on an email as typed: each client's count and lock, and
+ * the email's throttle (clients stay known). *clients: clients unlocked,
+ * *throttled: 1 when the throttle held. OK, E_INVALID_INPUT (not an email), E_DB. */
+enum outcome account_unlock(struct ctx *c, const char *email, int *clients, int *throttled);
 
 /* The acting user (c->who) as {id, email, name, phone, role, createdAt},
  * arena-owned. OK, E_ACCOUNT_GONE when the row is missing, or E_DB. */

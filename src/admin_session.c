@@ -255,7 +255,7 @@ int admin_login_post(struct req *r)
 	struct account_session s;
 
 	/* a missing or oversized password matches nobody, yet costs a verify */
-	enum outcome o = account_login(&r->ctx, pw_ok ? email : NULL, pw_ok ? pw : "", LOGIN_FIRST_LOCK_ADMIN_FORM, &s);
+	enum outcome o = account_login(&r->ctx, pw_ok ? email : NULL, pw_ok ? pw : "", r->remote_addr, &s);
 	if (o == E_TOO_MANY_ATTEMPTS) {
 		reply_header(r, "Retry-After", "%d", s.locked_for);
 		return login_page(r, 429, "Too many failed attempts; wait a few minutes and try again.", email, next);

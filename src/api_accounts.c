@@ -52,7 +52,7 @@ int auth_login(struct req *r)
 	if (jget_text(r, r->json, "email", REQUIRED, 1, 254, TEXT_SINGLE_LINE, &email) ||
 	    jget_text(r, r->json, "password", REQUIRED, 1, 1000, TEXT_SINGLE_LINE, &password))
 		return 0;
-	enum outcome o = account_login(&r->ctx, email, raw_password(r), LOGIN_FIRST_LOCK_API, &s);
+	enum outcome o = account_login(&r->ctx, email, raw_password(r), r->remote_addr, &s);
 	if (o == E_TOO_MANY_ATTEMPTS) {
 		reply_outcome_msg(r, o, NULL, "Too many failed logins; try again in %d seconds", s.locked_for);
 		/* after the error reply, which starts the headers afresh */

@@ -74,7 +74,7 @@ int payments_webhook(struct req *r)
 	if (!type || strlen(type) > 100)
 		return reply_outcome_msg(r, E_MALFORMED_EVENT, "event", "The event has no type");
 	if (!event_id)
-		log_warn("razorpay %s event without X-Razorpay-Event-Id: processed without de-duplication", type);
+		log_warn("razorpay %s event without X-Razorpay-Event-Id: de-duplicated by its entity", type);
 	enum outcome o = payment_event(&r->ctx, event_id, type, ev, &status);
 	if (o != OK)
 		return reply_outcome(r, o, o == E_MALFORMED_EVENT ? "payload" : NULL);

@@ -9,6 +9,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "accounts.h"
 #include "arena.h"
 #include "auth.h"
 #include "buf.h"
@@ -258,12 +259,64 @@ int cli_admin(int argc, char **argv)
 		fprintf(stderr, "lafete admin: the password must be 8 to 128 characters\n");
 		return 2;
 	}
+	const char *why = password ? conf_admin_password_problem(password) : NULL;
+	if (why && !cfg->development) {
+		fprintf(stderr, "lafete admin: the password %s; an admin's needs at least %d characters outside development mode\n",
+			why, ADMIN_PASSWORD_MIN_CHARS);
+		return 2;
+	}
 	struct cli k;
 	if (cli_open(&k) != 0)
 		return 1;
 	int rc = upsert_admin(&k.ctx, email, password, name);
 	cli_close(&k);
 	return rc;
+}
+
+int cli_unlock(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "email", required_argument, NULL, 'e' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *email = NULL;
+	int o, clients, throttled;
+
+	while ((o = getopt_long(argc, argv, "e:h", opts, NULL)) != -1) {
+		switch (o) {
+		case 'e': email = optarg; break;
+		case 'h':
+			puts("usage: lafete unlock --email EMAIL\n"
+			     "Lifts the failed-login locks on EMAIL: every client address's back-off and\n"
+			     "the email's throttle. Addresses it has signed in from stay known.");
+			return 0;
+		default:
+			return 2;
+		}
+	}
+	if (!email) {
+		fprintf(stderr, "lafete unlock: --email is required (see --help)\n");
+		return 2;
+	}
+	struct cli k;
+	if (cli_open(&k) != 0)
+		return 1;
+	enum outcome r = account_unlock(&k.ctx, email, &clients, &throttled);
+	cli_close(&k);
+	if (r == E_INVALID_INPUT) {
+		fprintf(stderr, "lafete unlock: %s is not an email address\n", email);
+		return 2;
+	}
+	if (r != OK) {
+		fprintf(stderr, "lafete unlock: the database failed\n");
+		return 1;
+	}
+	char em[256];
+	normalize_email(email, em);
+	printf("unlocked %s: %d client address%s, %s\n", em, clients, clients == 1 ? "" : "es",
+	       throttled ? "and the email's throttle" : "no throttle held");
+	return 0;
 }
 
 int cli_socket_in_use(const char *path)

@@ -1,10 +1,12 @@
 /* conf.c: read the environment and .env; validate before anything starts. */
 #include <errno.h>
+#include <grp.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -134,6 +136,35 @@ static void check_secret(const char *name, const char *v, size_t min)
 		buf_printf(&errs, "%s is too weak (one repeated character)\n", name);
 }
 
+const char *conf_admin_password_problem(const char *pw)
+{
+	/* the defaults this project has shipped (script/server, .env.example, compose) */
+	static const char *const defaults[] = { "change-me-now", "changeme", "password", "admin" };
+
+	for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++)
+		if (strcasecmp(pw, defaults[i]) == 0)
+			return "is a development default";
+	if (strlen(pw) < ADMIN_PASSWORD_MIN_CHARS)
+		return "is shorter than 12 characters";
+	return NULL;
+}
+
+/* LAFETE_ENV: production unless said otherwise; development allows the
+ * default admin password script/server and compose start with. */
+static void check_env(struct conf *c)
+{
+	const char *env = str("LAFETE_ENV", "production");
+
+	if (strcmp(env, "development") != 0 && strcmp(env, "production") != 0)
+		buf_printf(&errs, "LAFETE_ENV must be development or production (got \"%s\")\n", env);
+	c->development = strcmp(env, "development") == 0;
+	const char *why = c->admin_password ? conf_admin_password_problem(c->admin_password) : NULL;
+	if (!c->development && why)
+		buf_printf(&errs, "ADMIN_PASSWORD %s: set another (at least %d characters) or leave it empty "
+				  "(LAFETE_ENV=development allows it)\n",
+			   why, ADMIN_PASSWORD_MIN_CHARS);
+}
+
 int conf_load(const char *envfile, char *err, size_t errlen)
 {
 	struct conf *c = &the_conf;
@@ -175,6 +206,7 @@ int conf_load(const char *envfile, char *err, size_t errlen)
 	c->delivery_radius_km = num("DELIVERY_RADIUS_KM", 25, 1, 500);
 	c->smtp_url = str("SMTP_URL", NULL);
 	c->mail_from = str("MAIL_FROM", "orders@lafete365.example");
+	c->smtp_insecure = num("SMTP_INSECURE", 0, 0, 1);
 	c->storage_dir = str("STORAGE_DIR", LAFETE_STATEDIR "/storage");
 	c->media_url = str("MEDIA_URL", "/media");
 	c->s3_endpoint = str("S3_ENDPOINT", NULL);
@@ -201,6 +233,7 @@ int conf_load(const char *envfile, char *err, size_t errlen)
 	c->blackout_dates = str("BLACKOUT_DATES", "");
 
 	check_secret("JWT_SECRET", c->jwt_secret, 32);
+	check_env(c);
 	check_secret("DISPATCH_TOKEN", c->dispatch_token, 16);
 	if (c->open_hour >= c->close_hour)
 		buf_printf(&errs, "SHOP_OPEN_HOUR must be before SHOP_CLOSE_HOUR\n");
@@ -209,6 +242,11 @@ int conf_load(const char *envfile, char *err, size_t errlen)
 	check_dir_writable("FCGI_SOCKET", c->fcgi_socket);
 	if (strlen(c->fcgi_socket) >= 100)
 		buf_printf(&errs, "FCGI_SOCKET path is too long for a unix socket\n");
+	const char *group = str("FCGI_SOCKET_GROUP", NULL);
+	struct group *gr = group ? getgrnam(group) : NULL;
+	c->fcgi_socket_gid = gr ? (long)gr->gr_gid : -1;
+	if (group && !gr)
+		buf_printf(&errs, "FCGI_SOCKET_GROUP: no group named \"%s\"\n", group);
 	int s3 = !!c->s3_endpoint + !!c->s3_bucket + !!c->s3_access_key + !!c->s3_secret_key;
 	if (s3 != 0 && s3 != 4)
 		buf_printf(&errs, "S3_ENDPOINT, S3_BUCKET, S3_ACCESS_KEY and S3_SECRET_KEY go together\n");

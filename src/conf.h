@@ -20,11 +20,14 @@ struct conf {
 	int dispatch_lead_minutes, delivery_fee_buffer_percent;
 	double delivery_radius_km;
 	const char *smtp_url, *mail_from;
+	int smtp_insecure; /* 1: STARTTLS optional even off loopback (SMTP_INSECURE=1) */
 	const char *storage_dir, *media_url;
 	const char *s3_endpoint, *s3_bucket, *s3_region, *s3_access_key, *s3_secret_key, *s3_public_url;
 	const char *admin_email, *admin_password;
+	int development; /* LAFETE_ENV=development: a default or short ADMIN_PASSWORD is allowed */
 	int http_port, https_port, workers;
 	const char *fcgi_socket;
+	long fcgi_socket_gid; /* FCGI_SOCKET_GROUP's gid (nginx's group), or -1: the process's */
 	const char *template_dir, *openapi_path;
 	const char *public_url; /* base of links in emails, e.g. https://localhost:8443 */
 	/* shop rules (slots, capacity, expiry): documented in README */
@@ -38,6 +41,10 @@ extern const struct conf *cfg;
 /* Loads and validates the configuration. On a problem, writes one message
  * per problem into err (NUL-terminated) and returns -1. envfile may be NULL. */
 int conf_load(const char *envfile, char *err, size_t errlen);
+/* Why pw may not be an admin's password outside development mode ("is ..."),
+ * or NULL when it may: at least ADMIN_PASSWORD_MIN_CHARS bytes, no known default. */
+#define ADMIN_PASSWORD_MIN_CHARS 12
+const char *conf_admin_password_problem(const char *pw);
 /* Looks a variable up the way conf_load does (environment, then .env). */
 const char *conf_get(const char *name);
 

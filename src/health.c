@@ -52,6 +52,7 @@ int openapi_get(struct req *r)
 	if (!openapi_doc && load_openapi() != 0)
 		return reply_error(r, 503, "UNAVAILABLE", NULL, "The API document is not installed");
 	reply_header(r, "ETag", "%s", openapi_etag);
+	reply_header(r, "Cache-Control", "public, no-cache"); /* public; revalidated by its ETag */
 	if (r->if_none_match && strcmp(r->if_none_match, openapi_etag) == 0)
 		return reply_empty(r, 304);
 	return reply_raw(r, 200, "application/json", openapi_doc, openapi_len);

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "db.h"
 #include "http.h"
@@ -61,6 +62,12 @@ static const char *pairs_get(struct arena *a, const char *s, char sep, const cha
 	return NULL;
 }
 
+int url_has_nul(const char *s)
+{
+	/* url_decode turns "%00", and only that, into a NUL */
+	return s && strstr(s, "%00") != NULL;
+}
+
 const char *query_get(struct req *r, const char *name)
 {
 	return pairs_get(r->a, r->query, '&', name, 1);
@@ -113,6 +120,18 @@ const char *url_encode(struct arena *a, const char *s)
 	}
 	*o = '\0';
 	return out;
+}
+
+void reply_cache_default(struct req *r)
+{
+	static const char name[] = "Cache-Control:";
+	const char *h = r->headers.data;
+
+	/* header lines start the block or follow a CRLF */
+	for (size_t i = 0; h && i + sizeof name - 1 <= r->headers.len; i++)
+		if ((i == 0 || h[i - 1] == '\n') && strncasecmp(h + i, name, sizeof name - 1) == 0)
+			return;
+	reply_header(r, "Cache-Control", "no-store");
 }
 
 int reply_raw(struct req *r, int status, const char *ctype, const char *body, size_t len)

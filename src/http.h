@@ -47,6 +47,10 @@ const char *cookie_get(struct req *r, const char *name);
 const char *form_get(struct req *r, const char *body, const char *name);
 const char *req_header(struct req *r, const char *cgi_name); /* e.g. "HTTP_X_RAZORPAY_SIGNATURE" */
 
+/* 1 when URL-encoded text s (a query, a form body, a raw path) decodes to a
+ * NUL byte anywhere ("%00"): such a value would be cut short, so it is a 400. */
+int url_has_nul(const char *s);
+
 /* Percent-encodes s for a query value (unreserved characters and '/' kept). */
 const char *url_encode(struct arena *a, const char *s);
 
@@ -55,6 +59,11 @@ void reply_header(struct req *r, const char *name, const char *fmt, ...) __attri
 /* Answers are compact and keep '/' as is ("https://..."): JSON never goes into an
  * HTML <script> here (pages get values through the escaping renderer). */
 #define JSON_OUT_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+
+/* Cache-Control: no-store on an answer whose handler set no Cache-Control of
+ * its own: personal data, tokens and admin pages are never kept by a browser or
+ * a proxy; what may be cached (the public catalog) says so itself. */
+void reply_cache_default(struct req *r);
 
 /* Every reply function returns 0 so that handlers can `return reply_...(r, ...)`. */
 int reply_json(struct req *r, int status, struct json_object *o); /* takes o */

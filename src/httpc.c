@@ -112,8 +112,8 @@ static size_t on_read(char *dst, size_t size, size_t n, void *ud)
 	return k;
 }
 
-static enum httpc_result smtp_send(const char *url, const char *from, const char *to, const char *message,
-				   char *err, size_t errlen)
+static enum httpc_result smtp_send(const char *url, int require_tls, const char *from, const char *to,
+				   const char *message, char *err, size_t errlen)
 {
 	CURL *h = get_handle();
 	struct curl_slist *rcpt = NULL;
@@ -135,8 +135,9 @@ static enum httpc_result smtp_send(const char *url, const char *from, const char
 	curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
 	curl_easy_setopt(h, CURLOPT_READDATA, &rd);
 	curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+	/* TRY would let anyone on the path strip STARTTLS and read the password and the mail */
 	if (strncmp(url, "smtps://", 8) != 0)
-		curl_easy_setopt(h, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
+		curl_easy_setopt(h, CURLOPT_USE_SSL, require_tls ? (long)CURLUSESSL_ALL : (long)CURLUSESSL_TRY);
 	CURLcode rc = curl_easy_perform(h);
 	curl_slist_free_all(rcpt);
 	if (rc != CURLE_OK) {
@@ -172,11 +173,11 @@ enum httpc_result httpc_perform(struct httpc_call *c)
 	return hr;
 }
 
-enum httpc_result httpc_smtp_send(const char *url, const char *from, const char *to, const char *message,
-				  char *err, size_t errlen)
+enum httpc_result httpc_smtp_send(const char *url, int require_tls, const char *from, const char *to,
+				  const char *message, char *err, size_t errlen)
 {
 	int64_t start = mono_us();
-	enum httpc_result hr = smtp_send(url, from, to, message, err, errlen);
+	enum httpc_result hr = smtp_send(url, require_tls, from, to, message, err, errlen);
 
 	metrics_partner("smtp", "send", outcome_of(hr, 250), mono_us() - start);
 	return hr;

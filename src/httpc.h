@@ -31,9 +31,12 @@ struct httpc_call {
 
 /* Performs the call. The response body is in call->response. */
 enum httpc_result httpc_perform(struct httpc_call *call);
-/* Sends one email through SMTP_URL with libcurl: message is the full RFC 5322 text. */
-enum httpc_result httpc_smtp_send(const char *url, const char *from, const char *to, const char *message,
-				  char *err, size_t errlen);
+/* Sends one email through url with libcurl: message is the full RFC 5322 text.
+ * require_tls: an smtp:// session must be upgraded by STARTTLS (a server that
+ * does not offer it gets nothing); 0 upgrades only when offered. smtps:// is TLS
+ * from the first byte either way. */
+enum httpc_result httpc_smtp_send(const char *url, int require_tls, const char *from, const char *to,
+				  const char *message, char *err, size_t errlen);
 /* Frees the worker's handle (at exit). */
 void httpc_cleanup(void);
 

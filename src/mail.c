@@ -162,7 +162,7 @@ enum job_result mail_send_job(struct ctx *c, const struct job *j, char *err, siz
 		return JOB_DB_ERROR;
 	if (PQntuples(res) != 1)
 		return JOB_DONE; /* sent already, or gone */
-	switch (smtp_send(c->a, cfg->smtp_url, cfg->mail_from, db_val(res, 0, "to_address"), atoll(id),
+	switch (smtp_send(c->a, cfg->smtp_url, cfg->smtp_insecure, cfg->mail_from, db_val(res, 0, "to_address"), atoll(id),
 			  db_val(res, 0, "subject"), db_val(res, 0, "body"), err, errlen)) {
 	case SMTP_SENT:
 		return db_query(c, "UPDATE emails SET state = 'sent', sent_at = now(), last_error = NULL WHERE id = $1::bigint",

@@ -193,11 +193,18 @@ static int serve(void)
 		fprintf(stderr, "lafete: %s is in use by a running instance\n", cfg->fcgi_socket);
 		return 1;
 	}
-	mode_t old = umask(0111);
+	/* 0660: nginx reaches it through the group; any other local user talking to the
+	 * workers directly would bypass its rate limits, TLS and the dispatch rule */
+	mode_t old = umask(0117);
 	listen_fd = FCGX_OpenSocket(cfg->fcgi_socket, 1024);
 	umask(old);
 	if (listen_fd < 0) {
 		fprintf(stderr, "lafete: cannot listen on %s\n", cfg->fcgi_socket);
+		return 1;
+	}
+	if (cfg->fcgi_socket_gid >= 0 && chown(cfg->fcgi_socket, (uid_t)-1, (gid_t)cfg->fcgi_socket_gid) != 0) {
+		fprintf(stderr, "lafete: cannot give %s to FCGI_SOCKET_GROUP: %s\n", cfg->fcgi_socket, strerror(errno));
+		unlink(cfg->fcgi_socket);
 		return 1;
 	}
 	if (shared_init() != 0 || metrics_init() != 0) {
@@ -232,6 +239,7 @@ static void usage(FILE *f)
 	      "       lafete migrate [DIR]     apply schema/*.sql migrations not yet applied\n"
 	      "       lafete seed [DIR]        create the admin from ADMIN_EMAIL/ADMIN_PASSWORD, run seed/*.sql\n"
 	      "       lafete admin --email E [--password P] [--name N]   create or promote an admin\n"
+	      "       lafete unlock --email E  lift the failed-login locks on an email\n"
 	      "configuration: environment, then .env (see .env.example)\n",
 	      f);
 }
@@ -265,6 +273,8 @@ int main(int argc, char **argv)
 		return cli_seed(argc > 2 ? argv[2] : LAFETE_DATADIR "/seed");
 	if (strcmp(cmd, "admin") == 0)
 		return cli_admin(argc - 1, argv + 1);
+	if (strcmp(cmd, "unlock") == 0)
+		return cli_unlock(argc - 1, argv + 1);
 	fprintf(stderr, "lafete: unknown command '%s'\n", cmd);
 	usage(stderr);
 	return 2;

@@ -424,10 +424,28 @@ static enum outcome process_event(struct ctx *c, const char *event_id, const cha
 	return OK;
 }
 
+/* Without Razorpay's event id, a delivery is the same event when its type and
+ * its entity are: "<type>:<id>" of the payment, refund or order it carries (in
+ * that order). Razorpay's own ids ("evt_...") hold no ':', so the two never meet.
+ * NULL when the payload names none (such an event changes nothing). */
+static const char *entity_event_id(struct ctx *c, const char *type, struct json_object *ev)
+{
+	static const char *const kinds[] = { "payment", "refund", "order" };
+
+	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+		const char *id = view_text(event_entity(ev, kinds[i]), "id");
+		if (id && *id && strlen(id) <= 100 && !text_has_controls(id, strlen(id), TEXT_SINGLE_LINE))
+			return arena_printf(c->a, "%s:%s", type, id);
+	}
+	return NULL;
+}
+
 enum outcome payment_event(struct ctx *c, const char *event_id, const char *type, struct json_object *ev,
 			   const char **status)
 {
 	*status = NULL;
+	if (!event_id)
+		event_id = entity_event_id(c, type, ev);
 	for (size_t i = 0; i < sizeof event_table / sizeof event_table[0]; i++) {
 		if (strcmp(event_table[i].event, type) != 0)
 			continue;

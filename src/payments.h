@@ -53,8 +53,9 @@ enum outcome payment_verify(struct ctx *c, const char *razorpay_order_id, const 
 			    const char *signature, const char **order_id);
 
 /* One signed Razorpay event (ev parsed, type its "event"), applied once per
- * event_id (may be NULL: no de-duplication) in one transaction. *status gets
- * the word answered to Razorpay ("confirmed", "duplicate", "ignored", ...).
+ * event_id in one transaction; without one (NULL), once per type and entity
+ * id (the payment, refund or order it carries). *status gets the word
+ * answered to Razorpay ("confirmed", "duplicate", "ignored", ...).
  * OK, E_MALFORMED_EVENT (a payment event without a usable payment), E_DB. */
 enum outcome payment_event(struct ctx *c, const char *event_id, const char *type, struct json_object *ev,
 			   const char **status);

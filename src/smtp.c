@@ -1,8 +1,10 @@
 /* smtp.c: the SMTP client: one RFC 5322 message built from plain values, sent
  * through libcurl (httpc.c). Knows nothing of orders or the outbox. */
+#include <arpa/inet.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "arena.h"
@@ -77,8 +79,57 @@ char *smtp_message(struct arena *a, long long email_id, const char *from, const 
 	return out;
 }
 
-enum smtp_result smtp_send(struct arena *a, const char *url, const char *from, const char *to, long long message_id,
-			   const char *subject, const char *body, char *err, size_t errlen)
+/* The host of scheme://[userinfo@]host[:port][/...] into out; -1 when none fits. */
+static int url_host(const char *url, char *out, size_t cap)
+{
+	const char *p = strstr(url, "://");
+	if (!p)
+		return -1;
+	p += 3;
+	size_t auth = strcspn(p, "/?#");
+	const char *at = memchr(p, '@', auth);
+	if (at) {
+		auth -= (size_t)(at + 1 - p);
+		p = at + 1;
+	}
+	size_t n;
+	if (*p == '[') {
+		const char *close = memchr(p, ']', auth);
+		if (!close)
+			return -1;
+		p++;
+		n = (size_t)(close - p);
+	} else {
+		n = strcspn(p, ":/?#");
+	}
+	if (n == 0 || n >= cap)
+		return -1;
+	memcpy(out, p, n);
+	out[n] = '\0';
+	return 0;
+}
+
+int smtp_tls_required(const char *url, int insecure)
+{
+	char host[256];
+	struct in_addr v4;
+	struct in6_addr v6;
+
+	if (insecure)
+		return 0;
+	if (!url || url_host(url, host, sizeof host) != 0)
+		return 1;
+	if (strcasecmp(host, "localhost") == 0)
+		return 0;
+	if (inet_pton(AF_INET, host, &v4) == 1)
+		return (ntohl(v4.s_addr) >> 24) != 127;
+	if (inet_pton(AF_INET6, host, &v6) == 1)
+		return !IN6_IS_ADDR_LOOPBACK(&v6);
+	return 1; /* a name: whatever it resolves to, the path to it is not ours */
+}
+
+enum smtp_result smtp_send(struct arena *a, const char *url, int insecure, const char *from, const char *to,
+			   long long message_id, const char *subject, const char *body, char *err, size_t errlen)
 {
 	char *msg = smtp_message(a, message_id, from, to, subject, body);
 
@@ -86,7 +137,7 @@ enum smtp_result smtp_send(struct arena *a, const char *url, const char *from, c
 		snprintf(err, errlen, "CR or LF in a header value");
 		return SMTP_REFUSED;
 	}
-	switch (httpc_smtp_send(url, from, to, msg, err, errlen)) {
+	switch (httpc_smtp_send(url, smtp_tls_required(url, insecure), from, to, msg, err, errlen)) {
 	case HTTPC_OK:
 		return SMTP_SENT;
 	case HTTPC_UNREACHABLE:

@@ -18,9 +18,14 @@ enum smtp_result {
 char *smtp_message(struct arena *a, long long message_id, const char *from, const char *to,
 		   const char *subject, const char *body);
 
-/* Sends one plain-text message through url (smtp:// or smtps://); err gets a
- * one-line reason when it was not sent. */
-enum smtp_result smtp_send(struct arena *a, const char *url, const char *from, const char *to, long long message_id,
-			   const char *subject, const char *body, char *err, size_t errlen);
+/* 1 when a session to url must be encrypted: always, unless its host is
+ * loopback (localhost, 127.0.0.0/8, [::1]) or insecure (SMTP_INSECURE=1) is set. */
+int smtp_tls_required(const char *url, int insecure);
+
+/* Sends one plain-text message through url (smtp:// or smtps://), over TLS as
+ * smtp_tls_required(url, insecure) says; err gets a one-line reason when it was
+ * not sent (a server that offers no STARTTLS when TLS is required: SMTP_FAILED). */
+enum smtp_result smtp_send(struct arena *a, const char *url, int insecure, const char *from, const char *to,
+			   long long message_id, const char *subject, const char *body, char *err, size_t errlen);
 
 #endif

@@ -139,6 +139,8 @@ static int take_body(struct req *r)
 	case BODY_FORM:
 		if (!media_type_is(r->content_type, "application/x-www-form-urlencoded"))
 			return reply_error(r, 415, "UNSUPPORTED_MEDIA_TYPE", NULL, "Send the form as urlencoded"), -1;
+		if (url_has_nul(r->body))
+			return reply_error(r, 400, "BAD_REQUEST", NULL, "A form value holds a NUL byte"), -1;
 		return 0;
 	case BODY_MULTIPART:
 		if (!media_type_is(r->content_type, "multipart/form-data"))
@@ -212,10 +214,14 @@ static void handle(struct req *r)
 {
 	int path_known;
 
+	/* the raw URI: a NUL decoded into DOCUMENT_URI has already cut the path short */
+	if (url_has_nul(r->query) || url_has_nul(req_header(r, "REQUEST_URI")))
+		return (void)reply_error(r, 400, "BAD_REQUEST", NULL, "The URL holds a NUL byte");
 	r->route = route_match(r, r->method, r->path, &path_known);
 	if (!r->route)
 		return not_found(r, path_known);
-	if (take_body(r) != 0 || authorize(r) != 0 || take_parts(r) != 0 || check_csrf(r) != 0)
+	/* who may call is known before a byte of the body is read (uploads are 6 MB) */
+	if (authorize(r) != 0 || take_body(r) != 0 || take_parts(r) != 0 || check_csrf(r) != 0)
 		return;
 	if (r->param_bad)
 		return capture_missing(r);
@@ -302,6 +308,7 @@ static void serve(struct req *r)
 	if (!r->method)
 		r->method = "GET";
 	handle(r);
+	reply_cache_default(r);
 	if (r->request_id)
 		reply_header(r, "X-Request-Id", "%s", r->request_id);
 	send_response(r);

@@ -23,6 +23,28 @@ for my $path ('/admin/login', '/admin/orders') {
     like($a->{headers}{'strict-transport-security'} // '', qr/max-age/, "HSTS on $path");
 }
 
+# personal answers and admin pages are never stored by a browser or a proxy; the
+# public catalog keeps its own caching
+{
+    require LaFete::Admin;
+    my $u = register_user();
+    my $s = LaFete::Admin::admin_session();
+    my @personal = (
+        [GET => '/api/me', token => $u->{token}], [GET => '/api/orders', token => $u->{token}],
+        [GET => '/api/addresses', token => $u->{token}], [GET => '/api/cart', token => $u->{token}],
+        [GET => '/api/admin/orders', token => admin_token()],
+        [POST => '/api/auth/login', json => { email => $u->{email}, password => $u->{password} }],
+        [POST => '/api/auth/login', json => { email => $u->{email}, password => 'wrong password' }],
+        [GET => '/api/orders/00000000-0000-0000-0000-000000000000', token => $u->{token}],
+        [GET => '/admin/orders', headers => { Cookie => $s->{cookie} }], [GET => '/admin/login'],
+    );
+    for my $c (@personal) {
+        my $res = req(@$c);
+        is($res->{headers}{'cache-control'} // '', 'no-store', "$c->[0] $c->[1] ($res->{status}): Cache-Control: no-store");
+    }
+    like(req(GET => '/api/products')->{headers}{'cache-control'} // '', qr/^public/, 'the public catalog stays cacheable');
+}
+
 # plain HTTP redirects to HTTPS
 $r = req(GET => "$ENV{HTTP_URL}/api/health");
 is($r->{status}, 301, 'http redirects');
@@ -64,6 +86,26 @@ is($r->{status}, 400, 'NUL in a string field 400');
 $r = req(POST => '/api/auth/login', raw => "{\"email\":\"\xc0\xaf\",\"password\":\"x\"}", type => 'application/json');
 is($r->{status}, 400, 'invalid UTF-8 400');
 
+# a decoded NUL in a query, form or path value is a 400, never a value cut short
+for my $path ('/api/products?q=%00', '/api/products?q=choco%00late', '/api/products?limit=5&q=%00',
+              '/api/delivery/slots?date=%00') {
+    $r = req(GET => $path);
+    is($r->{status}, 400, "NUL in the query: 400 ($path)");
+    is($r->{json}{error}{code}, 'BAD_REQUEST', "BAD_REQUEST ($path)");
+}
+is(req(GET => '/api/products?q=%2500')->{status}, 200, 'an encoded percent sign is no NUL');
+$r = req(POST => '/admin/login', raw => 'csrf=x&email=a%00%40b.c&password=secret', type => 'application/x-www-form-urlencoded');
+is($r->{status}, 400, 'NUL in a form field: 400');
+for my $path ('/track/abc%00def', '/api/products/%00') {
+    is(req(GET => $path)->{status}, 400, "NUL in the path: 400 ($path)");
+}
+# straight to the workers (no nginx to refuse it): a NUL in the path would be cut there
+{
+    my $sock = "$ENV{STACK_DIR}/run/lafete.sock";
+    my $out = `REQUEST_METHOD=GET REQUEST_URI=/track/abc%00def DOCUMENT_URI=/track/abc QUERY_STRING= cgi-fcgi -bind -connect $sock </dev/null 2>&1`;
+    like($out, qr/^Status: 400/m, 'NUL in REQUEST_URI straight to a worker: 400');
+}
+
 # no response splitting: a decoded CR/LF in the path never reaches a header
 $r = req(GET => '/admin/orders/x%0d%0aSet-Cookie:%20pwned=1');
 is($r->{status}, 303, 'an admin path redirects to the login');
@@ -89,5 +131,6 @@ for my $rt (grep { $_->[1] =~ m{^/api/} } @routes) {
 my $etag = $r->{headers}{etag};
 $r = req(GET => '/api/openapi.json', headers => { 'If-None-Match' => $etag });
 is($r->{status}, 304, 'openapi ETag 304');
+is($r->{headers}{'cache-control'}, 'public, no-cache', 'openapi: public, revalidated by its ETag');
 
 done_testing;

@@ -97,16 +97,34 @@ SKIP: {
     is(req(GET => '/api/health')->{status}, 200, 'the running instance is untouched');
 }
 
-# SIGTERM stops a second instance cleanly, letting its workers finish
+# the FastCGI socket: only its owner and group (nginx's) may talk to the workers
+{
+    my @st = stat $ENV{FCGI_SOCKET};
+    is(sprintf('%04o', $st[2] & 07777), '0660', 'the socket is 0660, not open to every local user');
+    my $out = `FCGI_SOCKET_GROUP=no-such-group-$$ FCGI_SOCKET=$ENV{STACK_DIR}/run/other.sock $ENV{LAFETE_BIN} check-config 2>&1`;
+    is($? >> 8, 1, 'an unknown FCGI_SOCKET_GROUP: exit 1');
+    like($out, qr/FCGI_SOCKET_GROUP/, 'naming it');
+}
+
+# SIGTERM stops a second instance cleanly, letting its workers finish; its socket
+# belongs to FCGI_SOCKET_GROUP when set (root may give it any group)
+my ($group, $gid) = $> == 0 ? (getgrgid(65534))[0, 2] : ();
 {
     my $sock = "$ENV{STACK_DIR}/run/second.sock";
     my $pid = fork // die;
     if (!$pid) {
+        $ENV{FCGI_SOCKET_GROUP} = $group if $group;
         $ENV{FCGI_SOCKET} = $sock; $ENV{WORKERS} = 2;
         open STDERR, '>>', "$ENV{STACK_DIR}/log/second.log";
         exec $ENV{LAFETE_BIN}, 'serve';
     }
     ok(wait_for(sub { -S $sock }, 10), 'second instance listening');
+    SKIP: {
+        skip 'FCGI_SOCKET_GROUP: not root', 2 unless $group;
+        my @st = stat $sock;
+        is($st[5], $gid, "its socket's group is FCGI_SOCKET_GROUP ($group)");
+        is(sprintf('%04o', $st[2] & 07777), '0660', 'mode 0660');
+    }
     # (a child names itself just after the fork: wait until each has)
     ok(wait_for(sub { my ($w, $l) = children_of($pid); @$w == 2 && $l }, 10),
        'second instance has its workers and its listener');

@@ -124,19 +124,19 @@ for my $case ([{ password => 'x' }, 'email'], [{ email => $email }, 'password'],
     is($r->{json}{error}{field}, $case->[1], "names $case->[1]");
 }
 
-# ---------- per-account back-off ----------
-# Rule: the 5th consecutive failure locks the account for 30 s; each failure
+# ---------- the back-off of one client (this test's 127.0.0.1) for one email ----------
+# Rule: the 5th consecutive failure locks that client for 30 s; each failure
 # after a lock has run out doubles it (60, 120, ... up to 900 s). While locked
-# every attempt, even with the right password, answers 429 TOO_MANY_ATTEMPTS
-# with Retry-After; a successful login resets the count.
+# every attempt from it, even with the right password, answers 429
+# TOO_MANY_ATTEMPTS with Retry-After; a successful login resets the count.
 my $victim = register_user(email => fresh('lock'));
 my $ve = $victim->{email};
 for my $i (1 .. 4) { login_req($ve, "bad guess $i") }
 is(login_req($ve, $victim->{password})->{status}, 200, 'four failures, then success: 200');
-is((sql_row("SELECT failed_logins FROM users WHERE lower(email) = :'p1'", $ve))[0], 0, 'success resets the count');
+is((sql_row("SELECT failures FROM login_clients WHERE email = :'p1' AND client = '127.0.0.1'", $ve))[0], 0, 'success resets the count');
 my @st = map { login_req($ve, "bad guess $_")->{status} } 1 .. 5;
 is_deeply(\@st, [401, 401, 401, 401, 401], 'five failures each 401');
-my ($fails, $lock) = sql_row("SELECT failed_logins, EXTRACT(EPOCH FROM locked_until - now())::int FROM users WHERE lower(email) = :'p1'", $ve);
+my ($fails, $lock) = sql_row("SELECT failures, EXTRACT(EPOCH FROM locked_until - now())::int FROM login_clients WHERE email = :'p1' AND client = '127.0.0.1'", $ve);
 is($fails, 5, 'five failures counted');
 ok($lock > 20 && $lock <= 30, "locked for 30 s (left: $lock)");
 $r = login_req($ve, $victim->{password});
@@ -146,18 +146,91 @@ my $ra = $r->{headers}{'retry-after'} // '';
 ok($ra =~ /^\d+$/ && $ra >= 1 && $ra <= 30, "Retry-After in seconds ($ra)");
 $r = login_req($ve, 'bad guess again');
 is($r->{status}, 429, 'wrong password while locked: 429');
-is((sql_row("SELECT failed_logins FROM users WHERE lower(email) = :'p1'", $ve))[0], 5, 'attempts while locked are not counted');
-sql("UPDATE users SET locked_until = now() - interval '1 second' WHERE lower(email) = :'p1'", $ve);
+is((sql_row("SELECT failures FROM login_clients WHERE email = :'p1' AND client = '127.0.0.1'", $ve))[0], 5, 'attempts while locked are not counted');
+sql("UPDATE login_clients SET locked_until = now() - interval '1 second' WHERE email = :'p1' AND client = '127.0.0.1'", $ve);
 is(login_req($ve, 'sixth bad guess')->{status}, 401, 'after the lock: a sixth failure 401');
-($fails, $lock) = sql_row("SELECT failed_logins, EXTRACT(EPOCH FROM locked_until - now())::int FROM users WHERE lower(email) = :'p1'", $ve);
+($fails, $lock) = sql_row("SELECT failures, EXTRACT(EPOCH FROM locked_until - now())::int FROM login_clients WHERE email = :'p1' AND client = '127.0.0.1'", $ve);
 ok($fails == 6 && $lock > 50 && $lock <= 60, "sixth failure doubles the lock to 60 s (left: $lock)");
-sql("UPDATE users SET failed_logins = 40, locked_until = NULL WHERE lower(email) = :'p1'", $ve);
+sql("UPDATE login_clients SET failures = 40, locked_until = NULL WHERE email = :'p1' AND client = '127.0.0.1'", $ve);
 is(login_req($ve, 'many bad guesses')->{status}, 401, 'a long run of failures still 401');
-($lock) = sql_row("SELECT EXTRACT(EPOCH FROM locked_until - now())::int FROM users WHERE lower(email) = :'p1'", $ve);
+($lock) = sql_row("SELECT EXTRACT(EPOCH FROM locked_until - now())::int FROM login_clients WHERE email = :'p1' AND client = '127.0.0.1'", $ve);
 ok($lock > 800 && $lock <= 900, "lock capped at 15 minutes (left: $lock)");
-sql("UPDATE users SET locked_until = NULL WHERE lower(email) = :'p1'", $ve);
+# at a huge count the failure still counts and locks (no integer overflow in SQL)
+sql("UPDATE login_clients SET failures = 2147483647, locked_until = NULL WHERE email = :'p1' AND client = '127.0.0.1'", $ve);
+is(login_req($ve, 'bad guess at the top')->{status}, 401, 'a failure at INT_MAX failures: 401');
+($fails, $lock) = sql_row("SELECT failures, EXTRACT(EPOCH FROM locked_until - now())::int FROM login_clients WHERE email = :'p1' AND client = '127.0.0.1'", $ve);
+ok(defined $lock && $lock > 800 && $lock <= 900, 'still locked for 15 minutes (left: ' . ($lock // 'no lock') . ')');
+ok($fails > 40 && $fails <= 2147483647, "the count stays in range ($fails)");
+sql("UPDATE login_clients SET locked_until = NULL WHERE email = :'p1' AND client = '127.0.0.1'", $ve);
 is(login_req($ve, $victim->{password})->{status}, 200, 'unlocked: the right password 200');
-is((sql_row("SELECT failed_logins FROM users WHERE lower(email) = :'p1'", $ve))[0], 0, 'and the count is reset');
+is((sql_row("SELECT failures FROM login_clients WHERE email = :'p1' AND client = '127.0.0.1'", $ve))[0], 0, 'and the count is reset');
+
+# ---------- nobody without the password can lock the owner out ----------
+# Requests from other loopback addresses (127.0.0.N) stand for other clients.
+sub login_from {
+    my ($addr, $em, $pw) = @_;
+    my $h = HTTP::Tiny->new(verify_SSL => 0, timeout => 30, local_address => $addr);
+    my $res = $h->post("$ENV{BASE_URL}/api/auth/login", { headers => { 'Content-Type' => 'application/json' },
+                                                         content => $J->encode({ email => $em, password => $pw }) });
+    $res->{json} = json_of($res->{content});
+    return $res;
+}
+{
+    my $owner = register_user(email => fresh('owner'));
+    my $oe = $owner->{email};
+    my @st = map { login_from('127.0.0.2', $oe, "attacker guess $_")->{status} } 1 .. 5;
+    is_deeply(\@st, [401, 401, 401, 401, 401], "an attacker's five guesses from another address: 401 each");
+    is(login_from('127.0.0.2', $oe, $owner->{password})->{status}, 429, 'that address is locked, even with the right password');
+    is(login_from('127.0.0.2', $oe, 'one more guess')->{status}, 429, 'and with a wrong one');
+    $r = login_from('127.0.0.1', $oe, $owner->{password});
+    is($r->{status}, 200, 'the owner signs in from their own address during the lock the attacker caused');
+    is(login_from('127.0.0.2', $oe, 'still guessing')->{status}, 429, "the owner's success does not unlock the attacker");
+    is(login_from('127.0.0.1', $oe, 'owner typo')->{status}, 401, "the owner's own typo: 401, counted for the owner's address");
+
+    # the shop's admin, attacked through the API, still signs in (API and admin form)
+    login_from('127.0.0.3', $ENV{ADMIN_EMAIL}, "admin guess $_") for 1 .. 6;
+    is(login_from('127.0.0.3', $ENV{ADMIN_EMAIL}, $ENV{ADMIN_PASSWORD})->{status}, 429, "the admin's attacker is locked");
+    is(login_from('127.0.0.1', $ENV{ADMIN_EMAIL}, $ENV{ADMIN_PASSWORD})->{status}, 200, 'the admin signs in all the same');
+
+    # many addresses (a distributed guess) trip the per-email throttle: then only an
+    # address this account has signed in from before is let in; `lafete unlock` ends it
+    my $target = register_user(email => fresh('dist'));
+    my $te = $target->{email};
+    is(login_from('127.0.0.1', $te, $target->{password})->{status}, 200, 'the owner signs in once from 127.0.0.1');
+    my %seen;
+    for my $n (10 .. 20) { $seen{ login_from("127.0.0.$n", $te, "guess $n/$_")->{status} }++ for 1 .. 5 }
+    ok($seen{401} && $seen{429}, 'fifty-five guesses from eleven addresses: 401, then 429 (' .
+       join(', ', map { "$_ x$seen{$_}" } sort keys %seen) . ')');
+    $r = login_from('127.0.0.30', $te, $target->{password});
+    is($r->{status}, 429, 'a new address with the right password, during the attack: 429');
+    is($r->{json}{error}{code}, 'TOO_MANY_ATTEMPTS', 'TOO_MANY_ATTEMPTS');
+    is(login_from('127.0.0.1', $te, $target->{password})->{status}, 200, "the owner's known address signs in");
+    my $out = `$bin unlock --email \U$te\E 2>&1`;
+    is($? >> 8, 0, 'lafete unlock --email exits 0') or diag $out;
+    like($out, qr/unlocked \Q$te\E/, 'and says so');
+    is(login_from('127.0.0.30', $te, $target->{password})->{status}, 200, 'unlocked: the new address signs in');
+    is(login_from('127.0.0.10', $te, 'guess again')->{status}, 401, "and the attackers' locks are gone too");
+    $out = `$bin unlock 2>&1`;
+    is($? >> 8, 2, 'unlock without --email exits 2');
+}
+
+# ---------- an unknown email answers as an existing account does ----------
+{
+    my $known = register_user(email => fresh('known'));
+    my $ghost = fresh('ghost');
+    my (@k, @g);
+    for my $i (1 .. 6) {
+        push @k, login_from('127.0.0.4', $known->{email}, "guess $i");
+        push @g, login_from('127.0.0.4', $ghost, "guess $i");
+    }
+    is_deeply([map { $_->{status} } @g], [map { $_->{status} } @k], 'the same statuses, attempt by attempt (' .
+              join(' ', map { $_->{status} } @g) . ')');
+    is($g[-1]{status}, 429, 'an unknown email is throttled too');
+    (my $kb = $k[-1]{content}) =~ s/\d+/N/g;
+    (my $gb = $g[-1]{content}) =~ s/\d+/N/g;
+    is($gb, $kb, 'with the same body');
+    ok($g[-1]{headers}{'retry-after'}, 'and a Retry-After');
+}
 
 # ---------- /api/me ----------
 $r = req(GET => '/api/me', token => $token);
@@ -267,6 +340,30 @@ is($? >> 8, 2, 'admin with a short password exits 2');
 $out = `$bin admin --bogus 2>&1`;
 is($? >> 8, 2, 'unknown option exits 2');
 
+# outside development mode (LAFETE_ENV=production, the default) a default or short
+# admin password is refused: by every command (the configuration) and by `admin`
+for my $case (['production', 'change-me-now', 1, 'the development default'],
+              ['production', 'short-pw-1', 1, 'a password of 10 characters'],
+              ['', 'change-me-now', 1, 'the default, LAFETE_ENV unset (production)'],
+              ['production', 'a-long-admin-password', 0, 'a long password'],
+              ['development', 'change-me-now', 0, 'the default in development mode'],
+              ['staging', 'a-long-admin-password', 1, 'an unknown LAFETE_ENV']) {
+    my ($env, $pw, $fails, $name) = @$case;
+    local $ENV{LAFETE_ENV} = $env;
+    delete local $ENV{LAFETE_ENV} if $env eq '';
+    local $ENV{ADMIN_PASSWORD} = $pw;
+    $out = `$bin check-config 2>&1`;
+    is($? >> 8, $fails, "check-config with $name: " . ($fails ? 'refused' : 'accepted')) or diag $out;
+    like($out, $env eq 'staging' ? qr/LAFETE_ENV/ : qr/ADMIN_PASSWORD/, 'naming the variable') if $fails;
+}
+{
+    local $ENV{LAFETE_ENV} = 'production';
+    $out = `$bin admin --email short-$$\@example.test --password short-pw-1 2>&1`;
+    is($? >> 8, 2, 'admin --password of 10 characters outside development: exit 2') or diag $out;
+    like($out, qr/12/, 'saying 12 characters are needed');
+    is_deeply([psql_row("SELECT count(*) FROM users WHERE email = :'p1'", "short-$$\@example.test")], [0], 'no account made');
+}
+
 my $boss = fresh('boss');
 $out = `$bin admin --email $boss --password boss-password-123 2>&1`;
 is($? >> 8, 0, 'admin --email --password exits 0') or diag $out;
@@ -315,7 +412,9 @@ for my $k (1 .. 40) {
             $x->{json} = json_of($x->{content});
             if ($x->{status} == 429) {
                 my $ok = ($x->{json}{error}{code} // '') eq 'RATE_LIMITED' && $x->{json}{error}{message}
-                         && ($x->{headers}{'content-type'} // '') =~ m{application/json};
+                         && ($x->{headers}{'content-type'} // '') =~ m{application/json}
+                         && ($x->{headers}{'strict-transport-security'} // '') =~ /max-age/
+                         && ($x->{headers}{'x-content-type-options'} // '') eq 'nosniff';
                 $code = $ok ? 1 : 2;
                 last;
             }
@@ -328,7 +427,7 @@ for my $k (1 .. 40) {
 my %by;
 for (@kids) { waitpid($_, 0); $by{ $? >> 8 }++ }
 ok(($by{1} // 0) >= 1, 'at least one 429 RATE_LIMITED from nginx (' . join(', ', map { "$_:$by{$_}" } sort keys %by) . ')');
-ok(!$by{2}, '429 bodies are the JSON envelope with code RATE_LIMITED');
+ok(!$by{2}, '429 bodies are the JSON envelope with code RATE_LIMITED, with the security headers');
 ok(!$by{3}, 'nothing but 400 and 429 under the storm');
 ok(wait_for(sub { req(POST => '/api/auth/login', json => {})->{status} == 400 }, 20), 'the limit drains');
 

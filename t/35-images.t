@@ -101,6 +101,49 @@ $r = upload($id, $cust, ['image', 'a.png', 'image/png', $png]);
 is($r->{status}, 403, 'customer 403');
 $r = upload($id, undef, ['image', 'a.png', 'image/png', $png]);
 is($r->{status}, 401, 'no token 401');
+# the token is checked before the body is read: a request that announces 5 MB and
+# sends none of it is answered at once, straight from a worker (nginx buffers the body)
+sub fcgi_unsent_body {
+    my (%env) = @_;
+    pipe(my $in_r, my $in_w) or die "pipe: $!";
+    pipe(my $out_r, my $out_w) or die "pipe: $!";
+    my $pid = fork // die "fork: $!";
+    if (!$pid) {
+        close $in_w; close $out_r;
+        open STDIN, '<&', $in_r or die; open STDOUT, '>&', $out_w or die;
+        @ENV{keys %env} = values %env;
+        @ENV{qw(REQUEST_METHOD CONTENT_LENGTH CONTENT_TYPE QUERY_STRING)} =
+            ('POST', 5 * 1024 * 1024, 'multipart/form-data; boundary=x', '');
+        exec 'cgi-fcgi', '-bind', '-connect', "$ENV{STACK_DIR}/run/lafete.sock";
+        exit 127;
+    }
+    close $in_r; close $out_w;
+    my $out = '';
+    eval {
+        local $SIG{ALRM} = sub { die "timeout\n" };
+        alarm 5;
+        while (sysread($out_r, my $chunk, 4096)) { $out .= $chunk; last if $out =~ /\r?\n\r?\n/ }
+        alarm 0;
+    };
+    kill 'KILL', $pid; waitpid $pid, 0; close $in_w; close $out_r;
+    return $out;
+}
+for my $case (["/api/admin/products/$id/images", {}, qr/^Status: 401/m, 'API upload without a token'],
+              ["/api/admin/products/$id/images", { HTTP_AUTHORIZATION => "Bearer $cust" }, qr/^Status: 403/m,
+               'API upload with a customer token'],
+              ["/admin/products/$id/images", {}, qr/^Status: 303/m, 'admin page upload without a session']) {
+    my ($path, $env, $want, $name) = @$case;
+    my $t0 = Time::HiRes::time();
+    my $out = fcgi_unsent_body(REQUEST_URI => $path, DOCUMENT_URI => $path, %$env);
+    like($out, $want, "$name: answered before any of the body came");
+    ok(Time::HiRes::time() - $t0 < 4, "$name: at once");
+}
+for my $i (1 .. 5) {	# through nginx, the body unread, the connection stays sound
+    my $r = req(POST => "/api/admin/products/$id/images", raw => 'x' x (5 * 1024 * 1024),
+                type => 'multipart/form-data; boundary=x');
+    is($r->{status}, 401, "5 MB upload without a token through nginx: 401 ($i)");
+}
+is(req(GET => '/api/health')->{status}, 200, 'and the workers still answer');
 is(upload('00000000-0000-0000-0000-000000000000', $admin, ['image', 'a.png', 'image/png', $png])->{status}, 404, 'unknown product 404');
 is(upload('nope', $admin, ['image', 'a.png', 'image/png', $png])->{status}, 404, 'non-uuid product 404');
 is_deeply(images_of($id), $before, 'no refused upload was recorded');

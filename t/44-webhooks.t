@@ -40,6 +40,7 @@ sub payment {
 sub hook {
     my ($body, %o) = @_;
     my %h = ('Content-Type' => 'application/json', 'X-Razorpay-Event-Id' => $o{event_id} // event_id());
+    delete $h{'X-Razorpay-Event-Id'} if $o{noid};
     $h{'X-Razorpay-Signature'} = $o{sig} // sign_webhook($body, $SECRET) unless $o{nosig};
     return req(POST => '/api/payments/webhook', raw => $body, headers => \%h);
 }
@@ -96,6 +97,25 @@ is hook(webhook_body(event => 'payment.authorized', payment => payment($z3, id =
 is_deeply [status_of($o3)], ['PENDING', 'AUTHORIZED'], 'authorized is recorded, not confirmed';
 is hook(webhook_body(event => 'payment.captured', payment => payment($z3, id => $late)))->{status}, 200, 'then captured';
 is_deeply [status_of($o3)], ['CONFIRMED', 'CAPTURED'], 'the late capture confirms';
+
+# ---- no X-Razorpay-Event-Id: de-duplicated by (event, entity id)
+{
+    my ($o, $z) = payable_order();
+    my $p = pay_id();
+    my $failed = webhook_body(event => 'payment.failed', payment => payment($z, id => $p, status => 'failed',
+        error_code => 'BAD_REQUEST_ERROR', error_description => 'first failure'));
+    is hook($failed, noid => 1)->{json}{status}, 'recorded', 'payment.failed without an event id: recorded';
+    db("UPDATE payments SET error_description = 'changed since' WHERE order_id = :'p1'", $o);
+    is hook($failed, noid => 1)->{json}{status}, 'duplicate', 'the same event for the same payment again: duplicate';
+    is_deeply [db_row("SELECT error_description FROM payments WHERE order_id = :'p1'", $o)], ['changed since'],
+        'and it was not applied a second time';
+    my $cap = webhook_body(event => 'payment.captured', payment => payment($z, id => $p));
+    is hook($cap, noid => 1)->{json}{status}, 'confirmed', 'another event for that payment is processed';
+    is hook($cap, noid => 1)->{json}{status}, 'duplicate', 'and is itself de-duplicated';
+    is confirmations($o), 1, 'one CONFIRMED history row';
+    is scalar db("SELECT 1 FROM webhook_events WHERE source = 'razorpay' AND event_id LIKE '%' || :'p1'", $p), 2,
+        'one webhook_events row per (event, payment)';
+}
 
 # ---- mismatches and strangers
 my ($o4, $z4) = payable_order();

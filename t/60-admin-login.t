@@ -72,8 +72,10 @@ $r = $post->($form->(csrf => $f->{csrf}, email => $email, password => $ENV{ADMIN
 is($r->{status}, 403, 'csrf without its cookie 403');
 $r = req(POST => '/admin/login', raw => 'csrf=x', type => 'application/json', headers => { Cookie => "lafete_csrf=$f->{nonce}" });
 is($r->{status}, 415, 'login wants a urlencoded form');
-$r = $post->("csrf=$f->{csrf}&email=%FF%FE&password=%00");
+$r = $post->("csrf=$f->{csrf}&email=%FF%FE&password=%FF");
 is($r->{status}, 401, 'junk bytes: 401, not a crash');
+$r = $post->("csrf=$f->{csrf}&email=%FF%FE&password=%00");
+is($r->{status}, 400, 'a NUL byte: 400');
 
 # the signed-in session: pages work, logout needs the session's token, then clears the cookie
 my $s = admin_session();
@@ -99,42 +101,43 @@ like(req(GET => $r->{headers}{location})->{content}, qr/You are signed out/, 'fl
 like(req(GET => '/admin/login?m=%3Cscript%3E')->{content}, qr/Staff sign in/, 'unknown flash code ignored');
 unlike(req(GET => '/admin/login?m=%3Cscript%3E')->{content}, qr/<script>/, 'query never reflected');
 
-# the failed-login back-off is the accounts' one (the API's counter), on the admin
-# form's own schedule: the fifth failure locks for 2 s, each later one doubles it
+# the failed-login back-off is the accounts' one rule, the API's, per (email, client):
+# the fifth failure locks for 30 s, each later one doubles it
 {
     my $v = register_user();
     (my $ve = $v->{email}) =~ s/@/%40/;
-    my $id = $v->{user}{id};
+    my $em = $v->{email};	# the counts are per (email, client): this test is 127.0.0.1
     my $fail = sub {
         my ($before) = psql_row('SELECT clock_timestamp()');
         my $res = $post->($form->(csrf => $f->{csrf}, email => $ve, password => 'bad-guess'));
         my ($after) = psql_row('SELECT clock_timestamp()');
-        my ($n, $lo, $hi) = psql_row("SELECT failed_logins, EXTRACT(EPOCH FROM locked_until - :'p2'::timestamptz), "
-                                     . "EXTRACT(EPOCH FROM locked_until - :'p3'::timestamptz) FROM users WHERE id = :'p1'",
-                                     $id, $after, $before);
+        my ($n, $lo, $hi) = psql_row("SELECT failures, EXTRACT(EPOCH FROM locked_until - :'p2'::timestamptz), "
+                                     . "EXTRACT(EPOCH FROM locked_until - :'p3'::timestamptz) FROM login_clients "
+                                     . "WHERE email = :'p1' AND client = '127.0.0.1'",
+                                     $em, $after, $before);
         return ($res->{status}, $n, $lo, $hi);
     };
-    psql("UPDATE users SET failed_logins = 3 WHERE id = :'p1'", $id);
+    psql("INSERT INTO login_clients (email, client, failures, forget_after) VALUES (:'p1', '127.0.0.1', 3, now() + interval '1 day')", $em);
     my ($st, $n, $lo, $hi) = $fail->();
     ok($st == 401 && $n == 4 && ($hi // '') eq '', 'admin form: a fourth failure 401, counted, no lock');
     ($st, $n, $lo, $hi) = $fail->();
     ok($st == 401 && $n == 5, 'admin form: the fifth failure 401, counted');
-    ok($lo <= 2 && $hi >= 2, "admin form: the fifth failure locks for 2 s ($lo..$hi)");
-    psql("UPDATE users SET locked_until = now() - interval '1 second' WHERE id = :'p1'", $id);
+    ok($lo <= 30 && $hi >= 30, "admin form: the fifth failure locks for 30 s, as the API's ($lo..$hi)");
+    psql("UPDATE login_clients SET locked_until = now() - interval '1 second' WHERE email = :'p1' AND client = '127.0.0.1'", $em);
     ($st, $n, $lo, $hi) = $fail->();
-    ok($st == 401 && $n == 6 && $lo <= 4 && $hi >= 4, "admin form: the sixth doubles it to 4 s ($lo..$hi)");
-    psql("UPDATE users SET locked_until = now() + interval '60 seconds' WHERE id = :'p1'", $id);
+    ok($st == 401 && $n == 6 && $lo <= 60 && $hi >= 60, "admin form: the sixth doubles it to 60 s ($lo..$hi)");
+    psql("UPDATE login_clients SET locked_until = now() + interval '60 seconds' WHERE email = :'p1' AND client = '127.0.0.1'", $em);
     $r = $post->($form->(csrf => $f->{csrf}, email => $ve, password => 'correct+horse+battery'));
     is($r->{status}, 429, 'admin form: locked, even with the right password: 429');
     like($r->{headers}{'retry-after'} // '', qr/^\d+$/, 'with Retry-After');
     like($r->{content}, qr/Too many failed attempts/, 'and says so on the form');
     is(req(POST => '/api/auth/login', json => { email => $v->{email}, password => $v->{password} })->{status}, 429,
        'the same lock holds for the API');
-    is((psql_row("SELECT failed_logins FROM users WHERE id = :'p1'", $id))[0], 6, 'attempts while locked are not counted');
-    psql("UPDATE users SET locked_until = NULL WHERE id = :'p1'", $id);
+    is((psql_row("SELECT failures FROM login_clients WHERE email = :'p1' AND client = '127.0.0.1'", $em))[0], 6, 'attempts while locked are not counted');
+    psql("UPDATE login_clients SET locked_until = NULL WHERE email = :'p1' AND client = '127.0.0.1'", $em);
     is($post->($form->(csrf => $f->{csrf}, email => $ve, password => 'correct+horse+battery'))->{status}, 403,
        'unlocked: the right password passes (a customer: 403)');
-    is((psql_row("SELECT failed_logins FROM users WHERE id = :'p1'", $id))[0], 0, 'and resets the count');
+    is((psql_row("SELECT failures FROM login_clients WHERE email = :'p1' AND client = '127.0.0.1'", $em))[0], 0, 'and resets the count');
 }
 
 done_testing;

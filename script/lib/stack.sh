@@ -113,7 +113,8 @@ stack_app() {
 
 stack_nginx() {
 	say "nginx on https://localhost:$HTTPS_PORT (http $HTTP_PORT redirects)"
-	cp "$ROOT/nginx/lafete-fastcgi.conf" "$ROOT/nginx/lafete-locations.conf" "$ROOT/nginx/lafete-admin-headers.conf" "$STACK_DIR/nginx/"
+	cp "$ROOT/nginx/lafete-fastcgi.conf" "$ROOT/nginx/lafete-locations.conf" "$ROOT/nginx/lafete-admin-headers.conf" \
+		"$ROOT/nginx/lafete-headers.conf" "$STACK_DIR/nginx/"
 	"$ROOT/script/nginx-conf" > "$STACK_DIR/nginx/nginx.conf"
 	nginx -t -q -p "$STACK_DIR/nginx" -c "$STACK_DIR/nginx/nginx.conf" 2>>"$STACK_DIR/log/nginx-error.log" ||
 		{ tail -5 "$STACK_DIR/log/nginx-error.log" >&2; die "nginx configuration rejected"; }

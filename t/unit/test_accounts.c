@@ -1,4 +1,5 @@
 /* test_accounts.c: email and phone normalisation, the password length rule, the failed-login back-off schedule. */
+#include <limits.h>
 #include <stdio.h>
 
 #include "accounts.h"
@@ -49,24 +50,46 @@ static void test_password(void)
 	ok(!account_password_ok("\xff\xfe\xfd\xfc\xfb\xfa\xf9\xf8"), "invalid UTF-8 refused");
 }
 
+/* One rule for the API and the admin form: 4 free failures, 30 s at the 5th,
+ * doubling to 15 minutes, flat from there up to the largest count. */
 static void test_backoff(void)
 {
 	for (int n = 0; n < LOGIN_FREE_FAILURES; n++)
-		ok(login_lock_seconds(n, LOGIN_FIRST_LOCK_API) == 0, "%d failures: no lock", n);
-	const int api[] = { 30, 60, 120, 240, 480, 900, 900 };
+		ok(login_lock_seconds(n) == 0, "%d failures: no lock", n);
+	const int want[] = { 30, 60, 120, 240, 480, 900, 900 };
 	for (int i = 0; i < 7; i++)
-		ok(login_lock_seconds(LOGIN_FREE_FAILURES + i, LOGIN_FIRST_LOCK_API) == api[i],
-		   "API: failure %d locks %d s", LOGIN_FREE_FAILURES + i, api[i]);
-	ok(login_lock_seconds(41, LOGIN_FIRST_LOCK_API) == LOGIN_MAX_LOCK_SECONDS, "API: a long run is capped at 15 minutes");
-	const int form[] = { 2, 4, 8, 16, 32, 64, 128, 256, 512, 900, 900 };
-	for (int i = 0; i < 11; i++)
-		ok(login_lock_seconds(LOGIN_FREE_FAILURES + i, LOGIN_FIRST_LOCK_ADMIN_FORM) == form[i],
-		   "admin form: failure %d locks %d s", LOGIN_FREE_FAILURES + i, form[i]);
-	ok(login_lock_seconds(2000000000, LOGIN_FIRST_LOCK_ADMIN_FORM) == LOGIN_MAX_LOCK_SECONDS, "no overflow on a huge count");
+		ok(login_lock_seconds(LOGIN_FREE_FAILURES + i) == want[i], "failure %d locks %d s", LOGIN_FREE_FAILURES + i,
+		   want[i]);
 	int flat = 1;
-	for (int n = LOGIN_FREE_FAILURES + 10; n < LOGIN_FREE_FAILURES + 40; n++)
-		flat &= login_lock_seconds(n, 1) == login_lock_seconds(LOGIN_FREE_FAILURES + 10, 1);
-	ok(flat, "flat from %d failures on, even with a 1 s first lock", LOGIN_FREE_FAILURES + 10);
+	for (long n = LOGIN_FREE_FAILURES + 5; n <= INT_MAX; n = n * 3 + 1)
+		flat &= login_lock_seconds((int)n) == LOGIN_MAX_LOCK_SECONDS;
+	ok(flat && login_lock_seconds(INT_MAX) == LOGIN_MAX_LOCK_SECONDS, "capped at 15 minutes up to INT_MAX failures");
+	ok(login_lock_seconds(-1) == 0, "a negative count locks nothing");
+	ok(LOGIN_FREE_FAILURES + 1 < LOGIN_COUNT_CAP && login_lock_seconds(LOGIN_COUNT_CAP) == LOGIN_MAX_LOCK_SECONDS,
+	   "the stored count stops at %d, where the schedule is flat", LOGIN_COUNT_CAP);
+}
+
+/* The key failures are counted under: one per IPv4 address, one per IPv6 /64. */
+static void test_client_key(void)
+{
+	static const char *const cases[][2] = {
+		{ "203.0.113.7", "203.0.113.7" },
+		{ "::ffff:203.0.113.7", "203.0.113.7" },
+		{ "2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64" },
+		{ "2001:DB8:1:2::ffff", "2001:db8:1:2::/64" },
+		{ "::1", "::/64" },
+		{ "203.0.113.7 ", "unknown" },
+		{ "", "unknown" },
+		{ "unix:", "unknown" },
+	};
+	char out[LOGIN_CLIENT_MAX];
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		login_client_key(cases[i][0], out);
+		is_str(out, cases[i][1], "client key of '%s'", cases[i][0]);
+	}
+	login_client_key(NULL, out);
+	is_str(out, "unknown", "client key without an address");
 }
 
 static void test_outcomes(void)
@@ -84,6 +107,7 @@ int main(void)
 	test_phone();
 	test_password();
 	test_backoff();
+	test_client_key();
 	test_outcomes();
 	return done_testing();
 }

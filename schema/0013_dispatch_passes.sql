@@ -1,4 +1,4 @@
--- 0012_dispatch_passes.sql: when the dispatch pass last ran and last ran without
+-- 0013_dispatch_passes.sql: when the dispatch pass last ran and last ran without
 -- a failed duty, for /metrics (whichever host ran it: one row for the shop).
 CREATE TABLE dispatch_passes (
     one               boolean PRIMARY KEY DEFAULT true CHECK (one),
