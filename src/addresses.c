@@ -37,8 +37,7 @@ double address_distance_km(double lat1, double lng1, double lat2, double lng2)
 	return 2 * EARTH_RADIUS_KM * asin(fmin(1.0, sqrt(h)));
 }
 
-/* OK when the point is within the kitchen's delivery radius; else the distance in *km. */
-static enum outcome check_delivery_area(double lat, double lng, double *km)
+enum outcome address_in_delivery_area(double lat, double lng, double *km)
 {
 	*km = address_distance_km(cfg->store_lat, cfg->store_lng, lat, lng);
 	return *km <= cfg->delivery_radius_km ? OK : E_OUT_OF_DELIVERY_AREA;
@@ -138,7 +137,7 @@ enum outcome address_create(struct ctx *c, const struct address_fields *in, stru
 	struct address_write w = { NULL, in, out };
 
 	memset(out, 0, sizeof *out);
-	if (check_delivery_area(in->lat, in->lng, &out->distance_km) != OK)
+	if (address_in_delivery_area(in->lat, in->lng, &out->distance_km) != OK)
 		return E_OUT_OF_DELIVERY_AREA;
 	return db_tx(c, insert_address, &w);
 }
@@ -172,7 +171,7 @@ static enum outcome update_address(struct ctx *c, void *arg)
 		return E_ADDRESS_NOT_FOUND;
 	double lat = in->lat_text ? in->lat : strtod(db_val(res, 0, "lat"), NULL);
 	double lng = in->lng_text ? in->lng : strtod(db_val(res, 0, "lng"), NULL);
-	if ((in->lat_text || in->lng_text) && check_delivery_area(lat, lng, &w->out->distance_km) != OK)
+	if ((in->lat_text || in->lng_text) && address_in_delivery_area(lat, lng, &w->out->distance_km) != OK)
 		return E_OUT_OF_DELIVERY_AREA;
 	if (!(res = db_query(c,
 			     "UPDATE addresses SET label = CASE WHEN $3 THEN $4 ELSE label END, street = COALESCE($5, street), "

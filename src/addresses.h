@@ -32,6 +32,9 @@ struct address_result {
 int address_pincode_ok(const char *s);
 /* Great-circle distance in km between two points (haversine). */
 double address_distance_km(double lat1, double lng1, double lat2, double lng2);
+/* OK when the point is within DELIVERY_RADIUS_KM of the kitchen, else
+ * E_OUT_OF_DELIVERY_AREA; *km is the distance. */
+enum outcome address_in_delivery_area(double lat, double lng, double *km);
 
 /* The acting user's addresses, oldest first, as {items, total, limit, offset}
  * (arena-owned). OK or E_DB. */

@@ -11,6 +11,9 @@
 #include "util.h"
 
 #define BORZO_TIMEOUT_MS 10000 /* httpc gives the connect min(3000, this) */
+/* A quote holds a customer's request (the estimate, an order's fee): it waits
+ * less than a booking, which runs in the dispatch pass. */
+#define BORZO_QUOTE_TIMEOUT_MS 3000
 
 /* Writes errors and parameter_errors of a refusal into err, as compact JSON. */
 static void describe_refusal(struct json_object *ans, char *err, size_t errlen)
@@ -26,13 +29,13 @@ static void describe_refusal(struct json_object *ans, char *err, size_t errlen)
 
 /* One call: method on base/path with an optional JSON body. On BORZO_OK and
  * BORZO_REJECTED *ans is the parsed answer (owned by the request). */
-static enum borzo_result borzo_call(struct arena *a, const char *method, const char *path,
+static enum borzo_result borzo_call(struct arena *a, long timeout_ms, const char *method, const char *path,
 				    struct json_object *body, struct json_object **ans,
 				    char *err, size_t errlen)
 {
 	const char *hdrs[] = { arena_printf(a, "X-DV-Auth-Token: %s", cfg->borzo_api_token),
 			       "Content-Type: application/json", "Accept: application/json", NULL };
-	struct httpc_call c = { .method = method, .headers = hdrs, .timeout_ms = BORZO_TIMEOUT_MS };
+	struct httpc_call c = { .method = method, .headers = hdrs, .timeout_ms = timeout_ms };
 	size_t blen = 0;
 
 	c.url = arena_printf(a, "%s/%s", cfg->borzo_api_url, path);
@@ -102,7 +105,7 @@ enum borzo_result borzo_calculate(struct arena *a, const char *address, const ch
 	json_object_object_add(body, "vehicle_type_id", json_object_new_int(cfg->borzo_vehicle_type_id));
 	json_object_object_add(body, "points", points);
 
-	enum borzo_result br = borzo_call(a, "POST", "calculate-order", body, &ans, err, sizeof err);
+	enum borzo_result br = borzo_call(a, BORZO_QUOTE_TIMEOUT_MS, "POST", "calculate-order", body, &ans, err, sizeof err);
 	if (br != BORZO_OK) {
 		log_warn("borzo calculate-order: %s", err);
 		/* a quote creates nothing: an unknown outcome is simply unavailable */
@@ -122,7 +125,7 @@ enum borzo_result borzo_create_order(struct arena *a, struct json_object *body,
 				     struct json_object **order, char *err, size_t errlen)
 {
 	struct json_object *ans;
-	enum borzo_result br = borzo_call(a, "POST", "create-order", body, &ans, err, errlen);
+	enum borzo_result br = borzo_call(a, BORZO_TIMEOUT_MS, "POST", "create-order", body, &ans, err, errlen);
 
 	*order = NULL;
 	if (br != BORZO_OK)
@@ -155,7 +158,7 @@ enum borzo_result borzo_get_orders(struct arena *a, const char *created_from, in
 	struct json_object *ans;
 	const char *path = arena_printf(a, "orders?created_datetime_from=%s&offset=%d&count=50",
 					query_escape(a, created_from), offset);
-	enum borzo_result br = borzo_call(a, "GET", path, NULL, &ans, err, errlen);
+	enum borzo_result br = borzo_call(a, BORZO_TIMEOUT_MS, "GET", path, NULL, &ans, err, errlen);
 
 	*orders = NULL;
 	if (br != BORZO_OK)
@@ -171,7 +174,7 @@ enum borzo_result borzo_get_order(struct arena *a, long long borzo_order_id, str
 				  char *err, size_t errlen)
 {
 	struct json_object *ans, *orders;
-	enum borzo_result br = borzo_call(a, "GET", arena_printf(a, "orders?order_id=%lld", borzo_order_id),
+	enum borzo_result br = borzo_call(a, BORZO_TIMEOUT_MS, "GET", arena_printf(a, "orders?order_id=%lld", borzo_order_id),
 					  NULL, &ans, err, errlen);
 
 	*order = NULL;
@@ -194,7 +197,7 @@ enum borzo_result borzo_cancel_order(struct arena *a, long long borzo_order_id,
 	json_object_object_add(body, "order_id", json_object_new_int64(borzo_order_id));
 	if (code)
 		*code = NULL;
-	enum borzo_result br = borzo_call(a, "POST", "cancel-order", body, &ans, err, errlen);
+	enum borzo_result br = borzo_call(a, BORZO_TIMEOUT_MS, "POST", "cancel-order", body, &ans, err, errlen);
 	if (br == BORZO_REJECTED && code && json_object_object_get_ex(ans, "errors", &errs) &&
 	    json_object_is_type(errs, json_type_array) && json_object_array_length(errs) > 0)
 		*code = json_object_get_string(json_object_array_get_idx(errs, 0));

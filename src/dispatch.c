@@ -7,6 +7,7 @@
 #include "conf.h"
 #include "db.h"
 #include "deliveries.h"
+#include "estimate.h"
 #include "dispatch.h"
 #include "jobs.h"
 #include "json.h"
@@ -80,6 +81,13 @@ static int duty_expire_unpaid(struct ctx *c, struct pass *p)
 {
 	int n = expire_unpaid(c);
 	summary_count(p->summary, "expired", n > 0 ? n : 0);
+	return n < 0 ? -1 : 0;
+}
+
+static int duty_prune_quotes(struct ctx *c, struct pass *p)
+{
+	int n = delivery_quotes_prune(c);
+	summary_count(p->summary, "quotesPruned", n > 0 ? n : 0);
 	return n < 0 ? -1 : 0;
 }
 
@@ -222,6 +230,7 @@ static const struct duty {
 	{ "book_couriers", duty_book_couriers },
 	{ "refresh_deliveries", duty_refresh_deliveries },
 	{ "run_jobs", duty_run_jobs },
+	{ "prune_quotes", duty_prune_quotes },
 };
 
 /* When the pass ran, and ran clean, for /metrics (ops.c). A failure to record

@@ -8,6 +8,8 @@
 #include "conf.h"
 #include "db.h"
 #include "estimate.h"
+#include "metrics.h"
+#include "shared.h"
 #include "util.h"
 
 #define STR_(x) #x
@@ -39,9 +41,36 @@ int64_t delivery_fee_buffered(int64_t quote_paise, int buffer_percent)
 	return (x + 9999) / 10000 * 100;
 }
 
+/* How many workers may wait on a Borzo quote at once: one stays free for
+ * everything else (README "Delivery fee"). */
+static int quote_waiters_allowed(void)
+{
+	return cfg->workers > 1 ? cfg->workers - 1 : 1;
+}
+
+/* Borzo's quote, unless too many workers already wait on Borzo. */
+static enum outcome fetch_quote(struct ctx *c, const char *address, const char *lat, const char *lng,
+				int64_t *quote)
+{
+	if (!shared_wait_begin(quote_waiters_allowed())) {
+		metrics_event(EV_OVERLOAD);
+		return E_PARTNER_BUSY;
+	}
+	enum borzo_result br = borzo_calculate(c->a, address, lat, lng, quote);
+	shared_wait_end();
+	if (br != BORZO_OK)
+		return br == BORZO_REJECTED ? E_DELIVERY_QUOTE_FAILED : E_DELIVERY_UNAVAILABLE;
+	return OK;
+}
+
 enum outcome delivery_fee(struct ctx *c, const char *lat, const char *lng, const char *address, int64_t *fee_paise)
 {
 	int64_t quote;
+	double km;
+
+	/* nothing outside the area costs a query, a quote or a cached row */
+	if (address_in_delivery_area(strtod(lat, NULL), strtod(lng, NULL), &km) != OK)
+		return E_OUT_OF_DELIVERY_AREA;
 	PGresult *res = db_query(c,
 				 "SELECT round($1::numeric, 3)::text AS lat_key, round($2::numeric, 3)::text AS lng_key, "
 				 "(SELECT amount::text FROM delivery_quotes WHERE lat_key = round($1::numeric, 3) "
@@ -57,9 +86,9 @@ enum outcome delivery_fee(struct ctx *c, const char *lat, const char *lng, const
 	}
 	const char *lat_key = arena_strdup(c->a, db_val(res, 0, "lat_key"));
 	const char *lng_key = arena_strdup(c->a, db_val(res, 0, "lng_key"));
-	enum borzo_result br = borzo_calculate(c->a, address, lat_key, lng_key, &quote);
-	if (br != BORZO_OK)
-		return br == BORZO_REJECTED ? E_DELIVERY_QUOTE_FAILED : E_DELIVERY_UNAVAILABLE;
+	enum outcome o = fetch_quote(c, address, lat_key, lng_key, &quote);
+	if (o != OK)
+		return o;
 	char amount[32];
 	money_format(quote, amount);
 	if (!db_query(c, "INSERT INTO delivery_quotes (lat_key, lng_key, amount) VALUES ($1, $2, $3) "
@@ -68,6 +97,13 @@ enum outcome delivery_fee(struct ctx *c, const char *lat, const char *lng, const
 		return E_DB;
 	*fee_paise = delivery_fee_buffered(quote, cfg->delivery_fee_buffer_percent);
 	return OK;
+}
+
+int delivery_quotes_prune(struct ctx *c)
+{
+	PGresult *res = db_query(c, "DELETE FROM delivery_quotes WHERE fetched_at < now() - make_interval(mins => $1::int)",
+				 STR(QUOTE_CACHE_MINUTES));
+	return res ? atoi(PQcmdTuples(res)) : -1;
 }
 
 enum outcome delivery_fee_to_address(struct ctx *c, const char *address_id, int64_t *fee_paise)

@@ -12,6 +12,11 @@ struct ctx;
  * this long; Borzo is asked for the rounded point, so the cache is exact. */
 #define QUOTE_CACHE_MINUTES 10
 
+/* Deletes quotes older than the cache keeps them (the dispatch pass): with the
+ * area check, the table holds at most the points quoted in the last minutes.
+ * The number deleted, or -1. */
+int delivery_quotes_prune(struct ctx *c);
+
 /* 1 when s is a plain decimal coordinate text ("-12.345678") within ±limit. Pure. */
 int coord_text_valid(const char *s, double limit);
 

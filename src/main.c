@@ -167,6 +167,7 @@ static void supervise(void)
 		int no = slot_of(pid);
 		if (no < 0)
 			continue; /* an old generation's child */
+		shared_worker_gone(no);
 		metrics_event(WIFSIGNALED(st) ? EV_WORKER_KILLED : EV_WORKER_EXIT);
 		if (WIFSIGNALED(st))
 			log_warn("worker %d died of signal %d; replacing it", (int)pid, WTERMSIG(st));

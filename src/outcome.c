@@ -58,6 +58,7 @@ static const struct outcome_info table[OUTCOME_COUNT] = {
 	[E_MALFORMED_EVENT] = { 400, "MALFORMED_EVENT", "The event carries no usable payment" },
 
 	[E_DELIVERY_UNAVAILABLE] = { 503, "DELIVERY_UNAVAILABLE", "The courier partner is unavailable; try again shortly" },
+	[E_PARTNER_BUSY] = { 503, "PARTNER_BUSY", "Too many requests are waiting for the courier partner; try again shortly" },
 	[E_DELIVERY_QUOTE_FAILED] = { 502, "DELIVERY_QUOTE_FAILED", "The courier partner could not price a delivery to this address" },
 	[E_NOT_PAID] = { 409, "NOT_PAID", "The order is not paid yet" },
 	[E_ALREADY_BOOKED] = { 409, "ALREADY_BOOKED", "A courier is already booked for this order" },

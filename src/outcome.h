@@ -58,6 +58,7 @@ enum outcome {
 	E_MALFORMED_EVENT,
 	/* delivery */
 	E_DELIVERY_UNAVAILABLE,
+	E_PARTNER_BUSY, /* too many workers already wait on the partner */
 	E_DELIVERY_QUOTE_FAILED,
 	E_NOT_PAID,
 	E_ALREADY_BOOKED,

@@ -47,6 +47,40 @@ void shared_changed(enum shared_topic t)
 	atomic_fetch_add(&seg->gen[t], 1);
 }
 
+static int worker_no = -1;
+
+void shared_set_worker(int no)
+{
+	worker_no = no >= 0 && no < SHARED_MAX_WORKERS ? no : -1;
+}
+
+int shared_wait_begin(int limit)
+{
+	if (worker_no < 0)
+		return 1;
+	atomic_store(&seg->waiting_on_partner[worker_no], 1);
+	int waiting = 0;
+	for (int i = 0; i < SHARED_MAX_WORKERS; i++)
+		waiting += atomic_load(&seg->waiting_on_partner[i]);
+	if (waiting <= limit)
+		return 1;
+	/* two that start together may both give way: never more than limit wait */
+	atomic_store(&seg->waiting_on_partner[worker_no], 0);
+	return 0;
+}
+
+void shared_wait_end(void)
+{
+	if (worker_no >= 0)
+		atomic_store(&seg->waiting_on_partner[worker_no], 0);
+}
+
+void shared_worker_gone(int no)
+{
+	if (no >= 0 && no < SHARED_MAX_WORKERS)
+		atomic_store(&seg->waiting_on_partner[no], 0);
+}
+
 uint64_t shared_gen(enum shared_topic t)
 {
 	if (cfg && cfg->db_pool_transaction)

@@ -8,6 +8,8 @@
 #include <stdint.h>
 
 /* What workers keep in memory, by what invalidates it (schema/0011). */
+#define SHARED_MAX_WORKERS 256
+
 enum shared_topic {
 	TOPIC_CATALOG, /* products and variants: the public catalog's answers */
 	TOPIC_USERS,   /* role, name, email, deletion, revocation: principals */
@@ -23,6 +25,9 @@ struct shared {
 	/* While non-zero, the listener holds LISTEN on a live session and beat
 	 * at this time (mono ms): the generations can be trusted. */
 	_Atomic int64_t listener_beat_ms;
+	/* Per worker (by its number): 1 while it waits on a partner's quote. A
+	 * flag, not a counter, so the master can clear a dead worker's. */
+	_Atomic int waiting_on_partner[SHARED_MAX_WORKERS];
 };
 
 /* The master maps the segment; 0, or -1 (errno set). */
@@ -37,5 +42,15 @@ void shared_changed(enum shared_topic t);
  * listener that stopped beating, or DB_POOL_MODE=transaction): a caller then
  * reads from the database every time. Generations start at 1. */
 uint64_t shared_gen(enum shared_topic t);
+
+/* This process is worker number no (the workers only). */
+void shared_set_worker(int no);
+/* Before a call that may wait on a partner for seconds: 1 when this worker may
+ * wait (fewer than limit others are waiting), 0 when it must answer 503
+ * instead. shared_wait_end after the call. Outside a worker, always 1. */
+int shared_wait_begin(int limit);
+void shared_wait_end(void);
+/* The master, when worker no died (it may have died waiting). */
+void shared_worker_gone(int no);
 
 #endif

@@ -19,6 +19,7 @@
 #include "multipart.h"
 #include "render.h"
 #include "routes.h"
+#include "shared.h"
 #include "util.h"
 #include "worker.h"
 
@@ -338,6 +339,7 @@ int worker_run(int listen_fd, int worker_no)
 	sigaddset(&term, SIGTERM);
 
 	metrics_event(EV_WORKER_START);
+	shared_set_worker(worker_no);
 	templates = tmpl_load_dir(cfg->template_dir, err, sizeof err);
 	if (!templates)
 		log_warn("worker %d: templates not loaded: %s", worker_no, err);
