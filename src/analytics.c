@@ -10,45 +10,47 @@
 #include "json.h"
 
 /* Orders count by their delivery slot's day (Asia/Kolkata); revenue counts the
- * paid ones (CONFIRMED, BAKING, READY, DISPATCHED, DELIVERED). One statement,
- * set-based, reading orders in ONE grouped pass (g: per day and slot time) that
- * the totals, the days, the slots and the delivery numbers all come from; the
- * cakes and the bookings each join once. A long range is read in parallel. */
+ * paid ones (CONFIRMED, BAKING, READY, DISPATCHED, DELIVERED). The figures come
+ * from the per-day summaries that triggers keep exact in the commit of every
+ * change (schema/0014_analytics_summary.sql), so a range costs its days, not its
+ * orders. s: per day and slot time, from the orders summary, which the totals,
+ * the days and the slots derive from; the delivery times, the bookings and the
+ * cakes have a summary each. The answer is the one the same statement gave over
+ * the orders themselves, to the last digit (t/66-analytics-summary.t compares
+ * them): rows whose figures went back to zero are skipped where they would show,
+ * and the delivery minutes keep their numeric scale. Cakes that tie on quantity,
+ * revenue and name are ordered by product id (they were in no defined order). */
 #define PAID "status IN ('CONFIRMED','BAKING','READY','DISPATCHED','DELIVERED')"
-#define TIMED "status = 'DELIVERED' AND dispatched_at IS NOT NULL AND delivered_at IS NOT NULL"
-#define IN_RANGE(o) o "delivery_slot >= $1::date AND " o "delivery_slot < $2::date + 1"
+#define DAYS "day BETWEEN $1::date AND $2::date"
 /* clang-format off */
 static const char analytics_sql[] =
-	"WITH g AS (SELECT delivery_slot::date AS day, to_char(delivery_slot, 'HH24:MI') AS slot, "
-	"  COALESCE(sum(total_amount) FILTER (WHERE " PAID "), 0) AS revenue, "
-	"  count(*) FILTER (WHERE " PAID ") AS n, "
-	"  count(*) FILTER (WHERE status = 'DELIVERED') AS delivered, "
-	"  count(*) FILTER (WHERE status = 'DELIVERED' "
-	"    AND delivered_at <= delivery_slot + make_interval(mins => $3::int)) AS on_time, "
-	"  sum(EXTRACT(EPOCH FROM delivered_at - dispatched_at) / 60) FILTER (WHERE " TIMED ") AS min_sum, "
-	"  count(*) FILTER (WHERE " TIMED ") AS min_n, "
-	"  sum(slot_units) FILTER (WHERE status <> 'CANCELLED') AS units, "
-	"  count(*) FILTER (WHERE status <> 'CANCELLED') AS live "
-	"  FROM orders WHERE " IN_RANGE("") " GROUP BY 1, 2), "
+	"WITH s AS (SELECT day, slot, "
+	"  sum(amount) FILTER (WHERE " PAID ") AS revenue, "
+	"  sum(orders) FILTER (WHERE " PAID ") AS n, "
+	"  sum(orders) FILTER (WHERE status = 'DELIVERED') AS delivered, "
+	"  sum(units) FILTER (WHERE status <> 'CANCELLED') AS units, "
+	"  sum(orders) FILTER (WHERE status <> 'CANCELLED') AS live "
+	"  FROM analytics_day_orders WHERE " DAYS " GROUP BY day, slot), "
+	"dl AS (SELECT COALESCE(sum(orders) FILTER (WHERE late <= $3::int), 0) AS on_time, "
+	"  sum(minutes) FILTER (WHERE scale >= 0 AND orders > 0) AS min_sum, "
+	"  sum(orders) FILTER (WHERE scale >= 0) AS min_n "
+	"  FROM analytics_day_delivered WHERE " DAYS "), "
 	"tot AS (SELECT COALESCE(sum(revenue), 0) AS revenue, COALESCE(sum(n), 0) AS n, "
-	"  COALESCE(sum(delivered), 0) AS delivered, COALESCE(sum(on_time), 0) AS on_time, "
-	"  sum(min_sum) / NULLIF(sum(min_n), 0) AS avg_min FROM g), "
-	"cakes AS (SELECT i.product_id, max(i.product_name) AS name, sum(i.quantity)::int AS quantity, "
-	"  sum(i.line_total) AS revenue FROM orders o JOIN order_items i ON i.order_id = o.id "
-	"  WHERE " IN_RANGE("o.") " AND o." PAID " "
-	"  GROUP BY i.product_id ORDER BY 3 DESC, 4 DESC, 2 LIMIT 10), "
-	"book AS (SELECT count(*) FILTER (WHERE d.booking_state = 'BOOKED') AS booked, "
-	"  count(*) FILTER (WHERE d.booking_state = 'FAILED') AS failed "
-	"  FROM orders o JOIN deliveries d ON d.order_id = o.id WHERE " IN_RANGE("o.") "), "
-	"per_day AS (SELECT day, sum(revenue) AS revenue, sum(n) AS n FROM g WHERE n > 0 GROUP BY day), "
+	"  COALESCE(sum(delivered), 0) AS delivered FROM s), "
+	"cakes AS (SELECT product_id, max(product_name) AS name, sum(quantity)::int AS quantity, "
+	"  sum(revenue) AS revenue FROM analytics_day_cakes WHERE " DAYS " AND lines > 0 "
+	"  GROUP BY product_id ORDER BY 3 DESC, 4 DESC, 2, 1 LIMIT 10), "
+	"book AS (SELECT COALESCE(sum(booked), 0) AS booked, COALESCE(sum(failed), 0) AS failed "
+	"  FROM analytics_day_bookings WHERE " DAYS "), "
+	"per_day AS (SELECT day, sum(revenue) AS revenue, sum(n) AS n FROM s WHERE n > 0 GROUP BY day), "
 	"days AS (SELECT g::date AS day FROM generate_series($1::date, $2::date, interval '1 day') g), "
-	"slots AS (SELECT slot, sum(units)::int AS units FROM g WHERE live > 0 GROUP BY slot) "
+	"slots AS (SELECT slot, sum(units)::int AS units FROM s WHERE live > 0 GROUP BY slot) "
 	"SELECT json_build_object("
 	" 'from', $1::date, 'to', $2::date, "
 	" 'totalRevenue', round(tot.revenue, 2)::text, 'orderCount', tot.n, "
 	" 'averageOrderValue', CASE WHEN tot.n > 0 THEN round(tot.revenue / tot.n, 2) ELSE 0.00 END::numeric(14,2)::text, "
 	" 'popularCakes', COALESCE((SELECT json_agg(json_build_object('productId', product_id, 'name', name, "
-	"   'quantity', quantity, 'revenue', round(revenue, 2)::text) ORDER BY quantity DESC, revenue DESC, name) FROM cakes), '[]'), "
+	"   'quantity', quantity, 'revenue', round(revenue, 2)::text) ORDER BY quantity DESC, revenue DESC, name, product_id) FROM cakes), '[]'), "
 	" 'deliveryPerformance', json_build_object('booked', book.booked, 'delivered', tot.delivered), "
 	" 'failedBookings', book.failed, "
 	" 'revenuePerDay', (SELECT json_agg(json_build_object('date', days.day, "
@@ -57,9 +59,9 @@ static const char analytics_sql[] =
 	" 'slotUtilisation', COALESCE((SELECT json_agg(json_build_object('slot', slot, 'bookedUnits', units, "
 	"   'capacityUnits', $4::int * (SELECT count(*) FROM days)) ORDER BY slot) FROM slots), '[]') "
 	")::text AS j, "
-	"CASE WHEN tot.delivered > 0 THEN round(tot.on_time::numeric / tot.delivered, 4)::text END AS on_time_rate, "
-	"round(tot.avg_min::numeric, 1)::text AS avg_min "
-	"FROM tot, book";
+	"CASE WHEN tot.delivered > 0 THEN round(dl.on_time::numeric / tot.delivered, 4)::text END AS on_time_rate, "
+	"round((dl.min_sum / NULLIF(dl.min_n, 0))::numeric, 1)::text AS avg_min "
+	"FROM tot, dl, book";
 /* clang-format on */
 
 /* Seconds since the epoch of a YYYY-MM-DD day at 00:00 UTC. */
