@@ -165,6 +165,75 @@ static void check_env(struct conf *c)
 			   why, ADMIN_PASSWORD_MIN_CHARS);
 }
 
+static int add_endpoint(const char *item, void *arg)
+{
+	struct conf *c = arg;
+	char why[160];
+
+	if (c->nlisten == FCGI_MAX_LISTEN) {
+		buf_printf(&errs, "FCGI_LISTEN has more than %d addresses\n", FCGI_MAX_LISTEN);
+		return -1;
+	}
+	struct net_endpoint *e = &c->listen[c->nlisten];
+	if (netaddr_parse_endpoint(item, e, why, sizeof why) != 0) {
+		buf_printf(&errs, "FCGI_LISTEN: \"%s\": %s\n", item, why);
+		return 0;
+	}
+	if (e->is_unix)
+		check_dir_writable("FCGI_LISTEN", e->text);
+	c->nlisten++;
+	return 0;
+}
+
+struct allow_arg {
+	struct conf *c;
+	const char *var;
+};
+
+static int add_allowed(const char *item, void *arg)
+{
+	struct allow_arg *a = arg;
+
+	if (a->c->nallow == FCGI_MAX_ALLOW) {
+		buf_printf(&errs, "FCGI_ALLOW has more than %d entries\n", FCGI_MAX_ALLOW);
+		return -1;
+	}
+	if (netaddr_parse_cidr(item, &a->c->allow[a->c->nallow]) != 0)
+		buf_printf(&errs, "%s: \"%s\" is not an IP address or CIDR (10.0.0.5, 10.0.1.0/24, fd00::/64)\n", a->var, item);
+	else
+		a->c->nallow++;
+	return 0;
+}
+
+/* FCGI_LISTEN replaces FCGI_SOCKET; TCP needs an allow-list: an open FastCGI
+ * port runs any request anyone sends it (doc/pitfalls.md §1.8). */
+static void fcgi_endpoints(struct conf *c)
+{
+	const char *listen = str("FCGI_LISTEN", NULL);
+	int tcp = 0;
+
+	c->nlisten = c->nallow = 0;
+	if (listen) {
+		size_t before = errs.len;
+		netaddr_each(listen, add_endpoint, c);
+		if (c->nlisten == 0 && errs.len == before)
+			buf_printf(&errs, "FCGI_LISTEN lists no address\n");
+	} else {
+		check_dir_writable("FCGI_SOCKET", c->fcgi_socket);
+		if (strlen(c->fcgi_socket) >= 100)
+			buf_printf(&errs, "FCGI_SOCKET path is too long for a unix socket\n");
+		struct net_endpoint *e = &c->listen[c->nlisten++];
+		snprintf(e->text, sizeof e->text, "%s", c->fcgi_socket);
+		e->is_unix = 1;
+	}
+	for (int i = 0; i < c->nlisten; i++)
+		tcp |= !c->listen[i].is_unix;
+	netaddr_each(str("FCGI_ALLOW", NULL), add_allowed, &(struct allow_arg){ c, "FCGI_ALLOW" });
+	netaddr_each(str("FCGI_WEB_SERVER_ADDRS", NULL), add_allowed, &(struct allow_arg){ c, "FCGI_WEB_SERVER_ADDRS" });
+	if (tcp && c->nallow == 0)
+		buf_printf(&errs, "FCGI_ALLOW must list the addresses of the nginx hosts when FCGI_LISTEN has a TCP address\n");
+}
+
 int conf_load(const char *envfile, char *err, size_t errlen)
 {
 	struct conf *c = &the_conf;
@@ -239,9 +308,7 @@ int conf_load(const char *envfile, char *err, size_t errlen)
 		buf_printf(&errs, "SHOP_OPEN_HOUR must be before SHOP_CLOSE_HOUR\n");
 	if (c->workers < 1)
 		c->workers = 1;
-	check_dir_writable("FCGI_SOCKET", c->fcgi_socket);
-	if (strlen(c->fcgi_socket) >= 100)
-		buf_printf(&errs, "FCGI_SOCKET path is too long for a unix socket\n");
+	fcgi_endpoints(c);
 	const char *group = str("FCGI_SOCKET_GROUP", NULL);
 	struct group *gr = group ? getgrnam(group) : NULL;
 	c->fcgi_socket_gid = gr ? (long)gr->gr_gid : -1;

@@ -4,6 +4,11 @@
 
 #include <stdint.h>
 
+#include "netaddr.h"
+
+#define FCGI_MAX_LISTEN 8
+#define FCGI_MAX_ALLOW 64
+
 struct conf {
 	const char *db_host, *db_port, *db_user, *db_password, *db_name;
 	/* DB_POOL_MODE=transaction: a pooler may hand each transaction another
@@ -28,6 +33,14 @@ struct conf {
 	int http_port, https_port, workers;
 	const char *fcgi_socket;
 	long fcgi_socket_gid; /* FCGI_SOCKET_GROUP's gid (nginx's group), or -1: the process's */
+	/* where nginx reaches the workers: FCGI_LISTEN's entries, or FCGI_SOCKET
+	 * alone when FCGI_LISTEN is unset (README "Configuration") */
+	struct net_endpoint listen[FCGI_MAX_LISTEN];
+	int nlisten;
+	/* the TCP peers served (FCGI_ALLOW and FCGI_WEB_SERVER_ADDRS); any other
+	 * TCP connection is closed unread */
+	struct net_cidr allow[FCGI_MAX_ALLOW];
+	int nallow;
 	const char *template_dir, *openapi_path;
 	const char *public_url; /* base of links in emails, e.g. https://localhost:8443 */
 	/* shop rules (slots, capacity, expiry): documented in README */

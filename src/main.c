@@ -2,6 +2,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcgiapp.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -32,7 +33,7 @@ struct slot {
 
 static struct slot slots[MAX_WORKERS];
 static struct slot listener; /* pid 0 when not running (DB_POOL_MODE=transaction) */
-static int listen_fd;
+static int listen_fds[FCGI_MAX_LISTEN];
 
 static void on_signal(int sig)
 {
@@ -53,7 +54,7 @@ static pid_t spawn(int no)
 	if (pid == 0) {
 		signal(SIGCHLD, SIG_DFL);
 		/* exit, not _exit: LeakSanitizer checks the worker at exit */
-		exit(worker_run(listen_fd, no));
+		exit(worker_run(listen_fds, cfg->nlisten, no));
 	}
 	slots[no].pid = pid;
 	slots[no].started_ms = mono_ms();
@@ -70,7 +71,8 @@ static void spawn_listener(void)
 	}
 	if (pid == 0) {
 		signal(SIGCHLD, SIG_DFL);
-		close(listen_fd); /* it serves no requests */
+		for (int i = 0; i < cfg->nlisten; i++)
+			close(listen_fds[i]); /* it serves no requests */
 		exit(listener_run());
 	}
 	listener.pid = pid;
@@ -180,34 +182,87 @@ static void supervise(void)
 	}
 }
 
+/* A unix socket through libfcgi, which unlinks the path first: never one a
+ * running instance still answers on. -1 after saying why. */
+static int open_unix(const char *path)
+{
+	if (access(path, F_OK) == 0 && cli_socket_in_use(path)) {
+		fprintf(stderr, "lafete: %s is in use by a running instance\n", path);
+		return -1;
+	}
+	/* 0660: nginx reaches it through the group; any other local user talking to the
+	 * workers directly would bypass its rate limits, TLS and the dispatch rule */
+	mode_t old = umask(0117);
+	int fd = FCGX_OpenSocket(path, 1024);
+	umask(old);
+	if (fd < 0) {
+		fprintf(stderr, "lafete: cannot listen on %s\n", path);
+		return -1;
+	}
+	if (cfg->fcgi_socket_gid >= 0 && chown(path, (uid_t)-1, (gid_t)cfg->fcgi_socket_gid) != 0) {
+		fprintf(stderr, "lafete: cannot give %s to FCGI_SOCKET_GROUP: %s\n", path, strerror(errno));
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	return fd;
+}
+
+/* A TCP socket, opened here: libfcgi's takes IPv4 only and exits on a bind
+ * failure (doc/pitfalls.md §1.2). -1 after saying why. */
+static int open_tcp(const struct net_endpoint *e)
+{
+	int one = 1, fd = socket(e->sa.ss_family, SOCK_STREAM, 0);
+
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+	    bind(fd, (const struct sockaddr *)&e->sa, e->len) != 0 || listen(fd, 1024) != 0) {
+		fprintf(stderr, "lafete: cannot listen on %s: %s\n", e->text, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void unlink_endpoints(int n)
+{
+	for (int i = 0; i < n; i++)
+		if (cfg->listen[i].is_unix)
+			unlink(cfg->listen[i].text);
+}
+
+/* Every endpoint, non-blocking: workers wait on all of them and accept what is
+ * ready (worker.c). 0, or -1 after saying why. */
+static int open_endpoints(void)
+{
+	for (int i = 0; i < cfg->nlisten; i++) {
+		const struct net_endpoint *e = &cfg->listen[i];
+		int fd = e->is_unix ? open_unix(e->text) : open_tcp(e);
+		if (fd >= 0 && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) != 0) {
+			fprintf(stderr, "lafete: %s: %s\n", e->text, strerror(errno));
+			fd = -1;
+		}
+		if (fd < 0) {
+			unlink_endpoints(i); /* the sockets made so far */
+			return -1;
+		}
+		listen_fds[i] = fd;
+	}
+	return 0;
+}
+
 static int serve(void)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
 	pid_t pids[MAX_WORKERS + 1];
+	char where[FCGI_MAX_LISTEN * 130] = "";
 
 	if (FCGX_Init() != 0) {
 		fprintf(stderr, "lafete: FCGX_Init failed\n");
 		return 1;
 	}
-	/* FCGX_OpenSocket unlinks the path first: refuse to steal a live socket */
-	if (access(cfg->fcgi_socket, F_OK) == 0 && cli_socket_in_use(cfg->fcgi_socket)) {
-		fprintf(stderr, "lafete: %s is in use by a running instance\n", cfg->fcgi_socket);
+	if (open_endpoints() != 0)
 		return 1;
-	}
-	/* 0660: nginx reaches it through the group; any other local user talking to the
-	 * workers directly would bypass its rate limits, TLS and the dispatch rule */
-	mode_t old = umask(0117);
-	listen_fd = FCGX_OpenSocket(cfg->fcgi_socket, 1024);
-	umask(old);
-	if (listen_fd < 0) {
-		fprintf(stderr, "lafete: cannot listen on %s\n", cfg->fcgi_socket);
-		return 1;
-	}
-	if (cfg->fcgi_socket_gid >= 0 && chown(cfg->fcgi_socket, (uid_t)-1, (gid_t)cfg->fcgi_socket_gid) != 0) {
-		fprintf(stderr, "lafete: cannot give %s to FCGI_SOCKET_GROUP: %s\n", cfg->fcgi_socket, strerror(errno));
-		unlink(cfg->fcgi_socket);
-		return 1;
-	}
 	if (shared_init() != 0 || metrics_init() != 0) {
 		fprintf(stderr, "lafete: cannot map shared memory: %s\n", strerror(errno));
 		return 1;
@@ -216,7 +271,9 @@ static int serve(void)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
-	log_info("master %d listening on %s with %d workers", (int)getpid(), cfg->fcgi_socket, cfg->workers);
+	for (int i = 0; i < cfg->nlisten; i++)
+		snprintf(where + strlen(where), sizeof where - strlen(where), "%s%s", i ? ", " : "", cfg->listen[i].text);
+	log_info("master %d listening on %s with %d workers", (int)getpid(), where, cfg->workers);
 	if (!cfg->db_pool_transaction)
 		spawn_listener();
 	for (int i = 0; i < cfg->workers; i++)
@@ -227,7 +284,7 @@ static int serve(void)
 		pids[i] = slots[i].pid;
 	pids[cfg->workers] = listener.pid;
 	stop_children(pids, cfg->workers + 1, STOP_GRACE_SECONDS);
-	unlink(cfg->fcgi_socket);
+	unlink_endpoints(cfg->nlisten);
 	log_info("stopped");
 	return 0;
 }

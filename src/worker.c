@@ -1,10 +1,14 @@
 /* worker.c: the accept loop; per-request context, routing policy, access log. */
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "admin.h"
@@ -17,6 +21,7 @@
 #include "jsonutil.h"
 #include "metrics.h"
 #include "multipart.h"
+#include "netaddr.h"
 #include "render.h"
 #include "routes.h"
 #include "shared.h"
@@ -318,7 +323,91 @@ static void serve(struct req *r)
 	access_log(r, took);
 }
 
-int worker_run(int listen_fd, int worker_no)
+/* A TCP connection from nginx on another host: no Nagle (one answer, written
+ * once), and a peer that vanished without a FIN (a crashed or cut-off host)
+ * frees the worker after a minute instead of never. */
+static void tune_tcp(int fd)
+{
+	int one = 1;
+	struct timeval tv = { .tv_sec = 60 };
+
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+}
+
+/* The next connection to serve, accepted here rather than by libfcgi, so that
+ * a TCP peer outside FCGI_ALLOW is closed before one byte of it is read (and
+ * logged). Waits with SIGTERM let through; -1 once stopping. */
+static int next_connection(int ep, const sigset_t *waitmask)
+{
+	struct epoll_event ev;
+	struct sockaddr_storage peer;
+	char addr[64];
+
+	while (!stopping) {
+		int n = epoll_pwait(ep, &ev, 1, -1, waitmask);
+		if (n < 0 && errno != EINTR) {
+			log_err("epoll_pwait: %s", strerror(errno));
+			return -1;
+		}
+		if (n <= 0)
+			continue;
+		socklen_t len = sizeof peer;
+		int fd = accept4(ev.data.fd, (struct sockaddr *)&peer, &len, SOCK_CLOEXEC);
+		if (fd < 0) {
+			/* another worker took it, or the peer gave up before we got to it */
+			if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED) {
+				log_warn("accept: %s", strerror(errno));
+				usleep(100000); /* EMFILE and the like: do not spin */
+			}
+			continue;
+		}
+		if (peer.ss_family == AF_UNIX)
+			return fd;
+		if (!netaddr_allowed(cfg->allow, (size_t)cfg->nallow, (struct sockaddr *)&peer)) {
+			log_warn("refused a FastCGI connection from %s: not in FCGI_ALLOW",
+				 netaddr_format((struct sockaddr *)&peer, addr, sizeof addr));
+			close(fd);
+			continue;
+		}
+		tune_tcp(fd);
+		return fd;
+	}
+	return -1;
+}
+
+/* One epoll set per worker over the shared listening sockets. EPOLLEXCLUSIVE:
+ * a connection wakes one idle worker, not all of them. */
+static int watch_listeners(const int *listen_fds, int nlisten)
+{
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+
+	for (int i = 0; ep >= 0 && i < nlisten; i++) {
+		struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE, .data.fd = listen_fds[i] };
+		if (epoll_ctl(ep, EPOLL_CTL_ADD, listen_fds[i], &ev) != 0) {
+			close(ep);
+			ep = -1;
+		}
+	}
+	if (ep < 0)
+		log_err("epoll: %s", strerror(errno));
+	return ep;
+}
+
+/* libfcgi reads the request from the connection we accepted: handed over as a
+ * kept one (so FCGX_Accept_r does not close it first), with no listening
+ * socket of its own (listen_sock -1), so it can never accept an unchecked
+ * connection itself. When the connection carries no request, libfcgi closes
+ * it and FCGX_Accept_r returns < 0 (doc/pitfalls.md §1.9). */
+static int fcgi_read_request(FCGX_Request *fcgi, int fd)
+{
+	fcgi->ipcFd = fd;
+	fcgi->keepConnection = 1;
+	return FCGX_Accept_r(fcgi);
+}
+
+int worker_run(const int *listen_fds, int nlisten, int worker_no)
 {
 	FCGX_Request fcgi;
 	struct req r;
@@ -326,17 +415,20 @@ int worker_run(int listen_fd, int worker_no)
 	struct db db = { 0 };
 	struct tmpl_set *templates;
 	char err[256];
-	sigset_t term;
+	sigset_t term, waitmask;
 
 	prctl(PR_SET_PDEATHSIG, SIGTERM);		 /* never outlive the master */
-	struct sigaction sa = { .sa_handler = on_term }; /* no SA_RESTART: accept() returns */
+	struct sigaction sa = { .sa_handler = on_term }; /* no SA_RESTART: waits return */
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGINT, SIG_IGN); /* the master decides; in-flight requests finish */
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
+	/* SIGTERM is held except while waiting: a request once read is answered */
 	sigemptyset(&term);
 	sigaddset(&term, SIGTERM);
+	sigprocmask(SIG_BLOCK, &term, &waitmask);
+	sigdelset(&waitmask, SIGTERM);
 
 	metrics_event(EV_WORKER_START);
 	shared_set_worker(worker_no);
@@ -345,14 +437,24 @@ int worker_run(int listen_fd, int worker_no)
 		log_warn("worker %d: templates not loaded: %s", worker_no, err);
 	if (db_connect(&db, "lafete") != 0)
 		log_warn("worker %d: starting without a database; will retry per request", worker_no);
-	FCGX_InitRequest(&fcgi, listen_fd, 0);
-	while (!stopping) {
-		sigprocmask(SIG_UNBLOCK, &term, NULL);
-		int rc = FCGX_Accept_r(&fcgi);
-		/* a SIGTERM now waits until this request is answered */
-		sigprocmask(SIG_BLOCK, &term, NULL);
+	int ep = watch_listeners(listen_fds, nlisten);
+	FCGX_InitRequest(&fcgi, -1, 0);
+	while (ep >= 0 && !stopping) {
+		int rc;
+		if (fcgi.ipcFd >= 0) {
+			/* nginx kept the connection (fastcgi_keep_conn on, which we do
+			 * not use: doc/pitfalls.md §1.7): its next request comes on it */
+			sigprocmask(SIG_SETMASK, &waitmask, NULL);
+			rc = FCGX_Accept_r(&fcgi);
+			sigprocmask(SIG_BLOCK, &term, NULL);
+		} else {
+			int fd = next_connection(ep, &waitmask);
+			if (fd < 0)
+				break;
+			rc = fcgi_read_request(&fcgi, fd);
+		}
 		if (rc < 0)
-			break;
+			continue; /* a connection that carried no request, already closed */
 		memset(&r, 0, sizeof r);
 		r.fcgi = &fcgi;
 		r.a = r.ctx.a = a;
@@ -366,10 +468,12 @@ int worker_run(int listen_fd, int worker_no)
 		db_done(&db);
 	}
 	FCGX_Free(&fcgi, 1);
+	if (ep >= 0)
+		close(ep);
 	arena_free(a);
 	tmpl_set_free(templates);
 	catalog_cache_clear();
 	db_disconnect(&db);
 	httpc_cleanup();
-	return 0;
+	return ep >= 0 ? 0 : 1;
 }

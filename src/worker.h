@@ -2,7 +2,8 @@
 #ifndef APP_WORKER_H
 #define APP_WORKER_H
 
-/* Runs the accept loop on the listening socket until SIGTERM; returns the exit code. */
-int worker_run(int listen_fd, int worker_no);
+/* Runs the accept loop on the listening sockets (non-blocking, shared with the
+ * other workers) until SIGTERM; returns the exit code. */
+int worker_run(const int *listen_fds, int nlisten, int worker_no);
 
 #endif

@@ -37,5 +37,35 @@ int main(void)
 	ok(load(err, sizeof err) == -1 && strstr(err, "S3_"), "partial S3 configuration refused");
 	unsetenv("S3_ENDPOINT");
 	ok(load(err, sizeof err) == 0, "valid again");
+	ok(cfg->nlisten == 1 && cfg->listen[0].is_unix && strcmp(cfg->listen[0].text, "/tmp/lafete-test.sock") == 0,
+	   "without FCGI_LISTEN: the unix socket alone");
+
+	/* FCGI_LISTEN replaces FCGI_SOCKET; TCP needs FCGI_ALLOW */
+	setenv("FCGI_LISTEN", "10.0.0.2:9000", 1);
+	ok(load(err, sizeof err) == -1 && strstr(err, "FCGI_ALLOW must list"), "TCP without an allow-list refused: %s", err);
+	setenv("FCGI_ALLOW", "10.0.0.1, 10.0.1.0/24", 1);
+	ok(load(err, sizeof err) == 0 && cfg->nlisten == 1 && !cfg->listen[0].is_unix && cfg->nallow == 2,
+	   "TCP with an allow-list: %s", err);
+	setenv("FCGI_LISTEN", "/tmp/lafete-test.sock, [::1]:9001,10.0.0.2:9000", 1);
+	ok(load(err, sizeof err) == 0 && cfg->nlisten == 3 && cfg->listen[0].is_unix, "a unix socket besides TCP, in a list");
+	setenv("FCGI_LISTEN", "10.0.0.2:99999", 1);
+	ok(load(err, sizeof err) == -1 && strstr(err, "FCGI_LISTEN") && strstr(err, "port"), "bad port named: %s", err);
+	setenv("FCGI_LISTEN", "*:9000", 1);
+	ok(load(err, sizeof err) == -1 && strstr(err, "FCGI_LISTEN"), "\"*\" refused");
+	setenv("FCGI_LISTEN", " , ", 1);
+	ok(load(err, sizeof err) == -1 && strstr(err, "FCGI_LISTEN lists no address"), "an empty list refused");
+	setenv("FCGI_LISTEN", "/nonexistent-dir/x.sock", 1);
+	ok(load(err, sizeof err) == -1 && strstr(err, "FCGI_LISTEN"), "an unwritable unix path in FCGI_LISTEN refused");
+	setenv("FCGI_LISTEN", "10.0.0.2:9000", 1);
+	setenv("FCGI_ALLOW", "10.0.0.1,nginx-host", 1);
+	ok(load(err, sizeof err) == -1 && strstr(err, "\"nginx-host\" is not an IP address"), "a host name in FCGI_ALLOW refused");
+	setenv("FCGI_ALLOW", "10.0.0.0/40", 1);
+	ok(load(err, sizeof err) == -1 && strstr(err, "FCGI_ALLOW"), "a bad prefix refused");
+	unsetenv("FCGI_ALLOW");
+	setenv("FCGI_WEB_SERVER_ADDRS", "10.0.0.1,10.0.0.3", 1);
+	ok(load(err, sizeof err) == 0 && cfg->nallow == 2, "libfcgi's FCGI_WEB_SERVER_ADDRS counts as an allow-list");
+	unsetenv("FCGI_WEB_SERVER_ADDRS");
+	unsetenv("FCGI_LISTEN");
+	ok(load(err, sizeof err) == 0 && cfg->nlisten == 1 && cfg->listen[0].is_unix, "back to the unix socket");
 	return done_testing();
 }
