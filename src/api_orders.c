@@ -6,6 +6,7 @@
 #include "api_orders.h"
 #include "handlers.h"
 #include "http.h"
+#include "invoices.h"
 #include "jsonutil.h"
 #include "order_fsm.h"
 #include "order_view.h"
@@ -141,6 +142,42 @@ int orders_cancel(struct req *r)
 	if (o == E_ILLEGAL_TRANSITION)
 		return reply_outcome_msg(r, o, NULL, "The order can no longer be cancelled");
 	return o == OK ? reply_own_order(r, 200, r->param[0]) : reply_outcome(r, o, NULL);
+}
+
+/* ---- the customer's tax documents ---- */
+
+/* 1 when the client asks for JSON: Accept names application/json, and before text/html if at all. */
+static int wants_json(struct req *r)
+{
+	const char *a = req_header(r, "HTTP_ACCEPT");
+	const char *json = a ? strstr(a, "application/json") : NULL, *html = a ? strstr(a, "text/html") : NULL;
+	return json && (!html || json < html);
+}
+
+/* One of the caller's own documents: printable HTML, or its data as JSON. */
+static int reply_own_document(struct req *r, int credit_note, int64_t n)
+{
+	struct doc_query q = { .order_id = r->param[0], .owner_id = r->ctx.who.user_id, .credit_note = credit_note, .n = n };
+	struct json_object *doc;
+
+	enum outcome o = invoice_get(&r->ctx, &q, &doc);
+	if (o != OK)
+		return reply_outcome(r, o, NULL);
+	return wants_json(r) ? reply_json(r, 200, doc) : reply_html(r, 200, "invoice", doc);
+}
+
+int orders_invoice_get(struct req *r)
+{
+	return reply_own_document(r, 0, 0);
+}
+
+int orders_credit_note_get(struct req *r)
+{
+	int64_t n;
+
+	if (parse_int64(r->param[1], 1, INT32_MAX, &n) != 0)
+		return reply_outcome(r, E_CREDIT_NOTE_NOT_FOUND, NULL);
+	return reply_own_document(r, 1, n);
 }
 
 /* ---- the admin's orders ---- */

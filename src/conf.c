@@ -11,6 +11,7 @@
 
 #include "buf.h"
 #include "conf.h"
+#include "gst.h"
 #include "util.h"
 
 const struct conf *cfg;
@@ -234,6 +235,64 @@ static void fcgi_endpoints(struct conf *c)
 		buf_printf(&errs, "FCGI_ALLOW must list the addresses of the nginx hosts when FCGI_LISTEN has a TCP address\n");
 }
 
+static int rate(const char *name, int def)
+{
+	const char *v = conf_get(name);
+	int r;
+
+	if (!v || !*v)
+		return def;
+	if (gst_rate_parse(v, &r) != 0) {
+		buf_printf(&errs, "%s must be a percentage from 0 to 40 with at most two decimals (got \"%s\")\n", name, v);
+		return def;
+	}
+	return r;
+}
+
+static const char *hsn(const char *name, const char *def)
+{
+	const char *v = str(name, def);
+	if (!gst_hsn_valid(v))
+		buf_printf(&errs, "%s must be an HSN or SAC code of 4, 6 or 8 digits (got \"%s\")\n", name, v);
+	return v;
+}
+
+/* Tax invoices: off without STORE_GSTIN (a shop not registered for GST issues
+ * none); with it, a valid GSTIN, the legal name, and the state it starts with. */
+static void check_gst(struct conf *c)
+{
+	c->store_gstin = str("STORE_GSTIN", NULL);
+	c->store_legal_name = str("STORE_LEGAL_NAME", NULL);
+	c->store_state_code = str("STORE_STATE_CODE", NULL);
+	c->gst_rate = rate("GST_RATE_PERCENT", 500);
+	c->gst_hsn = hsn("GST_HSN", "1905");
+	c->delivery_gst_rate = rate("DELIVERY_GST_RATE_PERCENT", c->gst_rate);
+	c->delivery_sac = hsn("DELIVERY_SAC", c->gst_hsn);
+	if (c->store_state_code && !gst_state_name(c->store_state_code))
+		buf_printf(&errs, "STORE_STATE_CODE must be a two-digit GST state code such as 29 (got \"%s\")\n",
+			   c->store_state_code);
+	if (!c->store_gstin)
+		return;
+	if (!gstin_valid(c->store_gstin)) {
+		char want = strlen(c->store_gstin) == 15 ? gstin_check_char(c->store_gstin) : 0, hint[48] = "";
+		if (want && want != c->store_gstin[14]) /* a typo is the likeliest cause */
+			snprintf(hint, sizeof hint, "; its check character would be %c", want);
+		buf_printf(&errs, "STORE_GSTIN must be a GSTIN: 15 characters, state code, PAN, entity number, Z, "
+				  "check character (got \"%s\"%s)\n",
+			   c->store_gstin, hint);
+	}
+	if (!c->store_legal_name || strlen(c->store_legal_name) > 200)
+		buf_printf(&errs, "STORE_LEGAL_NAME (the name on the GST registration, at most 200 bytes) must be set with STORE_GSTIN\n");
+	static char state_of_gstin[3];
+	if (!c->store_state_code) {
+		memcpy(state_of_gstin, c->store_gstin, 2);
+		c->store_state_code = state_of_gstin;
+	} else if (strncmp(c->store_state_code, c->store_gstin, 2) != 0) {
+		buf_printf(&errs, "STORE_STATE_CODE %s is not the state of STORE_GSTIN (it starts with %.2s)\n",
+			   c->store_state_code, c->store_gstin);
+	}
+}
+
 int conf_load(const char *envfile, char *err, size_t errlen)
 {
 	struct conf *c = &the_conf;
@@ -303,6 +362,7 @@ int conf_load(const char *envfile, char *err, size_t errlen)
 
 	check_secret("JWT_SECRET", c->jwt_secret, 32);
 	check_env(c);
+	check_gst(c);
 	check_secret("DISPATCH_TOKEN", c->dispatch_token, 16);
 	if (c->open_hour >= c->close_hour)
 		buf_printf(&errs, "SHOP_OPEN_HOUR must be before SHOP_CLOSE_HOUR\n");

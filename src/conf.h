@@ -47,6 +47,10 @@ struct conf {
 	int open_hour, close_hour, slot_minutes, slot_capacity_units;
 	int same_day_cutoff_hour, unpaid_expiry_minutes;
 	const char *blackout_dates; /* comma-separated YYYY-MM-DD */
+	/* GST tax invoices (README "Tax invoices"): none while store_gstin is NULL */
+	const char *store_gstin, *store_legal_name, *store_state_code;
+	int gst_rate, delivery_gst_rate;    /* hundredths of a percent (500 = 5 %) */
+	const char *gst_hsn, *delivery_sac; /* the codes printed on the cakes' and the delivery's lines */
 };
 
 extern const struct conf *cfg;

@@ -30,6 +30,8 @@ int orders_create(struct req *r);
 int orders_list(struct req *r);
 int orders_get(struct req *r);
 int orders_cancel(struct req *r);
+int orders_invoice_get(struct req *r);
+int orders_credit_note_get(struct req *r);
 int api_admin_orders(struct req *r);
 int api_admin_order_get(struct req *r);
 int api_admin_order_status(struct req *r);
@@ -66,6 +68,8 @@ int admin_orders_page(struct req *r);
 int admin_order_page(struct req *r);
 int admin_order_status_post(struct req *r);
 int admin_order_book_post(struct req *r);
+int admin_order_invoice_page(struct req *r);
+int admin_order_credit_note_page(struct req *r);
 int admin_kitchen_page(struct req *r);
 /* page_analytics.c */
 int api_admin_analytics(struct req *r);
@@ -88,5 +92,7 @@ int delivery_webhook(struct req *r);
 int dispatch_post(struct req *r);
 /* track.c */
 int track_get(struct req *r);
+int track_invoice_get(struct req *r);
+int track_credit_note_get(struct req *r);
 
 #endif

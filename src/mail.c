@@ -82,6 +82,9 @@ static struct json_object *order_context(struct ctx *c, PGresult *res)
 	json_object_object_add(o, "isGift", json_object_new_boolean(db_bool(res, 0, "is_gift")));
 	put(o, "storeName", cfg->store_name);
 	put(o, "trackingPage", arena_printf(c->a, "%s/track/%s", cfg->public_url, db_val(res, 0, "tracking_token")));
+	/* issued with the confirmation that queues the email (invoices.h) */
+	if (cfg->store_gstin)
+		put(o, "invoicePage", arena_printf(c->a, "%s/track/%s/invoice", cfg->public_url, db_val(res, 0, "tracking_token")));
 	return o;
 }
 

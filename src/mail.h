@@ -16,7 +16,8 @@ struct ctx;
 
 /* Renders templates/emails/<kind>.mustache with the order's data and inserts
  * it into the outbox for the order's customer. Kinds: "confirmed" (items,
- * inscription, slot), "on_the_way" (tracking links, courier), "delivered",
+ * inscription, slot, and the link to the tax invoice when the shop has a
+ * GSTIN: invoices.h issues it in the same transaction), "on_the_way" (tracking links, courier), "delivered",
  * "cancelled" (refund amount if any), "refunded" (money
  * refunded after the order had expired unpaid). Runs in the caller's transaction; a kind
  * already queued for the order is a no-op (unique (order_id, kind)).

@@ -124,6 +124,12 @@ static const struct field history[] = {
 	{ "at", "at", F_TEXT },
 };
 static const struct field history_label[] = { { "atLabel", "at_label", F_TEXT } };
+static const struct field document[] = {
+	{ "n", "n", F_INT },
+	{ "number", "number", F_TEXT },
+	{ "issuedAt", "issued_at", F_TEXT },
+	{ "total", "total", F_TEXT },
+};
 
 /* Column numbers by (result, name), valid during one build (its results stay
  * alive until it returns): a page of 50 orders reads ~2 000 cells, and
@@ -213,6 +219,10 @@ static struct json_object *order_row(struct ctx *c, PGresult *res, int i, unsign
 		add_fields(o, res, i, FIELDS(slot_day));
 	if (opt & OV_HISTORY)
 		json_object_object_add(o, "statusHistory", json_object_new_array());
+	if (opt & OV_DOCUMENTS) {
+		json_object_object_add(o, "invoice", NULL);
+		json_object_object_add(o, "creditNotes", json_object_new_array());
+	}
 	return o;
 }
 
@@ -234,13 +244,35 @@ static void attach(struct json_object *list, PGresult *orders, PGresult *rows, c
 	}
 }
 
-/* Builds every order of res (rows of the view) with the items and history the
- * options ask for (one query each). Caller owns the array; NULL on a DB error. */
+/* Puts each tax document of docs on its order: the invoice as "invoice", the
+ * credit notes in "creditNotes" (in docs' order, their n). */
+static void attach_documents(struct json_object *list, PGresult *orders, PGresult *docs)
+{
+	for (int k = 0; k < PQntuples(docs); k++) {
+		for (int i = 0; i < PQntuples(orders); i++) {
+			if (strcmp(cell(docs, k, "order_id"), cell(orders, i, "id")) != 0)
+				continue;
+			struct json_object *o = json_object_array_get_idx(list, i), *d = json_object_new_object(), *arr;
+			add_fields(d, docs, k, FIELDS(document));
+			if (strcmp(cell(docs, k, "kind"), "INVOICE") == 0) {
+				json_object_object_del(d, "n");
+				json_object_object_add(o, "invoice", d);
+			} else {
+				json_object_object_get_ex(o, "creditNotes", &arr);
+				json_object_array_add(arr, d);
+			}
+		}
+	}
+}
+
+/* Builds every order of res (rows of the view) with the items, history and
+ * documents the options ask for (one query each). Caller owns the array; NULL
+ * on a DB error. */
 static struct json_object *build(struct ctx *c, PGresult *res, unsigned opt)
 {
 	struct buf ids = BUF_INIT;
 	int n = PQntuples(res);
-	PGresult *items = NULL, *hist = NULL;
+	PGresult *items = NULL, *hist = NULL, *docs = NULL;
 
 	cols_forget(); /* results of earlier builds may share these addresses */
 	buf_putc(&ids, '{');
@@ -258,9 +290,14 @@ static struct json_object *build(struct ctx *c, PGresult *res, unsigned opt)
 		hist = db_query(c, "SELECT order_id, from_status, to_status, actor, note, " SQL_TIME("created_at") " AS at, "
 				   "to_char(created_at, 'Dy DD Mon, HH24:MI') AS at_label "
 				   "FROM order_status_history WHERE order_id = ANY($1::uuid[]) ORDER BY id", ids.data);
+	/* credit notes numbered as invoice_get reads them (invoices.c) */
+	if (n && (opt & OV_DOCUMENTS))
+		docs = db_query(c, "SELECT order_id, kind, number, " SQL_TIME("issued_at") " AS issued_at, total::text AS total, "
+				   "row_number() OVER (PARTITION BY order_id, kind ORDER BY issued_at, financial_year, seq) AS n "
+				   "FROM invoices WHERE order_id = ANY($1::uuid[]) ORDER BY order_id, kind, n", ids.data);
 	/* clang-format on */
 	buf_free(&ids);
-	if (n && (((opt & OV_ITEMS) && !items) || ((opt & OV_HISTORY) && !hist)))
+	if (n && (((opt & OV_ITEMS) && !items) || ((opt & OV_HISTORY) && !hist) || ((opt & OV_DOCUMENTS) && !docs)))
 		return NULL;
 	struct json_object *list = json_object_new_array();
 	for (int i = 0; i < n; i++)
@@ -270,6 +307,8 @@ static struct json_object *build(struct ctx *c, PGresult *res, unsigned opt)
 	if (hist)
 		attach(list, res, hist, "statusHistory", FIELDS(history),
 		       history_label, (opt & OV_LABELS) ? 1 : 0);
+	if (docs)
+		attach_documents(list, res, docs);
 	return list;
 }
 

@@ -13,13 +13,15 @@ struct ctx;
  * (the admin API's) order the same fields differently and show different
  * payment and delivery objects: OV_ADMIN picks the staff's. */
 enum order_view_option {
-	OV_ITEMS = 1 << 0,    /* items[] */
-	OV_PAYMENT = 1 << 1,  /* payment: 4 fields for the customer, 8 for staff (null when none) */
-	OV_DELIVERY = 1 << 2, /* delivery: 4 fields for the customer, 10 for staff (null when none) */
-	OV_HISTORY = 1 << 3,  /* statusHistory[] {from, to, actor, note, at} */
-	OV_OWNER = 1 << 4,    /* trackingUrl (PUBLIC_URL/track/<token>): the owner's own view */
-	OV_ADMIN = 1 << 5,    /* staff fields: needsAttention, attentionReason, customer */
-	OV_LABELS = 1 << 6,   /* page texts: slotDay ("Sat 14 Feb 2026"), history atLabel ("Sat 14 Feb, 14:00") */
+	OV_ITEMS = 1 << 0,     /* items[] */
+	OV_PAYMENT = 1 << 1,   /* payment: 4 fields for the customer, 8 for staff (null when none) */
+	OV_DELIVERY = 1 << 2,  /* delivery: 4 fields for the customer, 10 for staff (null when none) */
+	OV_HISTORY = 1 << 3,   /* statusHistory[] {from, to, actor, note, at} */
+	OV_OWNER = 1 << 4,     /* trackingUrl (PUBLIC_URL/track/<token>): the owner's own view */
+	OV_ADMIN = 1 << 5,     /* staff fields: needsAttention, attentionReason, customer */
+	OV_LABELS = 1 << 6,    /* page texts: slotDay ("Sat 14 Feb 2026"), history atLabel ("Sat 14 Feb, 14:00") */
+	OV_DOCUMENTS = 1 << 7, /* invoice {number, issuedAt, total} (null when none) and
+				* creditNotes[] {n, number, issuedAt, total}: the tax documents */
 };
 /* The shapes the API answers. */
 #define OV_CUSTOMER (OV_ITEMS | OV_PAYMENT | OV_DELIVERY)

@@ -57,6 +57,9 @@ static const struct outcome_info table[OUTCOME_COUNT] = {
 	[E_INVALID_SIGNATURE] = { 400, "INVALID_SIGNATURE", "The payment signature does not match" },
 	[E_MALFORMED_EVENT] = { 400, "MALFORMED_EVENT", "The event carries no usable payment" },
 
+	[E_INVOICE_NOT_FOUND] = { 404, "INVOICE_NOT_FOUND", "This order has no tax invoice (it is not paid)" },
+	[E_CREDIT_NOTE_NOT_FOUND] = { 404, "CREDIT_NOTE_NOT_FOUND", "This order has no such credit note" },
+
 	[E_DELIVERY_UNAVAILABLE] = { 503, "DELIVERY_UNAVAILABLE", "The courier partner is unavailable; try again shortly" },
 	[E_PARTNER_BUSY] = { 503, "PARTNER_BUSY", "Too many requests are waiting for the courier partner; try again shortly" },
 	[E_DELIVERY_QUOTE_FAILED] = { 502, "DELIVERY_QUOTE_FAILED", "The courier partner could not price a delivery to this address" },

@@ -56,6 +56,9 @@ enum outcome {
 	E_PAYMENT_PROVIDER_ERROR,
 	E_INVALID_SIGNATURE,
 	E_MALFORMED_EVENT,
+	/* tax invoices */
+	E_INVOICE_NOT_FOUND,	 /* the order (visible to the reader) has no tax invoice */
+	E_CREDIT_NOTE_NOT_FOUND, /* ... or no credit note of that number */
 	/* delivery */
 	E_DELIVERY_UNAVAILABLE,
 	E_PARTNER_BUSY, /* too many workers already wait on the partner */

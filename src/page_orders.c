@@ -6,12 +6,14 @@
 #include "conf.h"
 #include "deliveries.h"
 #include "handlers.h"
+#include "invoices.h"
 #include "json.h"
 #include "kitchen.h"
 #include "order_fsm.h"
 #include "order_view.h"
 #include "orders.h"
 #include "slots.h"
+#include "util.h"
 
 #define PAGE_LIMIT 1000
 
@@ -182,7 +184,7 @@ static int can_book(struct json_object *o)
 int admin_order_page(struct req *r)
 {
 	struct json_object *o;
-	enum outcome oc = order_view_get(&r->ctx, r->param[0], NULL, OV_STAFF | OV_HISTORY, &o);
+	enum outcome oc = order_view_get(&r->ctx, r->param[0], NULL, OV_STAFF | OV_HISTORY | OV_DOCUMENTS, &o);
 	if (oc == E_ORDER_NOT_FOUND)
 		return admin_not_found_page(r, oc);
 	if (oc != OK)
@@ -194,6 +196,40 @@ int admin_order_page(struct req *r)
 	json_object_object_add(ctx, "canBook", jbool(can_book(o)));
 	json_object_object_add(ctx, "order", o);
 	return reply_html(r, 200, "admin/order", ctx);
+}
+
+/* The order's tax invoice or n-th credit note (n as text), printable. */
+static int admin_document(struct req *r, int credit_note, const char *n_text)
+{
+	struct doc_query q = { .order_id = r->param[0], .credit_note = credit_note, .n = 0 };
+	struct json_object *doc;
+
+	if (credit_note && parse_int64(n_text, 1, INT32_MAX, &q.n) != 0)
+		return admin_message_page(r, 404, "Not found", "This order has no such credit note.");
+	enum outcome o = invoice_get(&r->ctx, &q, &doc);
+	switch (o) {
+	case OK:
+		return reply_html(r, 200, "invoice", doc);
+	case E_ORDER_NOT_FOUND:
+		return admin_not_found_page(r, o);
+	case E_INVOICE_NOT_FOUND:
+		return admin_message_page(r, 404, "No tax invoice",
+					  "This order has no tax invoice: it is issued when its payment is confirmed.");
+	case E_CREDIT_NOTE_NOT_FOUND:
+		return admin_message_page(r, 404, "Not found", "This order has no such credit note.");
+	default:
+		return reply_outcome(r, o, NULL);
+	}
+}
+
+int admin_order_invoice_page(struct req *r)
+{
+	return admin_document(r, 0, NULL);
+}
+
+int admin_order_credit_note_page(struct req *r)
+{
+	return admin_document(r, 1, r->param[1]);
 }
 
 /* POST /admin/orders/{id}/book: the same booking function as the API and cron. */

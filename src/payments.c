@@ -4,6 +4,7 @@
 
 #include "arena.h"
 #include "db.h"
+#include "invoices.h"
 #include "json.h"
 #include "order_fsm.h"
 #include "order_view.h"
@@ -206,7 +207,9 @@ static enum pay_result confirm_locked(struct ctx *c, const char *rzp_order_id, c
 	snprintf(note, sizeof note, "payment %s captured", rzp_payment_id);
 	switch (order_transition(c, order_id, "CONFIRMED", CAUSE_PAYMENT, actor, note, &from)) {
 	case FSM_OK:
-		return PAY_OK;
+		/* the tax invoice's number is taken here, in this transaction: a payment
+		 * rolled back gives it back, so the series has no gap */
+		return invoice_issue(c, order_id) == OK ? PAY_OK : PAY_DB_ERROR;
 	case FSM_ALREADY:
 		return PAY_ALREADY;
 	case FSM_ILLEGAL:

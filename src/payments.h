@@ -40,7 +40,10 @@ enum pay_result {
  * razorpay_order_id CAPTURED by razorpay_payment_id and moves its order
  * PENDING -> CONFIRMED through order_transition(CAUSE_PAYMENT), locking the
  * order then the payment row (compare and set: a repeat is PAY_ALREADY).
- * amount_paise (or -1: not known) must equal the stored amount. Runs in the
+ * amount_paise (or -1: not known) must equal the stored amount. The move
+ * issues the order's tax invoice (invoice_issue) in the same transaction: an
+ * invoice that cannot be written fails the confirmation (PAY_DB_ERROR, retried
+ * like any), and a confirmation rolled back takes no invoice number. Runs in the
  * caller's transaction when one is open (the caller commits), otherwise in its own. */
 enum pay_result payment_confirm(struct ctx *c, const char *razorpay_order_id, const char *razorpay_payment_id,
 				int64_t amount_paise, const char *actor);
@@ -103,7 +106,8 @@ enum refund_result payment_refund_prepare(struct ctx *c, const char *order_id, e
 
 /* Outside a transaction: asks Razorpay for a recorded PENDING refund (with its
  * idempotency key) and stores the outcome (payment REFUNDED / PARTIALLY_REFUNDED,
- * its job done; a refusal FAILED and flagged). A settled refund is REFUND_DONE. */
+ * its job done, and the credit note of an invoiced order (credit_note_issue) in
+ * the same transaction; a refusal FAILED and flagged). A settled refund is REFUND_DONE. */
 enum refund_result payment_refund_execute(struct ctx *c, const char *refund_id);
 
 /* Outside a transaction: prepare (in a transaction of its own) then execute. */

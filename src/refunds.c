@@ -4,6 +4,7 @@
 
 #include "arena.h"
 #include "db.h"
+#include "invoices.h"
 #include "json.h"
 #include "jobs.h"
 #include "order_fsm.h"
@@ -120,6 +121,9 @@ static enum refund_result refund_store(struct ctx *c, const char *refund_id, enu
 				 "FROM refunds f WHERE f.id = $1 AND p.id = f.payment_id",
 			      refund_id) ||
 		    job_settle(c, "refund", "refund_id", refund_id, 0, NULL) != 0)
+			goto db_error;
+		/* Razorpay took it: the credit note, in the transaction that records it */
+		if (strcmp(ours, "FAILED") != 0 && credit_note_issue(c, refund_id) != OK)
 			goto db_error;
 		out = REFUND_DONE;
 	} else if (rr == RZP_PARTNER_ERROR) {

@@ -38,6 +38,9 @@ const struct route routes[] = {
 	{ "GET", "/api/orders", orders_list, AUTH_USER, BODY_NONE, 0 },
 	{ "GET", "/api/orders/{id:uuid}", orders_get, AUTH_USER, BODY_NONE, 0, E_ORDER_NOT_FOUND },
 	{ "POST", "/api/orders/{id:uuid}/cancel", orders_cancel, AUTH_USER, BODY_NONE, 0, E_ORDER_NOT_FOUND },
+	/* the order's GST documents: printable HTML, or JSON on Accept: application/json */
+	{ "GET", "/api/orders/{id:uuid}/invoice", orders_invoice_get, AUTH_USER, BODY_NONE, 0, E_ORDER_NOT_FOUND },
+	{ "GET", "/api/orders/{id:uuid}/credit-notes/{n}", orders_credit_note_get, AUTH_USER, BODY_NONE, 0, E_ORDER_NOT_FOUND },
 	/* catalog */
 	{ "GET", "/api/products", products_list, AUTH_NONE, BODY_NONE, 0 },
 	{ "GET", "/api/products/{id:uuid}", product_get, AUTH_NONE, BODY_NONE, 0, E_PRODUCT_NOT_FOUND },
@@ -70,6 +73,8 @@ const struct route routes[] = {
 	{ "GET", "/admin/orders/{id:uuid}", admin_order_page, AUTH_PAGE, BODY_NONE, 0, E_ORDER_NOT_FOUND },
 	{ "POST", "/admin/orders/{id:uuid}/status", admin_order_status_post, AUTH_PAGE, BODY_FORM, 8 * KB, E_ORDER_NOT_FOUND, 1 },
 	{ "POST", "/admin/orders/{id:uuid}/book", admin_order_book_post, AUTH_PAGE, BODY_FORM, 8 * KB, E_ORDER_NOT_FOUND, 1 },
+	{ "GET", "/admin/orders/{id:uuid}/invoice", admin_order_invoice_page, AUTH_PAGE, BODY_NONE, 0, E_ORDER_NOT_FOUND },
+	{ "GET", "/admin/orders/{id:uuid}/credit-notes/{n}", admin_order_credit_note_page, AUTH_PAGE, BODY_NONE, 0, E_ORDER_NOT_FOUND },
 	{ "GET", "/admin/kitchen", admin_kitchen_page, AUTH_PAGE, BODY_NONE, 0 },
 	{ "GET", "/admin/analytics", admin_analytics_page, AUTH_PAGE, BODY_NONE, 0 },
 	{ "GET", "/admin/jobs", admin_jobs_page, AUTH_PAGE, BODY_NONE, 0 },
@@ -90,6 +95,8 @@ const struct route routes[] = {
 	{ "POST", "/api/delivery/webhook", delivery_webhook, AUTH_NONE, BODY_RAW, 256 * KB },
 	{ "POST", "/api/internal/dispatch", dispatch_post, AUTH_DISPATCH, BODY_NONE, 0 },
 	{ "GET", "/track/{token}", track_get, AUTH_NONE, BODY_NONE, 0 },
+	{ "GET", "/track/{token}/invoice", track_invoice_get, AUTH_NONE, BODY_NONE, 0 },
+	{ "GET", "/track/{token}/credit-notes/{n}", track_credit_note_get, AUTH_NONE, BODY_NONE, 0 },
 };
 #pragma GCC diagnostic pop
 

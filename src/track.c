@@ -1,12 +1,15 @@
-/* track.c: GET /track/{token}: the customer's public order tracking page (HTML), from the order view. */
+/* track.c: GET /track/{token}: the customer's public order tracking page (HTML), from the order view;
+ * GET /track/{token}/invoice and /credit-notes/{n}: the order's printable GST documents. */
 #include <string.h>
 
 #include "conf.h"
 #include "handlers.h"
 #include "http.h"
+#include "invoices.h"
 #include "json.h"
 #include "order_view.h"
 #include "slots.h"
+#include "util.h"
 
 static const struct {
 	const char *status, *label;
@@ -45,11 +48,19 @@ static int token_ok(const char *t)
 	return 1;
 }
 
-static int not_found(struct req *r)
+/* The 404 page; title and message NULL: an unknown tracking link. */
+static int not_found_page(struct req *r, const char *title, const char *message)
 {
 	struct json_object *ctx = json_object_new_object();
 	json_object_object_add(ctx, "storeName", jstr(cfg->store_name));
+	json_object_object_add(ctx, "title", jstr(title));
+	json_object_object_add(ctx, "message", jstr(message));
 	return reply_html(r, 404, "track/not_found", ctx);
+}
+
+static int not_found(struct req *r)
+{
+	return not_found_page(r, NULL, NULL);
 }
 
 /* [{label, at}] of the order's history, oldest first. */
@@ -89,6 +100,27 @@ static void add_courier(struct json_object *ctx, struct json_object *order)
 		json_object_object_add(ctx, "trackingUrl", jstr(url));
 }
 
+/* Links to the order's invoice and credit notes (token_ok has vetted the token for a URL). */
+static void add_documents(struct req *r, struct json_object *ctx, struct json_object *order)
+{
+	struct json_object *inv, *notes, *links = json_object_new_array();
+	if (json_object_object_get_ex(order, "invoice", &inv) && json_object_is_type(inv, json_type_object)) {
+		struct json_object *l = json_object_new_object();
+		json_object_object_add(l, "href", jstr(arena_printf(r->a, "/track/%s/invoice", r->param[0])));
+		json_object_object_add(l, "label", jstr(arena_printf(r->a, "Tax invoice %s", view_text(inv, "number"))));
+		json_object_array_add(links, l);
+	}
+	json_object_object_get_ex(order, "creditNotes", &notes);
+	for (size_t i = 0; i < json_object_array_length(notes); i++) {
+		struct json_object *cn = json_object_array_get_idx(notes, i), *l = json_object_new_object();
+		json_object_object_add(l, "href", jstr(arena_printf(r->a, "/track/%s/credit-notes/%zu", r->param[0], i + 1)));
+		json_object_object_add(l, "label", jstr(arena_printf(r->a, "Credit note %s", view_text(cn, "number"))));
+		json_object_array_add(links, l);
+	}
+	json_object_object_add(ctx, "hasDocuments", jbool(json_object_array_length(links) > 0));
+	json_object_object_add(ctx, "documents", links);
+}
+
 int track_get(struct req *r)
 {
 	struct json_object *order;
@@ -96,7 +128,7 @@ int track_get(struct req *r)
 
 	if (!token_ok(r->param[0]))
 		return not_found(r);
-	enum outcome o = order_view_by_token(&r->ctx, r->param[0], OV_ADMIN | OV_DELIVERY | OV_HISTORY | OV_LABELS, &order);
+	enum outcome o = order_view_by_token(&r->ctx, r->param[0], OV_ADMIN | OV_DELIVERY | OV_HISTORY | OV_LABELS | OV_DOCUMENTS, &order);
 	if (o == E_ORDER_NOT_FOUND)
 		return not_found(r);
 	if (o != OK)
@@ -114,6 +146,38 @@ int track_get(struct req *r)
 	json_object_object_add(ctx, "slotStart", jstr(start));
 	json_object_object_add(ctx, "slotEnd", jstr(end));
 	add_courier(ctx, order);
+	add_documents(r, ctx, order);
 	reply_header(r, "Cache-Control", "no-store");
 	return reply_html(r, 200, "track/order", json_object_get(ctx));
+}
+
+/* The order's tax invoice or n-th credit note (n as text), printable. */
+static int track_document(struct req *r, int credit_note, const char *n_text)
+{
+	struct doc_query q = { .token = r->param[0], .credit_note = credit_note, .n = 0 };
+	struct json_object *doc;
+
+	if (!token_ok(r->param[0]) || (credit_note && parse_int64(n_text, 1, INT32_MAX, &q.n) != 0))
+		return not_found(r);
+	enum outcome o = invoice_get(&r->ctx, &q, &doc);
+	if (o == E_INVOICE_NOT_FOUND)
+		return not_found_page(r, "No invoice yet", "The tax invoice is issued when the payment of the order is confirmed.");
+	if (o == E_CREDIT_NOTE_NOT_FOUND)
+		return not_found_page(r, "No such credit note", "A credit note is issued for each refund of a paid order.");
+	if (o == E_ORDER_NOT_FOUND)
+		return not_found(r);
+	if (o != OK)
+		return reply_outcome(r, o, NULL);
+	reply_header(r, "Cache-Control", "no-store");
+	return reply_html(r, 200, "invoice", doc);
+}
+
+int track_invoice_get(struct req *r)
+{
+	return track_document(r, 0, NULL);
+}
+
+int track_credit_note_get(struct req *r)
+{
+	return track_document(r, 1, r->param[1]);
 }

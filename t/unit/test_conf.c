@@ -1,5 +1,6 @@
 /* test_conf.c: configuration validation refuses weak secrets and bad numbers. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "conf.h"
 #include "tap.h"
@@ -12,6 +13,11 @@ static int load(char *err, size_t n)
 int main(void)
 {
 	char err[4096];
+	static const char *const gst_vars[] = { "STORE_GSTIN", "STORE_LEGAL_NAME", "STORE_STATE_CODE", "GST_RATE_PERCENT",
+						"GST_HSN", "DELIVERY_SAC", "DELIVERY_GST_RATE_PERCENT" };
+
+	for (size_t i = 0; i < sizeof gst_vars / sizeof gst_vars[0]; i++)
+		unsetenv(gst_vars[i]); /* script/test sets some: the defaults are tested here */
 
 	setenv("FCGI_SOCKET", "/tmp/lafete-test.sock", 1);
 	setenv("DISPATCH_TOKEN", "dispatch-token-for-tests-0123456789", 1);
@@ -67,5 +73,40 @@ int main(void)
 	unsetenv("FCGI_WEB_SERVER_ADDRS");
 	unsetenv("FCGI_LISTEN");
 	ok(load(err, sizeof err) == 0 && cfg->nlisten == 1 && cfg->listen[0].is_unix, "back to the unix socket");
+
+	/* GST: invoices off without a GSTIN; with one, a legal name and its state */
+	ok(!cfg->store_gstin && cfg->gst_rate == 500 && strcmp(cfg->gst_hsn, "1905") == 0, "no GSTIN: no invoices; 5 %% on HSN 1905");
+	ok(cfg->delivery_gst_rate == 500 && strcmp(cfg->delivery_sac, "1905") == 0, "the delivery follows the cakes (a composite supply)");
+	setenv("STORE_GSTIN", "29AAGCB7383J1Z4", 1);
+	ok(load(err, sizeof err) == -1 && strstr(err, "STORE_LEGAL_NAME"), "a GSTIN needs the legal name");
+	setenv("STORE_LEGAL_NAME", "La Fete Bakers Private Limited", 1);
+	ok(load(err, sizeof err) == 0 && strcmp(cfg->store_state_code, "29") == 0, "valid GSTIN: its state is the shop's: %s", err);
+	setenv("STORE_GSTIN", "29AAGCB7383J1Z5", 1);
+	ok(load(err, sizeof err) == -1 && strstr(err, "check character would be 4"), "a typo in the GSTIN is named: %s", err);
+	setenv("STORE_GSTIN", "29AAGCB7383J1Y4", 1);
+	ok(load(err, sizeof err) == -1 && strstr(err, "STORE_GSTIN must be a GSTIN"), "a malformed GSTIN refused");
+	setenv("STORE_GSTIN", "29AAGCB7383J1Z4", 1);
+	setenv("STORE_STATE_CODE", "27", 1);
+	ok(load(err, sizeof err) == -1 && strstr(err, "not the state of STORE_GSTIN"), "a state that is not the GSTIN's refused");
+	setenv("STORE_STATE_CODE", "29", 1);
+	setenv("GST_RATE_PERCENT", "18", 1);
+	ok(load(err, sizeof err) == 0 && cfg->gst_rate == 1800 && cfg->delivery_gst_rate == 1800, "GST_RATE_PERCENT=18, the delivery too");
+	setenv("DELIVERY_GST_RATE_PERCENT", "5", 1);
+	setenv("DELIVERY_SAC", "996813", 1);
+	ok(load(err, sizeof err) == 0 && cfg->delivery_gst_rate == 500 && strcmp(cfg->delivery_sac, "996813") == 0,
+	   "the delivery's own rate and SAC");
+	setenv("GST_RATE_PERCENT", "41", 1);
+	ok(load(err, sizeof err) == -1 && strstr(err, "GST_RATE_PERCENT"), "a rate above 40 %% refused");
+	unsetenv("GST_RATE_PERCENT");
+	setenv("DELIVERY_SAC", "99681", 1);
+	ok(load(err, sizeof err) == -1 && strstr(err, "DELIVERY_SAC"), "a 5-digit SAC refused");
+	unsetenv("DELIVERY_SAC");
+	unsetenv("DELIVERY_GST_RATE_PERCENT");
+	setenv("STORE_STATE_CODE", "99", 1);
+	ok(load(err, sizeof err) == -1 && strstr(err, "STORE_STATE_CODE must be"), "an unknown state code refused");
+	unsetenv("STORE_STATE_CODE");
+	unsetenv("STORE_GSTIN");
+	unsetenv("STORE_LEGAL_NAME");
+	ok(load(err, sizeof err) == 0 && !cfg->store_gstin, "valid again, without invoices");
 	return done_testing();
 }
