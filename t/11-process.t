@@ -77,7 +77,8 @@ SKIP: {
     is($r->{status}, 503, 'health 503 while the database is down');
     is($r->{json}{database}, 'unreachable', 'says which part is down');
     system(@as, $pgctl, '-D', $pgdata, '-l', "$ENV{STACK_DIR}/pg/postgres.log", '-w', 'start',
-           '-o', '-p ' . ($ENV{PG_PORT} // $ENV{DB_PORT}) . " -k $ENV{STACK_DIR}/pg/run -c listen_addresses=127.0.0.1 -c fsync=off") == 0
+           '-o', '-p ' . ($ENV{PG_PORT} // $ENV{DB_PORT}) . " -k $ENV{STACK_DIR}/pg/run -c listen_addresses=127.0.0.1 -c fsync=off "
+           . ($ENV{PG_EXTRA_OPTS} // '')) == 0
         or die 'pg start failed';
     # a pooler fails logins fast until its own next try at PostgreSQL succeeds (PgBouncer:
     # server_login_retry, on its maintenance tick of a third of a second): wait for it

@@ -44,7 +44,8 @@ stack_dirs() {
 	chmod 755 "$STACK_DIR"
 }
 
-# A private cluster, unless DB_HOST was given (then it is used as it is).
+# A private cluster, unless DB_HOST was given (then it is used as it is). PG_EXTRA_OPTS
+# adds server options (e.g. "-c log_statement=all", README "Tests"; t/11 restarts it with them).
 stack_postgres() {
 	if [ -n "${EXTERNAL_DB:-}" ]; then
 		say "using the database at $DB_HOST:$DB_PORT"
@@ -62,7 +63,7 @@ stack_postgres() {
 	fi
 	say "postgres on 127.0.0.1:$DB_PORT"
 	as_pg "$PGBIN/pg_ctl" -D "$pgdata" -l "$STACK_DIR/pg/postgres.log" -w -t 30 \
-		-o "-p $DB_PORT -k $pgrun -c listen_addresses=127.0.0.1 -c fsync=${PG_FSYNC:-on} -c max_connections=100 -c timezone=UTC" \
+		-o "-p $DB_PORT -k $pgrun -c listen_addresses=127.0.0.1 -c fsync=${PG_FSYNC:-on} -c max_connections=100 -c timezone=UTC ${PG_EXTRA_OPTS:-}" \
 		start >/dev/null || die "postgres did not start: see $STACK_DIR/pg/postgres.log"
 	# the application's role and database (trust auth on loopback: dev/test only)
 	psql_admin -tAc "SELECT 1 FROM pg_roles WHERE rolname = '$DB_USERNAME'" | grep -q 1 ||
