@@ -31,13 +31,13 @@ static int cli_open(struct cli *k)
 	k->ctx.a = arena_new();
 	k->ctx.db = &k->db;
 	k->ctx.who.system = "system:cli";
+	k->db.quiet = 1; /* filtered here, not SET: behind a pooler a SET outlives us */
 	if (db_connect(&k->db, "lafete-cli") != 0) {
 		fprintf(stderr, "lafete: cannot connect to the database\n");
 		db_disconnect(&k->db);
 		arena_free(k->ctx.a);
 		return -1;
 	}
-	db_query0(&k->ctx, "SET client_min_messages = warning");
 	return 0;
 }
 
@@ -94,15 +94,43 @@ static char **sql_files(const char *dir, size_t *n)
 struct migration {
 	const char *name;
 	const char *sql;
+	int applied; /* 0: another migrator had applied it */
 };
+
+/* One migrator at a time, whatever starts us: a lock of the transaction, which
+ * its end releases. A session's lock would stay with a pooler's server
+ * connection (DB_POOL_MODE=transaction) after we are gone. */
+static int migrations_lock(struct ctx *c)
+{
+	return db_query0(c, "SELECT pg_advisory_xact_lock(365001)") ? 0 : -1;
+}
+
+static enum outcome migrations_table_in_tx(struct ctx *c, void *arg)
+{
+	(void)arg;
+	if (migrations_lock(c) != 0 ||
+	    !db_query0(c, "CREATE TABLE IF NOT EXISTS schema_migrations (version text PRIMARY KEY,"
+			  " applied_at timestamptz NOT NULL DEFAULT now())"))
+		return E_DB;
+	return OK;
+}
 
 static enum outcome apply_in_tx(struct ctx *c, void *arg)
 {
-	const struct migration *m = arg;
+	struct migration *m = arg;
 
+	if (migrations_lock(c) != 0)
+		return E_DB;
+	/* asked again under the lock: another migrator may have applied it meanwhile */
+	PGresult *r = db_query(c, "SELECT 1 FROM schema_migrations WHERE version = $1", m->name);
+	if (!r)
+		return E_DB;
+	if (PQntuples(r) == 1)
+		return OK;
 	if (db_script(c, m->sql, m->name) != 0 ||
 	    !db_query(c, "INSERT INTO schema_migrations(version) VALUES ($1)", m->name))
 		return E_DB;
+	m->applied = 1;
 	return OK;
 }
 
@@ -116,12 +144,12 @@ static int apply(struct ctx *c, const char *dir, const char *name)
 		fprintf(stderr, "lafete: cannot read %s\n", path);
 		return -1;
 	}
-	struct migration m = { name, sql };
+	struct migration m = { name, sql, 0 };
 	int rc = db_tx(c, apply_in_tx, &m) == OK ? 0 : -1;
 	free(sql);
-	if (rc == 0)
+	if (rc == 0 && m.applied)
 		printf("applied %s\n", name);
-	else
+	else if (rc != 0)
 		fprintf(stderr, "lafete: migration %s failed\n", name);
 	return rc == 0 ? 0 : -1;
 }
@@ -134,10 +162,7 @@ int cli_migrate(const char *dir)
 
 	if (cli_open(&k) != 0)
 		return 1;
-	/* one migrator at a time, whatever starts us */
-	if (!db_query0(&k.ctx, "SELECT pg_advisory_lock(365001)") ||
-	    !db_query0(&k.ctx, "CREATE TABLE IF NOT EXISTS schema_migrations (version text PRIMARY KEY,"
-			       " applied_at timestamptz NOT NULL DEFAULT now())")) {
+	if (db_tx(&k.ctx, migrations_table_in_tx, NULL) != OK) {
 		cli_close(&k);
 		return 1;
 	}

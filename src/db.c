@@ -13,7 +13,8 @@
 
 /* The server's notices: "lafete_changed <topic>" says a statement changed
  * something workers keep in memory (schema/0011); other debug messages are
- * dropped, the rest logged. */
+ * dropped, and a quiet connection (the CLI: a migration's "already exists,
+ * skipping") keeps only warnings; the rest is logged. */
 static void on_notice(void *arg, const PGresult *res)
 {
 	struct db *db = arg;
@@ -25,8 +26,11 @@ static void on_notice(void *arg, const PGresult *res)
 		db->changed |= t >= 0 ? 1u << t : ~0u;
 	} else if (msg) {
 		const char *severity = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
-		if (!severity || strncmp(severity, "DEBUG", 5) != 0)
-			log_info("database: %s", msg);
+		if (severity && strncmp(severity, "DEBUG", 5) == 0)
+			return;
+		if (db->quiet && (!severity || strcmp(severity, "WARNING") != 0))
+			return;
+		log_info("database: %s", msg);
 	}
 }
 
@@ -42,16 +46,44 @@ static void publish_changes(struct db *db)
 	db->changed = 0;
 }
 
-/* Session settings every connection starts with: times in answers are the
- * shop's clock, and notices down to DEBUG1 (ours) reach on_notice. */
+/* The shop's clock: local times in SQL and in answers (SQL_TIME) are Kolkata's. */
+#define DB_TIME_ZONE "Asia/Kolkata"
+
+/* What every connection starts with. The time zone comes with the startup
+ * packet (db_connect); it is checked here, so that a connection on another
+ * clock is never used. Only in session mode does the session carry more:
+ * notices down to DEBUG1 (ours, for on_notice). With DB_POOL_MODE=transaction
+ * nothing is SET: the pooler would leave it on whichever server connection
+ * ran it, and our next transaction may run on another. */
 static int session_setup(struct db *db)
 {
 	PGconn *conn = db->conn;
+	const char *tz = PQparameterStatus(conn, "TimeZone");
+
 	PQsetNoticeReceiver(conn, on_notice, db);
-	PGresult *r = PQexec(conn, "SET TIME ZONE 'Asia/Kolkata'; SET client_min_messages = debug1");
+	if (!tz || strcmp(tz, DB_TIME_ZONE) != 0) {
+		log_err("database: the session's time zone is %s, not " DB_TIME_ZONE
+			" (a pooler that drops the timezone startup parameter?)",
+			tz ? tz : "unknown");
+		return -1;
+	}
+	if (cfg->db_pool_transaction)
+		return 0;
+	PGresult *r = PQexec(conn, "SET client_min_messages = debug1");
 	int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
 	PQclear(r);
 	return ok ? 0 : -1;
+}
+
+/* A connection whose set-up failed is closed: the next unit of work connects
+ * afresh rather than use it half set up. */
+static int setup_or_close(struct db *db)
+{
+	if (session_setup(db) == 0)
+		return 0;
+	PQfinish(db->conn);
+	db->conn = NULL;
+	return -1;
 }
 
 /* Named prepared statements: PostgreSQL parses and plans each distinct text
@@ -152,12 +184,20 @@ int db_connect(struct db *db, const char *app_name)
 	db->app_name = app_name;
 	db->in_tx = 0;
 	stmts_forget(db);
+	/* libpq sends PGTZ as the "timezone" startup parameter: the session's
+	 * default (RESET ALL keeps it), and a parameter PgBouncer keeps per client
+	 * in transaction mode, setting it on whichever server connection runs
+	 * each of our transactions. libpq has no keyword for it. Written once, at
+	 * a process's first connection, before any thread (curl's resolver) runs. */
+	const char *tz = getenv("PGTZ");
+	if (!tz || strcmp(tz, DB_TIME_ZONE) != 0)
+		setenv("PGTZ", DB_TIME_ZONE, 1);
 	db->conn = PQconnectdbParams(keys, vals, 0);
 	if (PQstatus(db->conn) != CONNECTION_OK) {
 		log_warn("database connection failed: %s", PQerrorMessage(db->conn));
 		return -1;
 	}
-	return session_setup(db);
+	return setup_or_close(db);
 }
 
 void db_disconnect(struct db *db)
@@ -180,7 +220,7 @@ int db_ensure(struct db *db)
 		return -1;
 	log_info("database connection re-established");
 	metrics_event(EV_DB_RECONNECT);
-	return session_setup(db);
+	return setup_or_close(db);
 }
 
 const char *db_sqlstate(const struct ctx *c)

@@ -18,9 +18,12 @@ struct db {
 	int nstmts;
 	unsigned stmt_gen; /* in the names: a forgotten statement's name is never reused */
 	unsigned changed;  /* topics (shared.h) the open work changed, per the server's notices */
+	int quiet;	   /* drop the server's notices below WARNING instead of logging them */
 };
 
-/* Connects db with the configuration's DB_* settings. 0, or -1 logged. */
+/* Connects db with the configuration's DB_* settings, on the shop's clock
+ * (Asia/Kolkata, a startup parameter: no session state to lose behind a
+ * pooler). 0, or -1 logged. */
 int db_connect(struct db *db, const char *app_name);
 void db_disconnect(struct db *db);
 /* Resets a broken connection (before each unit of work). 0 when usable. */

@@ -44,7 +44,8 @@ stack_dirs() {
 	chmod 755 "$STACK_DIR"
 }
 
-# A private cluster, unless DB_HOST was given (then it is used as it is).
+# A private cluster, unless DB_HOST was given (then it is used as it is). PG_EXTRA_OPTS
+# adds server options (e.g. "-c log_statement=all", README "Tests"; t/11 restarts it with them).
 stack_postgres() {
 	if [ -n "${EXTERNAL_DB:-}" ]; then
 		say "using the database at $DB_HOST:$DB_PORT"
@@ -62,7 +63,7 @@ stack_postgres() {
 	fi
 	say "postgres on 127.0.0.1:$DB_PORT"
 	as_pg "$PGBIN/pg_ctl" -D "$pgdata" -l "$STACK_DIR/pg/postgres.log" -w -t 30 \
-		-o "-p $DB_PORT -k $pgrun -c listen_addresses=127.0.0.1 -c fsync=${PG_FSYNC:-on} -c max_connections=100 -c timezone=UTC" \
+		-o "-p $DB_PORT -k $pgrun -c listen_addresses=127.0.0.1 -c fsync=${PG_FSYNC:-on} -c max_connections=100 -c timezone=UTC ${PG_EXTRA_OPTS:-}" \
 		start >/dev/null || die "postgres did not start: see $STACK_DIR/pg/postgres.log"
 	# the application's role and database (trust auth on loopback: dev/test only)
 	psql_admin -tAc "SELECT 1 FROM pg_roles WHERE rolname = '$DB_USERNAME'" | grep -q 1 ||
@@ -79,6 +80,53 @@ stack_postgres_stop() {
 	[ -n "${EXTERNAL_DB:-}" ] && return 0
 	[ -f "$STACK_DIR/pg/data/postmaster.pid" ] || return 0
 	as_pg "$PGBIN/pg_ctl" -D "$STACK_DIR/pg/data" -m fast -w stop >/dev/null 2>&1 || true
+}
+
+# PgBouncer in transaction pooling mode between the app and PostgreSQL (script/test
+# --pgbouncer): its own port, its log in $STACK_DIR/log/pgbouncer.log, the app's role
+# checked with SCRAM against its own list and passed on to PostgreSQL with the same
+# password. Afterwards DB_HOST/DB_PORT name the pooler (everything the app runs: the
+# workers, the CLI), PG_HOST/PG_PORT PostgreSQL itself (the tests' psql, pg_ctl), and
+# DB_POOL_MODE=transaction. A client waits for a server connection at most 3 s
+# (query_wait_timeout: a request answers 503 rather than hang while PostgreSQL is down),
+# and a failed login to PostgreSQL is tried again after 0.2 s (server_login_retry: the
+# pooler is back as soon as PostgreSQL is).
+stack_pgbouncer() {
+	pgb=$STACK_DIR/pgbouncer
+	: "${PGBOUNCER_PORT:=$(free_port)}"
+	mkdir -p "$pgb"
+	printf '"%s" "%s"\n' "$DB_USERNAME" "$DB_PASSWORD" > "$pgb/userlist.txt"
+	{
+		echo "[databases]"
+		echo "$DB_NAME = host=$DB_HOST port=$DB_PORT dbname=$DB_NAME"
+		echo "[pgbouncer]"
+		echo "listen_addr = 127.0.0.1"
+		echo "listen_port = $PGBOUNCER_PORT"
+		echo "unix_socket_dir ="
+		echo "auth_type = scram-sha-256"
+		echo "auth_file = $pgb/userlist.txt"
+		echo "admin_users = $DB_USERNAME"
+		echo "pool_mode = transaction"
+		echo "default_pool_size = 20"
+		echo "max_client_conn = 200"
+		echo "query_wait_timeout = 3"
+		echo "server_login_retry = 0.2"
+		# it refuses to run as root
+		if [ "$(id -u)" = 0 ]; then echo "user = postgres"; fi
+	} > "$pgb/pgbouncer.ini"
+	chmod 755 "$pgb"
+	chmod 644 "$pgb/pgbouncer.ini" "$pgb/userlist.txt"
+	say "pgbouncer (transaction pooling) on 127.0.0.1:$PGBOUNCER_PORT"
+	pgbouncer "$pgb/pgbouncer.ini" 2>>"$STACK_DIR/log/pgbouncer.log" &
+	echo $! > "$STACK_DIR/run/pgbouncer.pid"
+	i=0
+	until PGPASSWORD=$DB_PASSWORD psql -X -q -h 127.0.0.1 -p "$PGBOUNCER_PORT" -U "$DB_USERNAME" -d "$DB_NAME" -tAc 'SELECT 1' >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ $i -gt 100 ] && { tail -5 "$STACK_DIR/log/pgbouncer.log" >&2; die "pgbouncer did not start"; }
+		sleep 0.1
+	done
+	PG_HOST=$DB_HOST PG_PORT=$DB_PORT DB_HOST=127.0.0.1 DB_PORT=$PGBOUNCER_PORT DB_POOL_MODE=transaction
+	export PG_HOST PG_PORT DB_HOST DB_PORT DB_POOL_MODE
 }
 
 stack_migrate_seed() {
@@ -141,12 +189,12 @@ stack_cron() {
 }
 
 stack_stop() {
-	for name in cron nginx app fakes; do
+	for name in cron nginx app fakes pgbouncer; do
 		f=$STACK_DIR/run/$name.pid
 		[ -f "$f" ] || continue
 		for pid in $(cat "$f"); do kill -TERM "$pid" 2>/dev/null || true; done
 	done
-	for name in cron nginx app fakes; do
+	for name in cron nginx app fakes pgbouncer; do
 		f=$STACK_DIR/run/$name.pid
 		[ -f "$f" ] || continue
 		for pid in $(cat "$f"); do

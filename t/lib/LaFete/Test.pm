@@ -66,10 +66,12 @@ my $admin;
 sub admin_token { $admin //= login($ENV{ADMIN_EMAIL}, $ENV{ADMIN_PASSWORD}) or die "admin login failed" }
 
 # psql(SQL, @params): runs SQL on the app's database, with :'p1', :'p2'... bound to
-# @params by psql itself (quoted as literals); returns rows as arrayrefs.
+# @params by psql itself (quoted as literals); returns rows as arrayrefs. Talks to
+# PostgreSQL itself (PG_HOST/PG_PORT) when the app's DB_HOST/DB_PORT name a pooler.
 sub psql {
     my ($sql, @params) = @_;
-    my @cmd = ('psql', '-X', '-q', '-tA', '-F', "\x1f", '-h', $ENV{DB_HOST}, '-p', $ENV{DB_PORT},
+    my @cmd = ('psql', '-X', '-q', '-tA', '-F', "\x1f", '-h', $ENV{PG_HOST} // $ENV{DB_HOST},
+               '-p', $ENV{PG_PORT} // $ENV{DB_PORT},
                '-U', $ENV{DB_USERNAME}, '-d', $ENV{DB_NAME}, '-v', 'ON_ERROR_STOP=1');
     my $i = 0;
     push @cmd, '-v', 'p' . ++$i . "=$_" for @params;
