@@ -209,6 +209,9 @@ static int read_tag(struct parser *p, size_t start, struct tag *t)
 		a++;
 	while (b > a && is_space(b[-1]))
 		b--;
+	/* names are C strings from here on: a NUL would cut one short of its parts */
+	if (memchr(p->src + q, '\0', (size_t)(close - (p->src + q))))
+		return parse_fail(p, start, "NUL byte inside a tag");
 	t->body = a;
 	t->blen = (size_t)(b - a);
 	t->end = (size_t)(close - p->src) + clen;

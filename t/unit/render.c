@@ -380,6 +380,37 @@ static void t_parse_errors(struct tap *t)
 	ok(t, fails == 0, "malformed templates are parse errors with a message");
 }
 
+/* A NUL inside a tag (a template read from a file may hold one) is a parse
+ * error, whatever the tag: it once split a dotted name short of its count. */
+static void t_nul_in_tag(struct tap *t)
+{
+#define SRC(s)                  \
+	{                       \
+		s, sizeof s - 1 \
+	}
+	static const struct {
+		const char *src;
+		size_t len;
+	} bad[] = { SRC("{{a.b\0.c}}"), SRC("{{a.\0b.c}}"), SRC("{{#a.\0.b}}x{{/a.\0.b}}"), SRC("{{&\0.}}"),
+		    SRC("{{> p\0q}}"), SRC("{{{a\0}}}"), SRC("{{^\0}}{{/\0}}") };
+#undef SRC
+	int fails = 0;
+
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct buf out = BUF_INIT;
+		char err[128] = "";
+		struct json_object *d = json_tokener_parse("{\"a\":{\"b\":{\"c\":1}}}");
+		int rc = tmpl_render_string(NULL, bad[i].src, bad[i].len, d, &out, err, sizeof err);
+		if (rc != -1 || !strstr(err, "NUL")) {
+			printf("# not rejected: template %zu (%s)\n", i, err);
+			fails++;
+		}
+		json_object_put(d);
+		buf_free(&out);
+	}
+	ok(t, fails == 0, "a NUL byte inside a tag is a parse error");
+}
+
 static void t_duplicate(struct tap *t)
 {
 	const char *names[] = { "a", "b", "a" }, *srcs[] = { "1", "2", "3" };
@@ -580,6 +611,7 @@ static void (*const own_tests[])(struct tap *) = {
 	t_nesting_ok,
 	t_nesting_limit,
 	t_parse_errors,
+	t_nul_in_tag,
 	t_duplicate,
 	t_fuzz,
 	t_dirs,
