@@ -1,9 +1,11 @@
 /* fuzz_json.c: the strict JSON parser (json.c) and the typed getters of a
  * body's fields (jsonutil.c), as the worker and the handlers use them on every
- * JSON route. Properties: what json_parse_strict accepts is an object that
- * prints and parses again to an equal object; a getter that accepts a field
+ * JSON route. Properties: what json_parse_strict accepts is JSON text (as an
+ * RFC 8259 recognizer written here, apart from json-c, reads it) and an
+ * object that prints and parses again to an equal object; a getter that accepts a field
  * hands back a value within the bounds it was asked for, and one that refuses
  * has answered 400 VALIDATION_ERROR. */
+#include <ctype.h>
 #include <math.h>
 
 #include "fuzz.h"
@@ -19,6 +21,154 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	fuzz_req_init(&r);
 	return 0;
 }
+
+/* ---- RFC 8259, recognised without json-c ---- */
+
+struct rd {
+	const unsigned char *p, *e;
+	int depth;
+};
+
+static int rd_more(const struct rd *d)
+{
+	return d->p < d->e;
+}
+
+static void rd_ws(struct rd *d)
+{
+	while (rd_more(d) && strchr(" \t\n\r", *d->p) && *d->p)
+		d->p++;
+}
+
+static int rd_lit(struct rd *d, const char *w)
+{
+	size_t n = strlen(w);
+	if ((size_t)(d->e - d->p) < n || memcmp(d->p, w, n) != 0)
+		return 0;
+	d->p += n;
+	return 1;
+}
+
+static int rd_string(struct rd *d)
+{
+	if (!rd_more(d) || *d->p != '"')
+		return 0;
+	for (d->p++; rd_more(d);) {
+		unsigned c = *d->p++;
+		if (c == '"')
+			return 1;
+		if (c < 0x20)
+			return 0;
+		if (c != '\\')
+			continue;
+		if (!rd_more(d))
+			return 0;
+		c = *d->p++;
+		if (c == 'u') {
+			for (int i = 0; i < 4; i++, d->p++)
+				if (!rd_more(d) || !isxdigit(*d->p))
+					return 0;
+		} else if (!c || !strchr("\"\\/bfnrt", (int)c)) {
+			return 0;
+		}
+	}
+	return 0;
+}
+
+static int rd_digits(struct rd *d)
+{
+	const unsigned char *start = d->p;
+	while (rd_more(d) && isdigit(*d->p))
+		d->p++;
+	return d->p > start;
+}
+
+static int rd_number(struct rd *d)
+{
+	if (rd_more(d) && *d->p == '-')
+		d->p++;
+	if (rd_more(d) && *d->p == '0')
+		d->p++;
+	else if (!rd_digits(d))
+		return 0;
+	if (rd_more(d) && *d->p == '.') {
+		d->p++;
+		if (!rd_digits(d))
+			return 0;
+	}
+	if (rd_more(d) && (*d->p == 'e' || *d->p == 'E')) {
+		d->p++;
+		if (rd_more(d) && (*d->p == '+' || *d->p == '-'))
+			d->p++;
+		if (!rd_digits(d))
+			return 0;
+	}
+	return 1;
+}
+
+static int rd_value(struct rd *d);
+
+/* An object or array after its opening bracket, up to its closing one. */
+static int rd_members(struct rd *d, int object)
+{
+	rd_ws(d);
+	if (rd_more(d) && *d->p == (object ? '}' : ']'))
+		return d->p++, 1;
+	for (;;) {
+		if (object) {
+			rd_ws(d);
+			if (!rd_string(d))
+				return 0;
+			rd_ws(d);
+			if (!rd_more(d) || *d->p++ != ':')
+				return 0;
+		}
+		if (!rd_value(d))
+			return 0;
+		rd_ws(d);
+		if (!rd_more(d))
+			return 0;
+		unsigned c = *d->p++;
+		if (c == (object ? '}' : ']'))
+			return 1;
+		if (c != ',')
+			return 0;
+	}
+}
+
+static int rd_value(struct rd *d)
+{
+	int ok;
+
+	rd_ws(d);
+	if (!rd_more(d) || d->depth > 64)
+		return 0;
+	switch (*d->p) {
+	case '{':
+	case '[':
+		d->depth++;
+		ok = rd_members(d, *d->p++ == '{');
+		d->depth--;
+		return ok;
+	case '"': return rd_string(d);
+	case 't': return rd_lit(d, "true");
+	case 'f': return rd_lit(d, "false");
+	case 'n': return rd_lit(d, "null");
+	default: return rd_number(d);
+	}
+}
+
+static int is_json_text(const char *s, size_t n)
+{
+	struct rd d = { (const unsigned char *)s, (const unsigned char *)s + n, 0 };
+
+	if (!rd_value(&d))
+		return 0;
+	rd_ws(&d);
+	return d.p == d.e;
+}
+
+/* ---- the parser and the getters ---- */
 
 /* A getter returned rc: 0 and no answer, or -1 and a 400 naming the problem. */
 static void answered(int rc, const char *getter, const char *key)
@@ -153,6 +303,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	FUZZ_ASSERT(json_object_is_type(o, json_type_object), "json_parse_strict returned a non-object");
+	FUZZ_ASSERT(is_json_text(body, size), "json_parse_strict accepted what is not JSON: %.*s", (int)(size < 200 ? size : 200), body);
 
 	/* what we accept we can print, and it reads back the same */
 	size_t len;
