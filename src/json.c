@@ -1,4 +1,5 @@
 /* json.c: strict parsing of bodies (json-c alone is lenient), UTF-8 checks, small builders. */
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -6,6 +7,73 @@
 #include "arena.h"
 #include "json.h"
 #include "util.h"
+
+/* The index just after the JSON number at s[i..n) (RFC 8259:
+ * -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?), or 0 when there is none. */
+static size_t number_end(const char *s, size_t n, size_t i)
+{
+	size_t d;
+
+	if (i < n && s[i] == '-')
+		i++;
+	if (i < n && s[i] == '0') {
+		i++;
+	} else {
+		for (d = i; i < n && isdigit((unsigned char)s[i]); i++)
+			;
+		if (i == d)
+			return 0;
+	}
+	if (i < n && s[i] == '.') {
+		for (d = ++i; i < n && isdigit((unsigned char)s[i]); i++)
+			;
+		if (i == d)
+			return 0;
+	}
+	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+		if (++i < n && (s[i] == '+' || s[i] == '-'))
+			i++;
+		for (d = i; i < n && isdigit((unsigned char)s[i]); i++)
+			;
+		if (i == d)
+			return 0;
+	}
+	return i;
+}
+
+/* json-c's strict mode still takes NaN and Infinity, 'single-quoted' strings,
+ * raw control characters inside strings and numbers such as -07, 1. or -.5,
+ * none of which is JSON (RFC 8259). Here every token is checked on its own:
+ * strings without a byte below 0x20 (escapes such as \u0001 are json-c's to
+ * check), numbers by the grammar and followed by a delimiter, and nothing
+ * else but structure, blanks and the letters of true, false and null (whose
+ * spelling json-c checks). */
+static int json_tokens_valid(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '"') {
+			for (i++; i < n && s[i] != '"'; i++) {
+				if ((unsigned char)s[i] < 0x20)
+					return 0;
+				if (s[i] == '\\')
+					i++;
+			}
+			if (i >= n)
+				return 0;
+			i++;
+		} else if (c == '-' || isdigit(c)) {
+			i = number_end(s, n, i);
+			if (!i || (i < n && !strchr(" \t\n\r,]}", s[i])))
+				return 0;
+		} else if (c && strchr(" \t\n\r{}[]:,truefalsn", c)) {
+			i++;
+		} else {
+			return 0;
+		}
+	}
+	return 1;
+}
 
 struct json_object *json_parse_strict(const char *body, size_t len, char *err, size_t errlen)
 {
@@ -15,6 +83,10 @@ struct json_object *json_parse_strict(const char *body, size_t len, char *err, s
 	}
 	if (len > (size_t)INT32_MAX || memchr(body, '\0', len)) {
 		snprintf(err, errlen, "the body is not valid JSON");
+		return NULL;
+	}
+	if (!json_tokens_valid(body, len)) {
+		snprintf(err, errlen, "the body is not valid JSON (malformed token)");
 		return NULL;
 	}
 	struct json_tokener *tok = json_tokener_new_ex(JSON_MAX_DEPTH);

@@ -26,6 +26,23 @@ static void test_parse(void)
 	ok(parse("{\"a\":\"\xff\"}") == NULL, "invalid UTF-8 rejected");
 	ok(parse("") == NULL, "empty body rejected");
 	ok(parse("{\"a\":[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]}") == NULL, "nesting beyond the limit rejected");
+	/* json-c's strict mode takes these (fuzz_json found NaN, the raw control
+	 * character and -07) */
+	ok(parse("{\"a\":[2,NaN]}") == NULL, "NaN rejected");
+	ok(parse("{\"k\":\"\x19\"}") == NULL, "raw control character in a string rejected");
+	ok(parse("{\"a\":Infinity}") == NULL, "Infinity rejected");
+	ok(parse("{\"a\":-Infinity}") == NULL, "-Infinity rejected");
+	ok(parse("{'a':1}") == NULL, "single-quoted string rejected");
+	ok(parse("{\"a\x02\":1}") == NULL, "raw control character in a key rejected");
+	ok(parse("{\"a\":\"x\ny\"}") == NULL, "raw newline in a string rejected");
+	ok(parse("{\"b\":-07}") == NULL, "a leading zero rejected");
+	ok(parse("{\"b\":[00]}") == NULL, "a double zero rejected");
+	ok(parse("{\"b\":1.}") == NULL, "a number ending in a point rejected");
+	ok(parse("{\"b\":-.5}") == NULL, "a fraction without an integer part rejected");
+	ok(parse("{\"b\":1.e5}") == NULL, "an exponent after a bare point rejected");
+	ok((o = parse("{\"a\":\"x\\u0001\\n\\\"y\\\\\", \"b\":[-1.5e+3,0E0,true,false,null]}\r\n")) != NULL,
+	   "escapes, numbers and literals still parse");
+	json_object_put(o);
 	char with_nul[] = "{\"a\":1}\0x";
 	char err[160];
 	ok(json_parse_strict(with_nul, sizeof with_nul - 1, err, sizeof err) == NULL, "NUL byte in body rejected");
