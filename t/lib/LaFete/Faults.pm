@@ -17,7 +17,8 @@ use Time::HiRes qw(time sleep);
 use LaFete::Test;
 
 our @EXPORT = qw(in_background finish dispatch_pass pg_stop pg_start pg_restart pg_is_up lock_rows
-                 worker_serving smtp_stop smtp_start rzp_api rzp_control borzo_state);
+                 worker_serving smtp_stop smtp_start rzp_api rzp_control borzo_state
+                 shopper slot_at booked_units place_order start_instance stop_instance fcgi);
 
 my $json = JSON::PP->new->utf8->canonical->allow_nonref;
 
@@ -90,33 +91,38 @@ sub pg_restart { pg_stop(@_); pg_start() }
 # ---- a psql session holding row locks ----
 
 # lock_rows(SQL): a psql session that runs BEGIN and SQL (e.g. SELECT ... FOR
-# UPDATE) and keeps the transaction open. Returns {release => sub, pid}.
+# UPDATE, or an INSERT others will wait on) and keeps the transaction open.
+# Returns {release => sub, pid}: release rolls it back and ends the session.
 sub lock_rows {
     my ($sql) = @_;
     local $ENV{PGPASSWORD} = $ENV{DB_PASSWORD};
+    # its complaints when the fault takes its session down are expected: not in the test's output
+    open my $saved, '>&', \*STDERR or die;
+    open STDERR, '>', '/dev/null' or die;
     my $pid = IPC::Open2::open2(my $out, my $in, 'psql', '-X', '-q', '-tA', '-v', 'ON_ERROR_STOP=1', '-h', $ENV{DB_HOST},
                                 '-p', $ENV{DB_PORT}, '-U', $ENV{DB_USERNAME}, '-d', $ENV{DB_NAME});
+    open STDERR, '>&', $saved or die;
     $in->autoflush(1);
     print $in "BEGIN;\n$sql;\n\\echo LOCKED\n";
     while (my $line = <$out>) { last if $line =~ /^LOCKED/ }
     return {
         pid => $pid,
         release => sub {
-            print $in "COMMIT;\n\\q\n" if kill 0, $pid;
+            print $in "ROLLBACK;\n\\q\n" if kill 0, $pid;
             close $in;
             waitpid($pid, 0);
         },
     };
 }
 
-# worker_serving(SQL_CONDITION): the app worker whose database session matches
-# the condition on pg_stat_activity (e.g. "wait_event_type = 'Lock'"), by
-# following the session's client port to the worker's socket; undef if none.
+# worker_serving(SQL_CONDITION): (the app worker, its backend's pid) whose
+# database session matches the condition on pg_stat_activity (e.g.
+# "wait_event_type = 'Lock'"), by following the session's client port to the
+# worker's socket; () if none.
 sub worker_serving {
     my ($cond) = @_;
-    my @ports = map { $_->[0] } psql("SELECT client_port FROM pg_stat_activity WHERE application_name = 'lafete' AND $cond");
-    return undef unless @ports;
-    my %want = map { $_ => 1 } @ports;
+    my %want = map { $_->[0] => $_->[1] } psql("SELECT client_port, pid FROM pg_stat_activity WHERE application_name = 'lafete' AND $cond");
+    return unless %want;
     my %inode_port;
     for my $f ('/proc/net/tcp', '/proc/net/tcp6') {
         open my $fh, '<', $f or next;
@@ -131,35 +137,43 @@ sub worker_serving {
         for my $fd (readdir $d) {
             my $l = readlink "/proc/$w/fd/$fd" or next;
             next unless $l =~ /^socket:\[(\d+)\]$/;
-            return $w if defined $inode_port{$1} && $want{ $inode_port{$1} };
+            return ($w, $want{ $inode_port{$1} }) if defined $inode_port{$1} && $want{ $inode_port{$1} };
         }
     }
-    return undef;
+    return;
 }
 
 # ---- the fake SMTP server (started by script/test) ----
 
-# The running fake SMTP: [pid, argv].
+sub cmdline { open my $c, '<', "/proc/$_[0]/cmdline" or return (); local $/; split /\0/, (<$c> // '') }
+sub ppid_of { open my $s, '<', "/proc/$_[0]/stat" or return 0; my $l = <$s> // ''; $l =~ /^\d+ \(.*?\) \S+ (\d+)/ ? $1 : 0 }
+
+# The fake SMTP server serving FAKE_SMTP_DIR (script/test's, or the one t/53
+# started in its place): [pid, argv, the children serving connections].
 sub smtp_fake {
-    open my $fh, '<', "$ENV{STACK_DIR}/run/fakes.pid" or die "no fakes.pid";
-    for my $pid (map { /(\d+)/ ? $1 : () } <$fh>) {
-        open my $c, '<', "/proc/$pid/cmdline" or next;
-        local $/;
-        my @argv = split /\0/, <$c>;
-        return [$pid, \@argv] if grep { m{/smtp\.pl$} } @argv;
+    my (%argv, @sinks);
+    for my $pid (map { m{^/proc/(\d+)$} ? $1 : () } glob '/proc/[0-9]*') {
+        my @a = cmdline($pid);
+        next unless grep({ m{/smtp\.pl$} } @a) && grep({ $_ eq $ENV{FAKE_SMTP_DIR} } @a);
+        $argv{$pid} = \@a;
     }
-    return undef;
+    my @listeners = grep { !$argv{ ppid_of($_) } } keys %argv;
+    return undef unless @listeners == 1;
+    my $l = $listeners[0];
+    return [$l, $argv{$l}, [ grep { ppid_of($_) == $l } keys %argv ]];
 }
 
 my $smtp_argv;
-# Stops it: connections to its port are refused until smtp_start.
+# Stops it, and its children: libcurl keeps a worker's SMTP connection open, and
+# the child serving it would go on accepting mail. Connections are refused until
+# smtp_start.
 sub smtp_stop {
     my $f = smtp_fake() or die 'the fake SMTP server is not running';
     $smtp_argv = $f->[1];
-    kill 'TERM', $f->[0];
+    kill 'TERM', $f->[0], @{ $f->[2] };
     my $deadline = time + 5;
-    sleep 0.05 while kill(0, $f->[0]) && time < $deadline;
-    kill 'KILL', $f->[0] if kill 0, $f->[0];
+    sleep 0.05 while grep({ kill 0, $_ } $f->[0], @{ $f->[2] }) && time < $deadline;
+    kill 'KILL', $f->[0], @{ $f->[2] };
 }
 
 # Starts it again on the same port and directory, watched by script/test like the first.
@@ -182,6 +196,95 @@ sub smtp_start {
     wait_for(sub { IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port, Timeout => 1) }, 10)
         or die 'the fake SMTP server did not come back';
     undef $smtp_argv;
+}
+
+# ---- a second app instance, spoken to over FastCGI directly (as t/35 does) ----
+
+# start_instance(ENV...): `lafete serve` with one worker on a socket of its own,
+# the stack's configuration plus ENV, logging to log/app-<name>.log.
+sub start_instance {
+    my (%env) = @_;
+    my $name = delete $env{NAME} // 'second';
+    my $sock = "$ENV{STACK_DIR}/run/$name-$$.sock";
+    my $pid = fork // die "fork: $!";
+    if (!$pid) {
+        $ENV{$_} = $env{$_} for keys %env;
+        @ENV{qw(FCGI_SOCKET WORKERS)} = ($sock, 1);
+        open STDOUT, '>>', "$ENV{STACK_DIR}/log/app-$name.log" or POSIX::_exit(1);
+        open STDERR, '>&', \*STDOUT;
+        exec $ENV{LAFETE_BIN}, 'serve' or POSIX::_exit(127);
+    }
+    wait_for(sub { -S $sock }, 20) or die 'the second instance did not start';
+    return { pid => $pid, sock => $sock, log => "$ENV{STACK_DIR}/log/app-$name.log" };
+}
+
+sub stop_instance {
+    my ($i) = @_;
+    kill 'TERM', $i->{pid};
+    return wait_for(sub { waitpid($i->{pid}, POSIX::WNOHANG()) == $i->{pid} }, 20);
+}
+
+# fcgi(INSTANCE, METHOD, URI, TOKEN, CONTENT_TYPE, BODY): one request through cgi-fcgi; {status, head, body, json}.
+sub fcgi {
+    my ($inst, $method, $uri, $token, $ct, $body) = @_;
+    my $file = "$ENV{STACK_DIR}/run/fcgi-body.$$";
+    open my $fh, '>:raw', $file or die;
+    print $fh $body // '';
+    close $fh;
+    my ($path, $query) = split /\?/, $uri, 2;
+    my $out = do {
+        local %ENV = (PATH => $ENV{PATH}, REQUEST_METHOD => $method, DOCUMENT_URI => $path, REQUEST_URI => $uri,
+                      QUERY_STRING => $query // '', CONTENT_LENGTH => length($body // ''), REMOTE_ADDR => '127.0.0.1',
+                      ($ct ? (CONTENT_TYPE => $ct) : ()), ($token ? (HTTP_AUTHORIZATION => "Bearer $token") : ()));
+        open my $p, '-|', "cgi-fcgi -bind -connect '$inst->{sock}' < '$file'" or die "cgi-fcgi: $!";
+        local $/;
+        my $o = <$p>;
+        close $p;
+        $o // '';
+    };
+    unlink $file;
+    my ($head, $content) = split /\r\n\r\n/, $out, 2;
+    my ($status) = ($head // '') =~ /^Status: (\d+)/m;
+    return { status => $status // 0, head => $head, body => $content, json => json_of($content // '') };
+}
+
+# ---- a customer about to check out ----
+
+my $seq = 0;
+# shopper(): a customer registered through the API, with an address in the
+# delivery area and a cart of two cakes of a fresh product (1 kitchen unit each).
+sub shopper {
+    my $u = register_user();
+    my $uid = $u->{user}{id};
+    my $tag = sprintf '%d-%d-%d', $$, ++$seq, int(rand 1e9);
+    my ($pid) = psql_row("INSERT INTO products (slug, name, base_price, lead_time_hours) "
+                         . "VALUES (:'p1', 'Fault cake', 500, 24) RETURNING id", "fault-$tag");
+    my ($vid) = psql_row("INSERT INTO variants (product_id, label, weight_grams, price, kitchen_units) "
+                         . "VALUES (:'p1', '500 g', 500, 500.00, 1) RETURNING id", $pid);
+    my ($aid) = psql_row("INSERT INTO addresses (user_id, label, street, city, pincode, latitude, longitude) "
+                         . "VALUES (:'p1', 'Home', '1 MG Road', 'Bengaluru', '560001', 12.93521, 77.62447) RETURNING id", $uid);
+    my ($cid) = psql_row("INSERT INTO carts (user_id) VALUES (:'p1') ON CONFLICT (user_id) DO UPDATE SET updated_at = now() "
+                         . "RETURNING id", $uid);
+    psql("INSERT INTO cart_items (cart_id, variant_id, quantity) VALUES (:'p1', :'p2', 2)", $cid, $vid);
+    return { %$u, uid => $uid, address_id => $aid, variant => $vid, cart_id => $cid };
+}
+
+# slot_at(DAYS, 'HH:MM:SS'): a slot start DAYS days ahead in Asia/Kolkata.
+sub slot_at {
+    my ($days, $hms) = @_;
+    return POSIX::strftime('%Y-%m-%d', gmtime(time + 19800 + $days * 86400)) . "T$hms+05:30";
+}
+
+sub booked_units {
+    (psql_row("SELECT coalesce((SELECT booked_units FROM delivery_slots WHERE slot_start = :'p1'::timestamptz), 0)", $_[0]))[0];
+}
+
+# place_order(SHOPPER, SLOT, KEY): POST /api/orders with that Idempotency-Key.
+sub place_order {
+    my ($s, $slot, $key, %o) = @_;
+    my @req = (POST => '/api/orders', token => $s->{token}, headers => { 'Idempotency-Key' => $key },
+               json => { addressId => $s->{address_id}, deliverySlot => $slot });
+    return $o{background} ? in_background(@req) : req(@req);
 }
 
 # ---- the fake partners ----
