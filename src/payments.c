@@ -527,15 +527,24 @@ static int apply_kept(struct ctx *c, const char *type, struct json_object *ev, v
 	return k->fn(c, p, ev) ? 0 : -1;
 }
 
-static enum outcome apply_kept_tx(struct ctx *c, void *subject)
+struct kept {
+	const char *subject;
+	int applied;
+};
+
+static enum outcome apply_kept_tx(struct ctx *c, void *arg)
 {
-	return early_apply(c, "razorpay", subject, apply_kept, NULL) < 0 ? E_DB : OK;
+	struct kept *k = arg;
+	k->applied = early_apply(c, "razorpay", k->subject, apply_kept, NULL);
+	return k->applied < 0 ? E_DB : OK;
 }
 
 int payment_events_apply_kept(struct ctx *c, const char *subject)
 {
-	if (db_tx(c, apply_kept_tx, (void *)subject) == OK)
-		return 0;
+	struct kept k = { subject, 0 };
+
+	if (db_tx(c, apply_kept_tx, &k) == OK)
+		return k.applied;
 	log_warn("razorpay events kept about %s: not applied now; the dispatch pass will", subject);
 	return -1;
 }
@@ -549,9 +558,10 @@ int payment_events_catch_up(struct ctx *c, int limit, int *applied)
 	if (!res)
 		return -1;
 	for (int i = 0; i < PQntuples(res); i++) {
-		if (payment_events_apply_kept(c, db_val(res, i, "subject")) != 0)
+		int n = payment_events_apply_kept(c, db_val(res, i, "subject"));
+		if (n < 0)
 			return -1;
-		(*applied)++;
+		*applied += n;
 	}
 	return 0;
 }

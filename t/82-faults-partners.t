@@ -11,6 +11,7 @@ use LaFete::Test;
 use LaFete::Fulfil;
 use LaFete::Faults;
 use JSON::PP ();
+use IO::Socket::INET;
 
 plan skip_all => 'run through script/test' unless $ENV{FAKE_RAZORPAY_URL} && $ENV{FAKE_BORZO_URL} && $ENV{FAKE_SMTP_DIR};
 my $admin = admin_token();
@@ -134,7 +135,9 @@ sub pending {
     my @orders = map { make_order() } 1 .. 3;
     is(req(POST => "/api/delivery/book/$_->{id}", token => $admin)->{status}, 200, "order $_->{number} booked: an email queued")
         for @orders;
-    smtp_stop();
+    ok(smtp_stop(), 'the SMTP server stopped');
+    my ($port) = $ENV{SMTP_URL} =~ /:(\d+)$/;
+    ok(!IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port, Timeout => 1), 'SMTP refuses connections');
     my $r = dispatch_pass();
     is($r->{status}, 200, 'a pass while SMTP is down: 200');
     cmp_ok($r->{json}{emailsFailed}, '>=', 1, 'it counts the failure');

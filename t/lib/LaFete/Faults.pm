@@ -148,7 +148,7 @@ sub worker_serving {
 sub cmdline { open my $c, '<', "/proc/$_[0]/cmdline" or return (); local $/; split /\0/, (<$c> // '') }
 sub ppid_of { open my $s, '<', "/proc/$_[0]/stat" or return 0; my $l = <$s> // ''; $l =~ /^\d+ \(.*?\) \S+ (\d+)/ ? $1 : 0 }
 
-# The fake SMTP server serving FAKE_SMTP_DIR (script/test's, or the one t/53
+# The fake SMTP server serving FAKE_SMTP_DIR (script/test's, or one smtp_start
 # started in its place): [pid, argv, the children serving connections].
 sub smtp_fake {
     my (%argv, @sinks);
@@ -163,39 +163,37 @@ sub smtp_fake {
     return [$l, $argv{$l}, [ grep { ppid_of($_) == $l } keys %argv ]];
 }
 
-my $smtp_argv;
 # Stops it, and its children: libcurl keeps a worker's SMTP connection open, and
 # the child serving it would go on accepting mail. Connections are refused until
-# smtp_start.
+# smtp_start. 1, or 0 when none was running.
 sub smtp_stop {
-    my $f = smtp_fake() or die 'the fake SMTP server is not running';
-    $smtp_argv = $f->[1];
+    my $f = smtp_fake() or return 0;
     kill 'TERM', $f->[0], @{ $f->[2] };
     my $deadline = time + 5;
     sleep 0.05 while grep({ kill 0, $_ } $f->[0], @{ $f->[2] }) && time < $deadline;
     kill 'KILL', $f->[0], @{ $f->[2] };
+    return 1;
 }
 
-# Starts it again on the same port and directory, watched by script/test like the first.
+# Starts one on SMTP_URL's port and FAKE_SMTP_DIR. It watches no parent (--parent 0:
+# a fake whose parent is gone exits, and this test's process ends before the stack);
+# its pid goes to run/fakes.pid, so script/test's stack_stop ends it with the rest.
 sub smtp_start {
-    die 'smtp_stop first' unless $smtp_argv;
     my ($port) = $ENV{SMTP_URL} =~ /:(\d+)$/;
-    my @argv = @$smtp_argv;
-    for my $i (0 .. $#argv - 1) { $argv[$i + 1] = $port if $argv[$i] eq '--port' }
     my $pid = fork // die "fork: $!";
     if (!$pid) {
         POSIX::setsid();
         open STDIN, '<', '/dev/null';
         open STDOUT, '>', '/dev/null';
         open STDERR, '>>', "$ENV{STACK_DIR}/log/fake-smtp.log";
-        exec @argv or POSIX::_exit(127);
+        exec $^X, "$ENV{ROOT}/t/fakes/smtp.pl", '--port', $port, '--dir', $ENV{FAKE_SMTP_DIR}, '--parent', 0
+            or POSIX::_exit(127);
     }
     open my $fh, '>>', "$ENV{STACK_DIR}/run/fakes.pid" or die;
     print $fh "$pid\n";
     close $fh;
     wait_for(sub { IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port, Timeout => 1) }, 10)
         or die 'the fake SMTP server did not come back';
-    undef $smtp_argv;
 }
 
 # ---- a second app instance, spoken to over FastCGI directly (as t/35 does) ----
