@@ -238,7 +238,7 @@ sub server_cpu {
     return $t / $hz;
 }
 my @servers = grep { $_ } map { $E{$_} } qw(SOAK_APP_PID SOAK_NGINX_PID SOAK_PG_PID);
-my %cpu;
+my (%cpu, %load_at);
 
 sub run_phase {
     my ($name, $secs, $browser_rate) = @_;
@@ -254,7 +254,13 @@ sub run_phase {
     $spawn->(sub { checkout($E{SOAK_ORDERS_PER_MIN}, $until) });
     $spawn->(sub { courier($until) });
     $spawn->(sub { dispatcher($until) });
-    waitpid($_, 0) for @kids;
+    # the machine's load average at the end of each row (other jobs share the cores)
+    my %left = map { $_ => 1 } @kids;
+    while (%left) {
+        for my $k (keys %left) { delete $left{$k} if waitpid($k, POSIX::WNOHANG()) == $k }
+        $load_at{$name}{ int((time - $start) / $E{SOAK_BUCKET}) } = (split ' ', loadavg())[0];
+        sleep 0.5 if %left;
+    }
     my $end = time;
     my @t1 = POSIX::times();
     my $hz = POSIX::sysconf(POSIX::_SC_CLK_TCK()) || 100;
@@ -344,9 +350,9 @@ for my $k (sort { $a <=> $b } keys %bucket) {
     my @v = map { $_->{ms} } @{ $bucket{$k} };
     my $secs = ($k + 1) * $B <= $s1 - $s0 ? $B : ($s1 - $s0) - $k * $B;
     next if $secs < 1;
-    push @rows, sprintf "| %5d-%-5d | %8d | %6.1f | %6d | %7s | %7s | %7s | %8s | %8s |", $k * $B, $k * $B + $secs, scalar @v,
+    push @rows, sprintf "| %5d-%-5d | %8d | %6.1f | %6d | %7s | %7s | %7s | %8s | %8s | %5s |", $k * $B, $k * $B + $secs, scalar @v,
         @v / $secs, scalar(grep { !$_->{ok} } @{ $bucket{$k} }), pct(0.5, @v), pct(0.99, @v), pct(1, @v),
-        pct(0.99, @{ $nginx{$k} || [] }), pct(1, @{ $nginx{$k} || [] });
+        pct(0.99, @{ $nginx{$k} || [] }), pct(1, @{ $nginx{$k} || [] }), $load_at{soak}{$k} // '-';
 }
 
 my %count;
@@ -371,6 +377,7 @@ my @checks = (
      "SELECT count(*) FROM deliveries d JOIN orders o ON o.id = d.order_id WHERE o.idempotency_key LIKE 'soak-%' AND o.status <> 'DELIVERED'", 0],
     ['no partner event left waiting (early_events)', "SELECT count(*) FROM early_events", 0],
     ['no dead job', "SELECT count(*) FROM jobs WHERE state = 'dead'", 0],
+    ['no email given up', "SELECT count(*) FROM emails WHERE state = 'dead'", 0],
     ['no order flagged for staff', "SELECT count(*) FROM orders WHERE needs_attention", 0],
 );
 my $failed_checks = 0;
@@ -381,7 +388,7 @@ for my $c (@checks) {
     $failed_checks++ unless $ok;
     push @check_lines, sprintf '- %s: %s', $c->[0], $ok ? 'yes' : "NO ($got)";
 }
-my $soak_orders = $psql->("SELECT count(*) FROM orders WHERE idempotency_key LIKE 'soak-soak-%'");
+push @check_lines, sprintf '- emails sent / still queued (the last pass\'s): %s', $psql->("SELECT count(*) FILTER (WHERE state = 'sent') || ' / ' || count(*) FILTER (WHERE state = 'queued') FROM emails");
 my @replaced = grep { !exists $rss2->{$_} } keys %$rss1;
 push @check_lines, sprintf '- the same workers from start to end: %s', @replaced ? "NO (gone: @replaced)" : 'yes';
 push @check_lines, sprintf '- 5xx in nginx\'s log during the soak: %d', $nginx_5xx;
@@ -410,12 +417,12 @@ my @report = (
             $cpu{soak}{server}, $cpu{soak}{load}, $E{SOAK_NPROC}, $dur),
     sprintf('**errors: %d** (soak), %d (peak phase)', scalar @errors, scalar @peak_errors),
     '',
-    sprintf('| %-11s | %8s | %6s | %6s | %7s | %7s | %7s | %8s | %8s |', 'seconds', 'requests', 'req/s', 'errors',
-            'p50 ms', 'p99 ms', 'max ms', 'nginx p99', 'nginx max'),
-    '|:-----|-----:|-----:|-----:|-----:|-----:|-----:|-----:|-----:|',
+    sprintf('| %-11s | %8s | %6s | %6s | %7s | %7s | %7s | %8s | %8s | %5s |', 'seconds', 'requests', 'req/s', 'errors',
+            'p50 ms', 'p99 ms', 'max ms', 'nginx p99', 'nginx max', 'load'),
+    '|:-----|-----:|-----:|-----:|-----:|-----:|-----:|-----:|-----:|-----:|',
     @rows,
     '',
-    'Latency: the client\'s (Perl HTTP::Tiny over TLS, keep-alive, on the same 2 cores) and nginx\'s `$request_time`.',
+    'Latency: the client\'s (Perl HTTP::Tiny over TLS, keep-alive, on the same cores) and nginx\'s `$request_time`; load: the 1-minute load average at the row\'s end.',
     '',
     '| worker  | RSS KiB at start | at soak start | at end | change |',
     '|--------:|---------:|---------:|---------:|--------:|',
