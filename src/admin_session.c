@@ -9,6 +9,7 @@
 #include "conf.h"
 #include "handlers.h"
 #include "jsonutil.h"
+#include "slots.h"
 #include "util.h"
 
 #define NONCE_BYTES 24
@@ -184,11 +185,7 @@ int admin_parse_date(const char *s)
 
 void admin_kolkata_date(int days, char out[11])
 {
-	/* India keeps no daylight saving: UTC+05:30 all year */
-	time_t t = time(NULL) + 19800 + (time_t)days * 86400;
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(out, 11, "%Y-%m-%d", &tm);
+	slot_kolkata_date(time(NULL), days, out); /* pure, unit-tested at midnight (t/unit/test_slots.c) */
 }
 
 const char *admin_date_param(struct req *r)

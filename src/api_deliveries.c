@@ -33,6 +33,14 @@ int delivery_cancel_post(struct req *r)
 	return reply_delivery(r, o, &a);
 }
 
+/* 200 {"status": what} */
+static int reply_status(struct req *r, const char *what)
+{
+	struct json_object *a = json_object_new_object();
+	json_object_object_add(a, "status", json_object_new_string(what));
+	return reply_json(r, 200, a);
+}
+
 /* Borzo signs the raw body (doc/partners.md §13); anything unsigned or unreadable is refused before the shop sees it. */
 int delivery_webhook(struct req *r)
 {
@@ -40,7 +48,6 @@ int delivery_webhook(struct req *r)
 	const char *secret = cfg->borzo_callback_secret;
 	struct borzo_event ev = { 0 };
 	char err[160];
-	int matched;
 
 	if (!sig || !secret || !*secret || !auth_hmac_verify(secret, r->body, r->body_len, sig))
 		return reply_error(r, 401, "INVALID_SIGNATURE", NULL, "X-DV-Signature does not match the body");
@@ -51,12 +58,12 @@ int delivery_webhook(struct req *r)
 	if (rc < 0)
 		return reply_error(r, 400, "VALIDATION_ERROR", "order_id", "The event has no order or delivery with an order_id");
 	if (rc == 0)
-		return reply_json(r, 200, json_object_new_object());
-	enum outcome o = delivery_apply_event(&r->ctx, &ev, &matched);
+		return reply_status(r, "ignored");
+	enum event_fate fate;
+	enum outcome o = delivery_apply_event(&r->ctx, &ev, body, &fate);
 	if (o != OK)
 		return reply_outcome(r, o, NULL);
-	if (!matched)
-		log_info("borzo callback for unknown order %lld (%s): acknowledged", ev.borzo_order_id,
-			 ev.raw_status ? ev.raw_status : "-");
-	return reply_json(r, 200, json_object_new_object());
+	/* Borzo ignores the body (doc/partners.md §13.6); it says what happened, for people and tests */
+	return reply_status(r, fate == EVENT_KEPT ? "kept" : fate == EVENT_MATCHED ? "applied"
+										   : "ignored");
 }

@@ -10,6 +10,7 @@
 #include "db.h"
 #include "deliveries.h"
 #include "delivery_status.h"
+#include "early_events.h"
 #include "jobs.h"
 #include "json.h"
 #include "order_fsm.h"
@@ -302,7 +303,10 @@ static const char *drop_tracking_url(struct json_object *order)
 	return borzo_str(json_object_array_get_idx(pts, 1), "tracking_url");
 }
 
-/* Transaction 2: store the Borzo order, DISPATCHED, "on the way" email. */
+static int apply_kept(struct ctx *c, const char *type, struct json_object *body, void *arg);
+
+/* Transaction 2: store the Borzo order, DISPATCHED, "on the way" email, and
+ * the callbacks about it that arrived before this commit. */
 static enum book_result record_booking(struct ctx *c, const struct claim *cl, struct json_object *order,
 				       const char *actor, char *msg, size_t msglen)
 {
@@ -314,8 +318,11 @@ static enum book_result record_booking(struct ctx *c, const struct claim *cl, st
 	const char *bid = arena_printf(c->a, "%lld", (long long)json_object_get_int64(id));
 	const char *cname = borzo_courier_name(c->a, courier);
 
+	/* the lock a callback about bid takes too: it waits for this commit, or was kept before it */
 	if (db_begin(c) != 0)
 		return BOOK_DB_ERROR;
+	if (early_lock(c, "borzo", bid) != 0)
+		goto fail;
 	if (!db_query(c, "UPDATE deliveries SET booking_state = 'BOOKED', borzo_order_id = $2::bigint, tracking_url = $3, "
 			 "courier_name = $4, courier_phone = $5, status = CASE WHEN $4::text IS NULL THEN 'SEARCHING' ELSE 'ASSIGNED' END, "
 			 "borzo_status = $6, price = CASE WHEN $7 ~ '^[0-9]+(\\.[0-9]{1,2})?$' THEN $7::numeric END, "
@@ -338,6 +345,9 @@ static enum book_result record_booking(struct ctx *c, const struct claim *cl, st
 					   "WHERE id = $1 AND (attention_reason LIKE 'Courier cancelled%' "
 					   "OR attention_reason LIKE 'Borzo reports the delivery%')",
 					cl->order_id))
+		goto fail;
+	/* callbacks Borzo sent before this commit, applied with it */
+	if (early_apply(c, "borzo", bid, apply_kept, NULL) < 0)
 		goto fail;
 	if (db_commit(c) != 0)
 		goto fail;
@@ -517,22 +527,37 @@ static int apply_final(struct ctx *c, const char *order_id, const struct borzo_e
 
 struct event_apply {
 	const struct borzo_event *ev;
-	int matched;
+	struct json_object *body; /* the callback, kept when its order is unknown; NULL: never kept */
+	enum event_fate fate;
 };
 
-/* In the transaction of db_tx: the delivery moved forward and its order told. */
+/* In the transaction of db_tx (or of a booking): the delivery moved forward and its order told. */
 static enum outcome apply_locked(struct ctx *c, void *arg)
 {
 	struct event_apply *ea = arg;
 	const struct borzo_event *ev = ea->ev;
+	const char *bid = arena_printf(c->a, "%lld", ev->borzo_order_id);
+
+	/* taken before the look-up: a booking recording bid commits first or finds the event kept */
+	if (early_lock(c, "borzo", bid) != 0)
+		return E_DB;
 	PGresult *res = db_query(c, "SELECT order_id, status, booking_state FROM deliveries "
 				    "WHERE borzo_order_id = $1::bigint FOR UPDATE",
-				 arena_printf(c->a, "%lld", ev->borzo_order_id));
+				 bid);
 	if (!res)
 		return E_DB;
-	if (PQntuples(res) == 0)
+	if (PQntuples(res) == 0) {
+		if (!ea->body || !ev->status) /* nothing to keep, or an event that would move nothing */
+			return OK;
+		struct json_object *t = NULL;
+		json_object_object_get_ex(ea->body, "event_type", &t);
+		if (early_keep(c, "borzo", bid, t && json_object_is_type(t, json_type_string) ? json_object_get_string(t) : NULL,
+			       ea->body) != 0)
+			return E_DB;
+		ea->fate = EVENT_KEPT;
 		return OK;
-	ea->matched = 1;
+	}
+	ea->fate = EVENT_MATCHED;
 	const char *order_id = db_val(res, 0, "order_id"), *cur = db_val(res, 0, "status");
 	/* forward only: duplicates and late, older events change nothing */
 	if (!ev->status || strcmp(db_val(res, 0, "booking_state"), "BOOKED") != 0 ||
@@ -550,12 +575,25 @@ static enum outcome apply_locked(struct ctx *c, void *arg)
 	return OK;
 }
 
-enum outcome delivery_apply_event(struct ctx *c, const struct borzo_event *ev, int *matched)
+/* A callback kept before its booking committed, applied in the booking's transaction. */
+static int apply_kept(struct ctx *c, const char *type, struct json_object *body, void *arg)
 {
-	struct event_apply ea = { ev, 0 };
+	struct borzo_event ev = { 0 };
+	(void)type;
+	(void)arg;
+	if (borzo_event_read(c->a, body, &ev) != 1)
+		return 0; /* kept only after it read as an event: nothing to do */
+	struct event_apply ea = { &ev, NULL, EVENT_UNKNOWN };
+	return apply_locked(c, &ea) == OK ? 0 : -1;
+}
+
+enum outcome delivery_apply_event(struct ctx *c, const struct borzo_event *ev, struct json_object *body,
+				  enum event_fate *fate)
+{
+	struct event_apply ea = { ev, body, EVENT_UNKNOWN };
 	enum outcome o = db_tx(c, apply_locked, &ea);
 
-	*matched = ea.matched;
+	*fate = o == OK ? ea.fate : EVENT_UNKNOWN;
 	return o;
 }
 
@@ -576,7 +614,7 @@ enum outcome deliveries_refresh(struct ctx *c, int limit, int64_t deadline_ms, i
 		const char *bid = db_val(res, i, "bid");
 		struct json_object *order;
 		struct borzo_event ev = { 0 };
-		int matched;
+		enum event_fate fate;
 		/* touched first: each delivery is asked about at most every few minutes */
 		if (!db_query(c, "UPDATE deliveries SET updated_at = now() WHERE borzo_order_id = $1::bigint", bid))
 			return E_DB;
@@ -586,9 +624,9 @@ enum outcome deliveries_refresh(struct ctx *c, int limit, int64_t deadline_ms, i
 		}
 		if (borzo_event_of_order(c->a, order, &ev) != 1 || !ev.status)
 			continue;
-		if (delivery_apply_event(c, &ev, &matched) != OK)
+		if (delivery_apply_event(c, &ev, NULL, &fate) != OK)
 			return E_DB;
-		*updated += matched;
+		*updated += fate == EVENT_MATCHED;
 	}
 	return OK;
 }

@@ -32,7 +32,8 @@ enum book_result {
  * the order up at Borzo (GET orders, points[].client_order_id == our order
  * number); only when not found does it call create-order. Transaction 2
  * stores the Borzo order, moves the order to DISPATCHED (CAUSE_COURIER, as
- * actor) and queues the "on_the_way" email. A failure is recorded on the row
+ * actor), queues the "on_the_way" email and applies the callbacks Borzo sent
+ * about that order before this commit (kept by delivery_apply_event). A failure is recorded on the row
  * (FAILED, last_error); transient ones queue a book_courier job. msg gets a
  * sentence for the client. Must be called outside a transaction. */
 enum book_result delivery_book(struct ctx *c, const char *order_id, const char *actor, char *msg, size_t msglen);
@@ -65,14 +66,23 @@ enum outcome delivery_book_view(struct ctx *c, const char *order_id, struct deli
  * E_COURIER_UNAVAILABLE, E_DB. Outside a transaction. */
 enum outcome delivery_cancel(struct ctx *c, const char *order_id, struct delivery_answer *out);
 
+/* What became of a Borzo event. */
+enum event_fate {
+	EVENT_UNKNOWN = 0, /* its Borzo order is none of ours, and it was not kept */
+	EVENT_MATCHED,	   /* one of our deliveries (applied, or a repeat or older event: harmless) */
+	EVENT_KEPT,	   /* unknown yet: kept (early_events.h) for the booking that records it */
+};
+
 /* Applies a Borzo event (delivery_status.h) in a transaction of its own: the
  * BOOKED delivery with that Borzo order moves forward only (courier name and
  * phone kept when the event has none); a completion delivers the order
  * (CAUSE_BORZO, which queues the "delivered" email), a cancellation or
- * failure flags it for staff. *matched is 1 when the Borzo order is one of
- * our deliveries (a repeat or an older event included), 0 when unknown (the
- * event is then harmless). OK, or E_DB. */
-enum outcome delivery_apply_event(struct ctx *c, const struct borzo_event *ev, int *matched);
+ * failure flags it for staff. When no delivery has that Borzo order and body
+ * (the callback as received) is given, the event is kept: a callback can
+ * arrive before the booking that stores the order id has committed, and that
+ * booking applies it in its own transaction. *fate says which. OK, or E_DB. */
+enum outcome delivery_apply_event(struct ctx *c, const struct borzo_event *ev, struct json_object *body,
+				  enum event_fate *fate);
 
 /* The dispatch pass: up to limit BOOKED deliveries not final and not heard of
  * for DELIVERY_REFRESH_AFTER are read back from Borzo (GET orders) until

@@ -7,6 +7,7 @@
 #include "conf.h"
 #include "db.h"
 #include "deliveries.h"
+#include "early_events.h"
 #include "estimate.h"
 #include "dispatch.h"
 #include "jobs.h"
@@ -89,6 +90,22 @@ static int duty_prune_quotes(struct ctx *c, struct pass *p)
 	int n = delivery_quotes_prune(c);
 	summary_count(p->summary, "quotesPruned", n > 0 ? n : 0);
 	return n < 0 ? -1 : 0;
+}
+
+/* ---- duty: partner events kept before what they name was recorded ---- */
+
+/* Razorpay's are applied after the commit that records their order or refund:
+ * a worker that died in between left them, caught up here. Borzo's are applied
+ * in the booking's own transaction, so none is ever left behind; events nobody
+ * claims are deleted after EARLY_EVENTS_KEEP. */
+static int duty_early_events(struct ctx *c, struct pass *p)
+{
+	int applied = 0, rc = payment_events_catch_up(c, DISPATCH_BATCH, &applied);
+	int pruned = early_prune(c);
+
+	summary_count(p->summary, "earlyEventsApplied", applied);
+	summary_count(p->summary, "earlyEventsExpired", pruned > 0 ? pruned : 0);
+	return rc < 0 || pruned < 0 ? -1 : 0;
 }
 
 /* ---- duty: book couriers for due paid orders ---- */
@@ -231,6 +248,7 @@ static const struct duty {
 	{ "refresh_deliveries", duty_refresh_deliveries },
 	{ "run_jobs", duty_run_jobs },
 	{ "prune_quotes", duty_prune_quotes },
+	{ "early_events", duty_early_events },
 };
 
 /* When the pass ran, and ran clean, for /metrics (ops.c). A failure to record

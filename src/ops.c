@@ -5,6 +5,7 @@
 #include "arena.h"
 #include "db.h"
 #include "deliveries.h"
+#include "early_events.h"
 #include "ops.h"
 #include "payments.h"
 
@@ -19,6 +20,7 @@ const struct ops_gauge ops_gauges[] = {
 	{ "lafete_dispatch_last_success_duration_seconds", "How long that pass took." },
 	{ "lafete_dispatch_last_run_timestamp_seconds", "When the last dispatch pass ended, failed duties or not (0: never)." },
 	{ "lafete_dispatch_last_run_errors", "Duties that failed in the last dispatch pass." },
+	{ "lafete_early_events", "Partner events kept because what they name was not recorded yet, by partner (deleted after " EARLY_EVENTS_KEEP ")." },
 };
 const int ops_gauges_count = sizeof ops_gauges / sizeof ops_gauges[0];
 
@@ -51,16 +53,26 @@ static const char samples_sql[] =
 	"UNION ALL SELECT 8, NULL, NULL, 0, (COALESCE(last_ok_ms, 0) / 1000.0)::text FROM dp "
 	"UNION ALL SELECT 9, NULL, NULL, 0, COALESCE(extract(epoch FROM last_at)::bigint, 0)::text FROM dp "
 	"UNION ALL SELECT 10, NULL, NULL, 0, COALESCE(last_errors, 0)::text FROM dp "
+	"UNION ALL SELECT 11, src.s, NULL, 0, (SELECT count(*) FROM early_events e WHERE e.source = src.s)::text "
+	"  FROM (VALUES ('borzo'), ('razorpay')) src(s) "
 	"ORDER BY 1, 2, 4, 3";
 /* clang-format on */
 
 /* The label names of each gauge (by its number in ops_gauges, from 1). */
 static void labels_of(int g, const char **first, const char **second)
 {
-	*first = g == 1 ? "kind" : g == 4 ? "slot_day"
-					  : NULL;
-	*second = g == 1 ? "state" : g == 4 ? "status"
-					    : NULL;
+	*first = *second = NULL;
+	switch (g) {
+	case 1:
+		*first = "kind", *second = "state";
+		break;
+	case 4:
+		*first = "slot_day", *second = "status";
+		break;
+	case 11:
+		*first = "source";
+		break;
+	}
 }
 
 enum outcome ops_samples(struct ctx *c, struct ops_sample **samples, int *n)

@@ -4,6 +4,7 @@
 
 #include "arena.h"
 #include "db.h"
+#include "early_events.h"
 #include "invoices.h"
 #include "json.h"
 #include "order_fsm.h"
@@ -118,7 +119,9 @@ static enum outcome create_under_lock(struct ctx *c, const char *order_id, const
 	}
 	enum rzp_result rr = obtain_rzp_order(c, order_id, receipt, out->amount, maybe_created, &id, err, sizeof err);
 	if (rr == RZP_OK && id) {
-		if (!db_query(c, "UPDATE payments SET razorpay_order_id = $2, status = 'CREATED', last_error = NULL, "
+		/* early_lock: an event about id that came first was kept, a later one waits for this commit */
+		if (early_lock(c, "razorpay", id) != 0 ||
+		    !db_query(c, "UPDATE payments SET razorpay_order_id = $2, status = 'CREATED', last_error = NULL, "
 				 "updated_at = now() WHERE order_id = $1",
 			      order_id, id) ||
 		    db_commit(c) != 0) {
@@ -126,6 +129,8 @@ static enum outcome create_under_lock(struct ctx *c, const char *order_id, const
 			return E_DB;
 		}
 		out->razorpay_order_id = id;
+		/* not under the payments row lock: confirming locks the order first */
+		payment_events_apply_kept(c, id);
 		return OK;
 	}
 	/* the row stays CREATING with the reason; a later call retries (receipt first) */
@@ -379,19 +384,36 @@ static const char *on_refund(struct ctx *c, struct json_object *p, struct json_o
 	return "recorded";
 }
 
-static const struct {
+/* What an event is about: it is applied only once we have recorded that id. */
+enum subject_kind {
+	ABOUT_ORDER,  /* the payment's Razorpay order: payments.razorpay_order_id */
+	ABOUT_REFUND, /* the refund: refunds.razorpay_refund_id */
+};
+
+struct event_kind {
 	const char *event;
 	event_fn fn;
 	int needs_payment;
-} event_table[] = {
-	{ "payment.captured", on_captured, 1 },
-	{ "order.paid", on_captured, 1 },
-	{ "payment.authorized", on_authorized, 1 },
-	{ "payment.failed", on_failed, 1 },
-	{ "refund.created", on_refund, 0 },
-	{ "refund.processed", on_refund, 0 },
-	{ "refund.failed", on_refund, 0 },
+	enum subject_kind about;
 };
+
+static const struct event_kind event_table[] = {
+	{ "payment.captured", on_captured, 1, ABOUT_ORDER },
+	{ "order.paid", on_captured, 1, ABOUT_ORDER },
+	{ "payment.authorized", on_authorized, 1, ABOUT_ORDER },
+	{ "payment.failed", on_failed, 1, ABOUT_ORDER },
+	{ "refund.created", on_refund, 0, ABOUT_REFUND },
+	{ "refund.processed", on_refund, 0, ABOUT_REFUND },
+	{ "refund.failed", on_refund, 0, ABOUT_REFUND },
+};
+
+static const struct event_kind *event_kind_of(const char *type)
+{
+	for (size_t i = 0; i < sizeof event_table / sizeof event_table[0]; i++)
+		if (strcmp(event_table[i].event, type) == 0)
+			return &event_table[i];
+	return NULL;
+}
 
 /* A payment entity with the fields every handler relies on, or NULL. */
 static struct json_object *event_payment(struct json_object *ev)
@@ -403,9 +425,47 @@ static struct json_object *event_payment(struct json_object *ev)
 	return p;
 }
 
+/* The Razorpay id the event is about (its payment's order, or its refund), or
+ * NULL when it names none (the handler then changes nothing). */
+static const char *event_subject(const struct event_kind *k, struct json_object *ev, struct json_object *payment)
+{
+	if (k->about == ABOUT_ORDER)
+		return payment ? view_text(payment, "order_id") : NULL;
+	const char *id = view_text(event_entity(ev, "refund"), "id");
+	return razorpay_id_valid(id, "rfnd_") ? id : NULL;
+}
+
+/* 1 when we have recorded the subject, 0 when not (yet), -1 on a DB error. */
+static int subject_known(struct ctx *c, const struct event_kind *k, const char *subject)
+{
+	PGresult *res = k->about == ABOUT_ORDER
+		? db_query(c, "SELECT 1 FROM payments WHERE razorpay_order_id = $1", subject)
+		: db_query(c, "SELECT 1 FROM refunds WHERE razorpay_refund_id = $1", subject);
+	return res ? PQntuples(res) > 0 : -1;
+}
+
+/* In process_event's transaction: the event applied, or kept when what it is
+ * about is not recorded yet (its creation has not committed: early_events.h).
+ * The status answered, or NULL after a DB error. */
+static const char *apply_or_keep(struct ctx *c, const struct event_kind *k, const char *type, struct json_object *ev,
+				 struct json_object *payment)
+{
+	const char *subject = event_subject(k, ev, payment);
+	if (subject) {
+		if (early_lock(c, "razorpay", subject) != 0)
+			return NULL;
+		int known = subject_known(c, k, subject);
+		if (known < 0)
+			return NULL;
+		if (!known)
+			return early_keep(c, "razorpay", subject, type, ev) == 0 ? "kept" : NULL;
+	}
+	return k->fn(c, payment, ev);
+}
+
 /* Runs the event in one transaction with its webhook_events row. */
 static enum outcome process_event(struct ctx *c, const char *event_id, const char *type, struct json_object *ev,
-				  event_fn fn, struct json_object *payment, const char **status)
+				  const struct event_kind *k, struct json_object *payment, const char **status)
 {
 	if (db_begin(c) != 0)
 		return E_DB;
@@ -419,7 +479,7 @@ static enum outcome process_event(struct ctx *c, const char *event_id, const cha
 			return res ? OK : E_DB;
 		}
 	}
-	*status = fn ? fn(c, payment, ev) : "ignored";
+	*status = k ? apply_or_keep(c, k, type, ev, payment) : "ignored";
 	if (!*status || db_commit(c) != 0) {
 		db_rollback(c);
 		return E_DB; /* a 503: Razorpay retries the event */
@@ -446,16 +506,65 @@ static const char *entity_event_id(struct ctx *c, const char *type, struct json_
 enum outcome payment_event(struct ctx *c, const char *event_id, const char *type, struct json_object *ev,
 			   const char **status)
 {
+	const struct event_kind *k = event_kind_of(type);
+	struct json_object *p = event_payment(ev);
+
 	*status = NULL;
 	if (!event_id)
 		event_id = entity_event_id(c, type, ev);
-	for (size_t i = 0; i < sizeof event_table / sizeof event_table[0]; i++) {
-		if (strcmp(event_table[i].event, type) != 0)
-			continue;
-		struct json_object *p = event_payment(ev);
-		if (event_table[i].needs_payment && !p)
-			return E_MALFORMED_EVENT;
-		return process_event(c, event_id, type, ev, event_table[i].fn, p, status);
+	if (k && k->needs_payment && !p)
+		return E_MALFORMED_EVENT;
+	return process_event(c, event_id, type, ev, k, p, status);
+}
+
+/* ---- events kept before their subject was recorded ---- */
+
+/* One kept event, applied as if it arrived now. */
+static int apply_kept(struct ctx *c, const char *type, struct json_object *ev, void *arg)
+{
+	const struct event_kind *k = event_kind_of(type);
+	struct json_object *p = event_payment(ev);
+	(void)arg;
+	if (!k || (k->needs_payment && !p))
+		return 0; /* kept only after it read as such an event: nothing to do */
+	return k->fn(c, p, ev) ? 0 : -1;
+}
+
+struct kept {
+	const char *subject;
+	int applied;
+};
+
+static enum outcome apply_kept_tx(struct ctx *c, void *arg)
+{
+	struct kept *k = arg;
+	k->applied = early_apply(c, "razorpay", k->subject, apply_kept, NULL);
+	return k->applied < 0 ? E_DB : OK;
+}
+
+int payment_events_apply_kept(struct ctx *c, const char *subject)
+{
+	struct kept k = { subject, 0 };
+
+	if (db_tx(c, apply_kept_tx, &k) == OK)
+		return k.applied;
+	log_warn("razorpay events kept about %s: not applied now; the dispatch pass will", subject);
+	return -1;
+}
+
+int payment_events_catch_up(struct ctx *c, int limit, int *applied)
+{
+	PGresult *res = db_query(c, "SELECT DISTINCT e.subject FROM early_events e WHERE e.source = 'razorpay' "
+				    "AND (EXISTS (SELECT 1 FROM payments p WHERE p.razorpay_order_id = e.subject) "
+				    "OR EXISTS (SELECT 1 FROM refunds f WHERE f.razorpay_refund_id = e.subject)) LIMIT $1::int",
+				 arena_printf(c->a, "%d", limit));
+	if (!res)
+		return -1;
+	for (int i = 0; i < PQntuples(res); i++) {
+		int n = payment_events_apply_kept(c, db_val(res, i, "subject"));
+		if (n < 0)
+			return -1;
+		*applied += n;
 	}
-	return process_event(c, event_id, type, ev, NULL, NULL, status);
+	return 0;
 }

@@ -63,6 +63,18 @@ enum outcome payment_verify(struct ctx *c, const char *razorpay_order_id, const 
 enum outcome payment_event(struct ctx *c, const char *event_id, const char *type, struct json_object *ev,
 			   const char **status);
 
+/* An event about a Razorpay order or refund whose id is not stored yet (its
+ * creation has not committed) is kept (early_events.h) and *status is "kept".
+ * Once the id is stored, after that commit: the events kept about subject
+ * applied in a transaction of their own. How many, or -1 (logged: the
+ * dispatch pass catches up). */
+int payment_events_apply_kept(struct ctx *c, const char *subject);
+
+/* The dispatch pass: the kept events whose subject is now recorded (a worker
+ * that died between storing it and applying them) applied, up to limit
+ * subjects; *applied counts the events. 0, or -1. */
+int payment_events_catch_up(struct ctx *c, int limit, int *applied);
+
 /* ---- refunds (refunds.c) ---- */
 
 /* Who cancels, as the refund policy sees it. */

@@ -4,6 +4,7 @@
 
 #include "arena.h"
 #include "db.h"
+#include "early_events.h"
 #include "invoices.h"
 #include "json.h"
 #include "jobs.h"
@@ -114,7 +115,9 @@ static enum refund_result refund_store(struct ctx *c, const char *refund_id, enu
 	if (rr == RZP_OK) {
 		const char *ours = st && strcmp(st, "failed") == 0 ? "FAILED" : st && strcmp(st, "processed") == 0 ? "PROCESSED"
 														   : "PENDING";
-		if (!db_query(c, "UPDATE refunds SET razorpay_refund_id = $2, status = $3, last_error = NULL, updated_at = now() WHERE id = $1",
+		/* early_lock: a webhook about rid that came first was kept, a later one waits for this commit */
+		if (early_lock(c, "razorpay", rid) != 0 ||
+		    !db_query(c, "UPDATE refunds SET razorpay_refund_id = $2, status = $3, last_error = NULL, updated_at = now() WHERE id = $1",
 			      refund_id, rid, ours) ||
 		    !db_query(c, "UPDATE payments p SET status = CASE WHEN (SELECT sum(amount) FROM refunds f WHERE f.payment_id = p.id "
 				 "AND f.status <> 'FAILED') >= p.amount THEN 'REFUNDED' ELSE 'PARTIALLY_REFUNDED' END, updated_at = now() "
@@ -141,6 +144,8 @@ static enum refund_result refund_store(struct ctx *c, const char *refund_id, enu
 	}
 	if (db_commit(c) != 0)
 		goto db_error;
+	if (out == REFUND_DONE)
+		payment_events_apply_kept(c, rid);
 	return out;
 db_error:
 	db_rollback(c);

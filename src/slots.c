@@ -107,6 +107,13 @@ long slot_days_ahead(int y, int m, int d, time_t now)
 	return days_from_civil(y, m, d) - days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 }
 
+void slot_kolkata_date(time_t now, int days, char out[11])
+{
+	struct tm tm;
+	kolkata_tm(now + (time_t)days * 86400, &tm); /* no daylight saving: every day is 86400 s */
+	strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
 int slot_blackout(const char *list, const char *date)
 {
 	const char *p = list;

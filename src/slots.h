@@ -28,6 +28,9 @@ int slot_time_valid(const char *s);
 int slot_date_valid(const char *s, int *y, int *m, int *d);
 /* Days from today in Asia/Kolkata at `now` to y-m-d (negative in the past). */
 long slot_days_ahead(int y, int m, int d, time_t now);
+/* "YYYY-MM-DD" of the day `days` after today in Asia/Kolkata at `now` (the
+ * admin pages' today and tomorrow). */
+void slot_kolkata_date(time_t now, int days, char out[11]);
 /* 1 when date ("YYYY-MM-DD") is in the comma-separated list (BLACKOUT_DATES). */
 int slot_blackout(const char *list, const char *date);
 

@@ -17,7 +17,7 @@ my %layer_of = (
     partner => [qw(borzo httpc razorpay smtp storage)],
     domain => [qw(
         accounts addresses analytics backlog cart catalog catalog_cache deliveries delivery_status dispatch
-        estimate invoices jobs kitchen mail order_fsm order_view orders
+        early_events estimate invoices jobs kitchen mail order_fsm order_view orders
         ops payments reconcile refunds slots status
     )],
     front => [qw(

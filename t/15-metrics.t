@@ -103,6 +103,10 @@ ok(value($after, 'http_request_duration_seconds_bucket{route="/api/products",met
     my ($at) = psql_row('SELECT extract(epoch FROM last_at)::bigint FROM dispatch_passes');
     is(value($m, 'lafete_dispatch_last_run_timestamp_seconds'), $at, 'the last pass, when it ran');
     ok(abs(value($m, 'lafete_dispatch_last_run_timestamp_seconds') - time) < 60, 'just now');
+    for my $src (qw(borzo razorpay)) {
+        my ($kept) = psql_row("SELECT count(*) FROM early_events WHERE source = :'p1'", $src);
+        is(value($m, 'lafete_early_events', qq{source="$src"}), $kept, "$src events kept early, as in the database");
+    }
 }
 
 # nginx: loopback only (127.0.0.1, not the rest of 127/8) and METRICS_ALLOW

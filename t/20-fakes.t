@@ -12,6 +12,7 @@ use Digest::SHA qw(sha256_hex);
 use MIME::Base64 qw(encode_base64);
 use IO::Socket::INET;
 use POSIX ();
+use Time::HiRes ();
 use MiniHTTPD;
 use FakeRazorpay qw(sign_webhook webhook_body checkout_signature);
 use FakeBorzo qw(sign_callback);
@@ -243,6 +244,21 @@ subtest 'razorpay faults, request log, reset' => sub {
     $r = req('POST', "$R/_fake/fault", { match => '(', mode => 'status' });
     is $r->{status}, 400, 'bad fault regex refused';
 
+    # late: the order is made, its answer held; with drop the answer never comes
+    req('POST', "$R/_fake/fault", { match => '^POST /v1/orders$', mode => 'late', delay_ms => 600, count => 1 });
+    my $t1 = Time::HiRes::time();
+    $r = req('POST', "$R/v1/orders", { amount => 1000, currency => 'INR', receipt => 'late-1' }, %AUTH);
+    is $r->{status}, 200, 'late: the usual answer';
+    cmp_ok Time::HiRes::time() - $t1, '>=', 0.55, 'late: after the delay';
+    req('POST', "$R/_fake/fault", { match => '^POST /v1/orders$', mode => 'late', delay_ms => 100, drop => JSON::PP::true });
+    $r = req('POST', "$R/v1/orders", { amount => 1000, currency => 'INR', receipt => 'late-2' }, %AUTH);
+    is $r->{status}, 599, 'late + drop: no answer';
+    is req('GET', "$R/v1/orders?receipt=late-2", undef, %AUTH)->{json}{count}, 1, 'late + drop: the order was made all the same';
+
+    # refunds answered pending on request
+    is req('POST', "$R/_fake/settings", { refund_status => 'later' })->{status}, 400, 'a bad refund_status refused';
+    is req('POST', "$R/_fake/settings", { refund_status => 'pending' })->{json}{refund_status}, 'pending', 'refunds answer pending';
+
     $r = req('GET', "$R/_fake/requests");
     my @log = @{ $r->{json} };
     ok @log > 10, 'requests logged';
@@ -251,6 +267,13 @@ subtest 'razorpay faults, request log, reset' => sub {
     ok exists $log[0]{headers}{host} && $log[0]{at} > 0, 'headers and time logged';
     ok !(grep { $_->{path} =~ m{^/_fake/} } @log), 'control calls not logged';
 
+    {
+        my $o = req('POST', "$R/v1/orders", { amount => 1000, currency => 'INR', receipt => 'pending-refund' }, %AUTH)->{json};
+        my $c = req('POST', "$R/_fake/checkout", { order_id => $o->{id}, status => 'captured' })->{json};
+        my $rf = req('POST', "$R/v1/payments/$c->{razorpay_payment_id}/refund", { amount => 100 }, %AUTH,
+                     'X-Refund-Idempotency' => 'pending-refund-1');
+        is $rf->{json}{status}, 'pending', 'a refund made now is pending';
+    }
     is req('POST', "$R/_fake/reset")->{status}, 200, 'reset';
     is_deeply req('GET', "$R/_fake/requests")->{json}, [], 'log empty after reset';
     is req('GET', "$R/v1/orders/$order->{id}", undef, %AUTH)->{status}, 400, 'orders gone after reset';
@@ -443,6 +466,14 @@ subtest 'borzo faults, request log, reset' => sub {
     my $slow = HTTP::Tiny->new(timeout => 1);
     is $slow->get("$B/orders", { headers => \%BAUTH })->{status}, 599, 'timeout';
     is $slow->get("$B/orders", { headers => \%BAUTH })->{status}, 599, 'count -1: still';
+    req('POST', "$BF/reset");
+    req('POST', "$BF/fault", { match => 'create-order', mode => 'late', delay_ms => 500 });
+    my $t0 = Time::HiRes::time();
+    $r = req('POST', "$B/create-order", borzo_payload(), %BAUTH);
+    ok $r->{json}{order}{order_id} && Time::HiRes::time() - $t0 >= 0.45, 'late: the order, after the delay';
+    is req('GET', "$B/orders", undef, %BAUTH)->{json}{orders_count}, 1, 'late: made once';
+    is req('POST', "$BF/fault", { match => 'x', mode => 'sideways' })->{status}, 400, 'an unknown mode refused';
+    req('GET', "$B/orders", undef, %BAUTH);
     my $log = req('GET', "$BF/requests")->{json};
     is $log->[-1]{method}, 'GET', 'log has the last request';
     is $log->[-1]{headers}{'x-dv-auth-token'}, $TOKEN, 'headers logged';

@@ -127,7 +127,9 @@ hook(webhook_body(event => 'payment.captured', payment => payment($z4, currency 
 is_deeply [status_of($o4)], ['PENDING', 'CREATED'], 'currency mismatch: not confirmed';
 $r = hook(webhook_body(event => 'payment.captured', payment => payment('order_UnknownOrder01')));
 is $r->{status}, 200, 'unknown order: 200';
-is $r->{json}{status}, 'acknowledged', 'acknowledged';
+is $r->{json}{status}, 'kept', 'kept until an order of ours records that id (t/58)';
+is_deeply [db_row("SELECT event_type FROM early_events WHERE source = 'razorpay' AND subject = 'order_UnknownOrder01'")],
+    ['payment.captured'], 'in early_events';
 $r = hook(webhook_body(event => 'subscription.charged', payment => payment($z4)));
 is_deeply [$r->{status}, $r->{json}{status}], [200, 'ignored'], 'unknown event type: 200 ignored';
 my $junk = '{"event":"payment.captured",';

@@ -72,6 +72,7 @@ is_deeply([ sql_row("SELECT status, needs_attention FROM orders WHERE id = :'p1'
 my $sign = sub { my $b = shift; (raw => $b, type => 'application/json', headers => { 'X-DV-Signature' => FakeBorzo::sign_callback($b, $ENV{BORZO_CALLBACK_SECRET}) }) };
 $r = req(POST => '/api/delivery/webhook', $sign->('{"event_type":"order_changed","order":{"order_id":987654321,"status":"completed"}}'));
 is($r->{status}, 200, 'unknown Borzo order acknowledged');
+is($r->{json}{status}, 'kept', 'and kept for a booking that may not have committed yet (t/58)');
 $r = req(POST => '/api/delivery/webhook', $sign->('{"event_type":"something_new"}'));
 is($r->{status}, 200, 'unknown event type acknowledged');
 $r = req(POST => '/api/delivery/webhook', $sign->('{"event_type":"order_changed",'));

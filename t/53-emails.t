@@ -9,6 +9,7 @@ use IO::Socket::INET;
 use JSON::PP;
 use LaFete::Test;
 use LaFete::Fulfil;
+use LaFete::Faults qw(smtp_stop smtp_start);
 
 my $dir = $ENV{FAKE_SMTP_DIR};
 my $tok = $ENV{DISPATCH_TOKEN};
@@ -85,15 +86,11 @@ is(drain($x->{id}, 'cancelled'), 'dead', 'CR/LF in a header value: dead');
 like(db_one("SELECT last_error FROM emails WHERE order_id = :'p1'", $x->{id}), qr/CR or LF/, 'reason recorded');
 
 # SMTP down: stays queued, attempts counted; back up: sent
+# (LaFete::Faults: the sink and the children serving kept connections are stopped;
+# the new one lives until the stack stops, so later tests still send mail)
+ok(smtp_stop(), 'the SMTP sink stopped');
 my ($port) = $ENV{SMTP_URL} =~ /:(\d+)$/;
-my ($sink) = grep { (do { local (@ARGV, $/) = "/proc/$_/cmdline"; <> } // '') =~ /smtp\.pl/ }
-             split /\s+/, do { local (@ARGV, $/) = "$ENV{STACK_DIR}/run/fakes.pid"; <> };
-ok($sink, 'found the SMTP sink') or BAIL_OUT('no sink');
-# the sink forks per connection and libcurl keeps its SMTP connection: stop the children too
-my @kids = grep { (do { local (@ARGV, $/) = "/proc/$_/stat"; <> } // '') =~ /^\d+ \(.*?\) \S+ $sink / }
-           map { m{/proc/(\d+)$} ? $1 : () } glob '/proc/[0-9]*';
-kill 'TERM', $sink, @kids;
-wait_for(sub { !IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port, Timeout => 1) }, 10);
+ok(!IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port, Timeout => 1), 'SMTP refuses connections');
 my $d = make_order();
 is(req(POST => "/api/delivery/book/$d->{id}", token => $admin)->{status}, 200, 'booked while SMTP is down');
 my $r = $dispatch->();
@@ -107,14 +104,7 @@ is($later, 't', 'backed off');
 ok(length $err, "error kept: $err");
 is(db_one("SELECT status FROM orders WHERE id = :'p1'", $d->{id}), 'DISPATCHED', 'the order is not affected');
 
-# a new sink on the same port, living as long as the app
-my $pid = fork() // die "fork: $!";
-if (!$pid) {
-    open STDOUT, '>', "$dir/.sink2.out" or die;
-    open STDERR, '>>', "$ENV{STACK_DIR}/log/fake-smtp2.log" or die;	# prove waits for every holder of its pipe
-    exec($^X, 't/fakes/smtp.pl', '--port', $port, '--dir', $dir, '--parent', app_master_pid()) or die;
-}
-wait_for(sub { -s "$dir/.sink2.out" }, 10);
+smtp_start();
 sql("UPDATE emails SET send_after = now() WHERE order_id = :'p1'", $d->{id});
 is(drain($d->{id}, 'on_the_way'), 'sent', 'sent once SMTP is back');
 is(db_one("SELECT attempts FROM emails WHERE order_id = :'p1'", $d->{id}), 1, 'attempts kept');

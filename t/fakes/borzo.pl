@@ -365,6 +365,7 @@ sub handle {
     MiniHTTPD::log_append($DIR, 'requests.jsonl', MiniHTTPD::request_record($req));
 
     if (my $fault = MiniHTTPD::fault_take($DIR, $req)) {
+        return MiniHTTPD::fault_late($fault, route($req)) if $fault->{mode} eq 'late';
         return MiniHTTPD::fault_apply($fault, sub {
             my ($f) = @_;
             return fail_res($f->{errors} // ['service_unavailable'], $f->{parameter_errors})
@@ -374,7 +375,13 @@ sub handle {
                   parameter_errors => undef });
         });
     }
+    return route($req);
+}
 
+# The partner API itself (faults aside).
+sub route {
+    my ($req) = @_;
+    my ($m, $p) = ($req->{method}, $req->{path});
     my $token = $req->{headers}{'x-dv-auth-token'};
     return fail_res(['required_auth_token'], undef) unless defined $token && length $token;
     return fail_res(['invalid_auth_token'], undef) unless $token eq $opt{token};
@@ -548,8 +555,8 @@ sub control {
     return MiniHTTPD::json_response(400, { error => "bad JSON: $err" }) if $err;
     if ($m eq 'POST' && $p eq '/_fake/fault') {
         my $why = MiniHTTPD::fault_validate($b);
-        $why //= 'mode must be timeout, status or unsuccessful'
-            unless ($b->{mode} // '') =~ /^(timeout|status|unsuccessful)$/;
+        $why //= 'mode must be timeout, status, unsuccessful or late'
+            unless ($b->{mode} // '') =~ /^(timeout|status|unsuccessful|late)$/;
         return MiniHTTPD::json_response(400, { error => $why }) if $why;
         return MiniHTTPD::json_response(200, MiniHTTPD::fault_add($DIR, $b));
     }

@@ -115,13 +115,20 @@ sub handle {
     MiniHTTPD::log_append($DIR, 'requests.jsonl', MiniHTTPD::request_record($req));
 
     if (my $fault = MiniHTTPD::fault_take($DIR, $req)) {
+        return MiniHTTPD::fault_late($fault, route($req)) if $fault->{mode} eq 'late';
         return MiniHTTPD::fault_apply($fault, sub {
             error_res($_[0]{status} // 503,
                 'The server encountered an error. The incident has been reported to admins.',
                 code => 'SERVER_ERROR');
         });
     }
+    return route($req);
+}
 
+# The partner API itself (faults aside).
+sub route {
+    my ($req) = @_;
+    my ($m, $p) = ($req->{method}, $req->{path});
     return error_res(401, 'Authentication failed') unless ($req->{headers}{authorization} // '') eq $AUTH;
 
     return create_order($req)                  if $m eq 'POST'  && $p eq '/v1/orders';
@@ -366,7 +373,7 @@ sub refund_payment {
             id => $rid, entity => 'refund', amount => $amount, currency => $p->{currency},
             payment_id => $id, notes => notes_out($b->{notes}), receipt => $b->{receipt},
             acquirer_data => { arn => undef }, created_at => time, batch_id => undef,
-            status => 'processed', speed_processed => 'normal', speed_requested => $speed,
+            status => $st->{settings}{refund_status} // 'processed', speed_processed => 'normal', speed_requested => $speed,
             _seq => ++$st->{seq},
         };
         $st->{refunds}{$rid} = $refund;
@@ -404,9 +411,14 @@ sub control {
     return MiniHTTPD::json_response(400, { error => "bad JSON: $err" }) if $err;
     if ($m eq 'POST' && $p eq '/_fake/fault') {
         my $why = MiniHTTPD::fault_validate($b);
-        $why //= 'mode must be timeout or status' unless ($b->{mode} // '') =~ /^(timeout|status)$/;
+        $why //= 'mode must be timeout, status or late' unless ($b->{mode} // '') =~ /^(timeout|status|late)$/;
         return MiniHTTPD::json_response(400, { error => $why }) if $why;
         return ok_res(MiniHTTPD::fault_add($DIR, $b));
+    }
+    if ($m eq 'POST' && $p eq '/_fake/settings') {
+        return MiniHTTPD::json_response(400, { error => 'refund_status must be pending or processed' })
+            if defined $b->{refund_status} && $b->{refund_status} !~ /^(pending|processed)$/;
+        return ok_res(txn(sub { $_[0]{settings}{$_} = $b->{$_} for grep { defined $b->{$_} } 'refund_status'; $_[0]{settings} }));
     }
     return fake_checkout($b) if $m eq 'POST' && $p eq '/_fake/checkout';
     return fake_payment($b)  if $m eq 'POST' && $p eq '/_fake/payment';

@@ -423,8 +423,8 @@ sub request_record {
 
 # ---------------------------------------------------------------- fault injection
 #
-# A fault: {match => regex on "METHOD PATH", mode => "timeout"|"status"|..., status,
-#           delay_ms, count (N; -1 = until reset), ...}.  Stored in DIR/faults.json.
+# A fault: {match => regex on "METHOD PATH", mode => "timeout"|"status"|"late"|..., status,
+#           delay_ms, drop, count (N; -1 = until reset), ...}.  Stored in DIR/faults.json.
 
 sub fault_validate {
     my ($spec) = @_;
@@ -470,6 +470,16 @@ sub fault_apply {
     Time::HiRes::sleep($delay / 1000) if $delay;
     return undef if $fault->{mode} eq 'timeout';
     return $make->($fault);
+}
+
+# The "late" mode: the request is carried out as usual (the order is created,
+# the refund made), then its answer is held delay_ms (default 5000) and sent,
+# or, with "drop": true, the connection is closed without it: the partner acted
+# and the caller cannot know (an unknown outcome). $res is the usual answer.
+sub fault_late {
+    my ($fault, $res) = @_;
+    Time::HiRes::sleep(($fault->{delay_ms} // 5000) / 1000);
+    return $fault->{drop} ? undef : $res;
 }
 
 # ---------------------------------------------------------------- starting fakes from tests

@@ -16,6 +16,10 @@ our @EXPORT = qw(api req json_of base_url register_user login admin_token psql p
 my $json = JSON::PP->new->utf8->canonical->allow_nonref;
 my $http = HTTP::Tiny->new(verify_SSL => 0, timeout => 30, max_redirect => 0, keep_alive => 1);
 
+# A new connection for this process: a forked child must not share its
+# parent's kept-alive connection (LaFete::Faults::in_background does this).
+sub reset_client { $http = HTTP::Tiny->new(verify_SSL => 0, timeout => 30, max_redirect => 0, keep_alive => 1) }
+
 sub base_url  { $ENV{BASE_URL} or die "BASE_URL unset: run the tests through script/test\n" }
 sub stack_dir { $ENV{STACK_DIR} }
 sub json_of   { my $s = shift; my $v = eval { $json->decode($s) }; $v }
