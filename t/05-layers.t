@@ -24,7 +24,7 @@ my %layer_of = (
         main cli listener worker routes http handlers jsonutil admin admin_session
         api_accounts api_addresses api_cart api_deliveries api_dispatch api_estimate
         api_metrics api_orders api_payments api_products api_slots
-        page_analytics page_jobs page_orders page_products
+        page_account page_analytics page_jobs page_orders page_products
         health track
     )],
 );
