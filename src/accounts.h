@@ -1,6 +1,6 @@
 /* accounts.h: customer and staff accounts: registration, sign-in with its
  * back-off, the signed-in user, password reset and change, the profile, and the
- * normalisations other modules share. */
+ * normalisations other modules share. (Export and erasure: account_data.h.) */
 #ifndef APP_ACCOUNTS_H
 #define APP_ACCOUNTS_H
 

@@ -1,8 +1,10 @@
 /* api_accounts.c: POST /api/auth/register, POST /api/auth/login, the password
  * reset (POST /api/auth/password-reset, .../confirm), and the caller's own
- * account: GET and PATCH /api/me, POST /api/me/password. */
+ * account: GET, PATCH and DELETE /api/me, POST /api/me/password, GET /api/me/export. */
 #include <string.h>
+#include <time.h>
 
+#include "account_data.h"
 #include "accounts.h"
 #include "handlers.h"
 #include "http.h"
@@ -170,4 +172,37 @@ int me_password(struct req *r)
 	if (o != OK)
 		return reply_outcome(r, o, o == E_PASSWORD_TOO_WEAK ? "newPassword" : NULL);
 	return reply_session(r, 200, &s);
+}
+
+int me_export(struct req *r)
+{
+	struct json_object *doc;
+	char day[16];
+	time_t now = time(NULL);
+
+	enum outcome o = account_export(&r->ctx, &doc);
+	if (o != OK)
+		return reply_outcome(r, o, NULL);
+	struct tm tm;
+	strftime(day, sizeof day, "%Y-%m-%d", gmtime_r(&now, &tm));
+	reply_json(r, 200, json_object_get(doc));
+	reply_header(r, "Content-Disposition", "attachment; filename=\"lafete365-account-%s.json\"", day);
+	return 0;
+}
+
+int me_delete(struct req *r)
+{
+	const char *password;
+	int locked_for;
+
+	if (jget_text(r, r->json, "password", REQUIRED, 1, 1000, TEXT_SINGLE_LINE, &password))
+		return 0;
+	enum outcome o = account_erase(&r->ctx, raw_password(r), r->remote_addr, &locked_for);
+	if (o == E_TOO_MANY_ATTEMPTS)
+		return reply_locked(r, locked_for);
+	if (o == E_INVALID_CREDENTIALS)
+		return reply_outcome_msg(r, o, "password", "The password is wrong");
+	if (o != OK)
+		return reply_outcome(r, o, NULL);
+	return reply_empty(r, 204);
 }

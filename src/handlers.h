@@ -17,6 +17,8 @@ int auth_password_reset(struct req *r);
 int auth_password_reset_confirm(struct req *r);
 int me_update(struct req *r);
 int me_password(struct req *r);
+int me_export(struct req *r);
+int me_delete(struct req *r);
 
 /* api_payments.c */
 int payments_create_order(struct req *r);

@@ -103,7 +103,7 @@ int mail_queue(struct ctx *c, const char *order_id, const char *kind)
 				 "SELECT o.order_number, o.custom_message, o.is_gift, o.gift_message, o.total_amount, o.tracking_token, "
 				 "to_char(o.delivery_slot, 'Dy DD Mon YYYY') AS slot_date, to_char(o.delivery_slot, 'HH24:MI') AS slot_start, "
 				 "to_char(o.delivery_slot + make_interval(mins => $2::int), 'HH24:MI') AS slot_end, "
-				 "o.user_id, u.email, u.name, d.tracking_url, d.courier_name, d.courier_phone, "
+				 "o.user_id, u.email, u.name, u.deleted_at IS NOT NULL AS erased, d.tracking_url, d.courier_name, d.courier_phone, "
 				 "(SELECT sum(f.amount) FROM refunds f WHERE f.order_id = o.id AND f.status <> 'FAILED') AS refund "
 				 "FROM orders o JOIN users u ON u.id = o.user_id LEFT JOIN deliveries d ON d.order_id = o.id "
 				 "WHERE o.id = $1",
@@ -114,6 +114,8 @@ int mail_queue(struct ctx *c, const char *order_id, const char *kind)
 		log_err("mail_queue: no order %s", order_id);
 		return -2;
 	}
+	if (db_bool(res, 0, "erased"))
+		return 0; /* a deleted account has no address to write to */
 	struct json_object *ctx = json_own(c->a, order_context(c, res));
 	struct json_object *items = items_json(c, order_id);
 	if (!items)

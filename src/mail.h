@@ -20,7 +20,8 @@ struct ctx;
  * GSTIN: invoices.h issues it in the same transaction), "on_the_way" (tracking links, courier), "delivered",
  * "cancelled" (refund amount if any), "refunded" (money
  * refunded after the order had expired unpaid). Runs in the caller's transaction; a kind
- * already queued for the order is a no-op (unique (order_id, kind)).
+ * already queued for the order is a no-op (unique (order_id, kind)), and so is
+ * any email to a deleted account.
  * Returns 0 (queued or already there), -1 on a DB error (the caller's
  * transaction is then aborted), -2 when nothing was queued for another reason
  * (unknown kind or order, template missing: logged; the transaction is fine). */

@@ -27,7 +27,9 @@ const struct route routes[] = {
 	{ "POST", "/api/auth/password-reset/confirm", auth_password_reset_confirm, AUTH_NONE, BODY_JSON, 4 * KB },
 	{ "GET", "/api/me", me_get, AUTH_USER, BODY_NONE, 0 },
 	{ "PATCH", "/api/me", me_update, AUTH_USER, BODY_JSON, 4 * KB },
+	{ "DELETE", "/api/me", me_delete, AUTH_USER, BODY_JSON, 4 * KB },
 	{ "POST", "/api/me/password", me_password, AUTH_USER, BODY_JSON, 4 * KB },
+	{ "GET", "/api/me/export", me_export, AUTH_USER, BODY_NONE, 0 },
 
 	/* payments (Razorpay) */
 	{ "POST", "/api/payments/create-order", payments_create_order, AUTH_USER, BODY_JSON, 4 * KB },

@@ -16,7 +16,7 @@ my %layer_of = (
     kernel => [qw(arena auth buf conf ctx db gst json multipart netaddr outcome render render_int render_parse metrics shared util)],
     partner => [qw(borzo httpc razorpay smtp storage)],
     domain => [qw(
-        accounts addresses analytics backlog cart catalog catalog_cache deliveries delivery_status dispatch
+        account_data accounts addresses analytics backlog cart catalog catalog_cache deliveries delivery_status dispatch
         estimate invoices jobs kitchen mail order_fsm order_view orders
         ops payments reconcile refunds slots status
     )],

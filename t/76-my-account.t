@@ -1,14 +1,15 @@
 #!/usr/bin/perl
 # 76-my-account.t: the caller's own account through the API: PATCH /api/me (the
 # registration's validation), POST /api/me/password (the current password under the
-# sign-in back-off; every other token revoked, a fresh one answered); auth on each.
+# sign-in back-off; every other token revoked, a fresh one answered), GET
+# /api/me/export (everything held, as an attachment); auth on each.
 use strict;
 use warnings;
 use Test::More;
 use Time::HiRes qw(sleep);
 use LaFete::Test;
 use LaFete::Mail;
-use LaFete::Fulfil qw(db_one);
+use LaFete::Fulfil qw(make_order borzo_callback db_one);
 
 my $bin = $ENV{LAFETE_BIN} or BAIL_OUT('LAFETE_BIN unset');
 sub patch_me { my ($tok, $body) = @_; req(PATCH => '/api/me', token => $tok, json => $body) }
@@ -128,5 +129,72 @@ is(req(POST => '/api/auth/password-reset/confirm', json => { token => $link, pas
     is(change_pw($tok, 'boss-password-123', 'change-me-now')->{status}, 400, 'staff, a known default: 400');
     is(change_pw($tok, 'boss-password-123', 'boss-password-456')->{status}, 200, 'staff, a long one: 200');
 }
+
+# ---------- GET /api/me/export ----------
+my $o = make_order(name => 'Export Esha', message => 'Happy 7th, Kabir', gift => 1, gift_message => 'From Esha');
+my $x = $o->{user};
+is(req(POST => "/api/delivery/book/$o->{id}", token => admin_token())->{status}, 200, 'a paid order, booked');
+wait_for(sub { dispatch(); !db_one("SELECT count(*) FROM emails WHERE order_id = :'p1' AND state = 'queued'", $o->{id}) }, 30);
+my $addr = req(POST => '/api/addresses', token => $x->{token}, json => {
+    label => 'Work', street => '7 Export Street', city => 'Bengaluru', pincode => '560001', latitude => 12.97, longitude => 77.6 });
+is($addr->{status}, 201, 'an address');
+my ($vid) = psql_row("SELECT v.id FROM variants v JOIN products p ON p.id = v.product_id WHERE p.is_available AND v.is_available "
+                     . "AND p.archived_at IS NULL AND v.archived_at IS NULL LIMIT 1");
+is(req(POST => '/api/cart', token => $x->{token}, json => { variantId => $vid, quantity => 2 })->{status}, 201, 'a cart line');
+req(POST => '/api/auth/login', json => { email => $x->{email}, password => 'a wrong one' });
+$r = req(GET => '/api/me/export', token => $x->{token});
+is($r->{status}, 200, 'export: 200') or diag $r->{content};
+like($r->{headers}{'content-type'}, qr{^application/json}, 'JSON');
+like($r->{headers}{'content-disposition'} // '', qr/^attachment; filename="lafete365-account-\d{4}-\d\d-\d\d\.json"$/, 'as an attachment');
+is($r->{headers}{'cache-control'}, 'no-store', 'never cached');
+my $d = $r->{json};
+is_deeply([sort keys %$d], [sort qw(exportedAt account addresses cart orders refunds emails passwordResets invoices signIns)], 'every part');
+is($d->{account}{id}, $x->{user}{id}, 'the account');
+is($d->{account}{email}, $x->{email}, 'its email');
+is($d->{account}{name}, 'Asha Rao', 'its name');
+is($d->{account}{phone}, '+919876543210', 'its phone');
+is(scalar @{ $d->{addresses} }, 1, 'the address');
+is($d->{addresses}[0]{street}, '7 Export Street', 'with its street');
+is($d->{cart}[0]{quantity}, 2, 'the cart');
+is(scalar @{ $d->{orders} }, 1, 'the order');
+my $eo = $d->{orders}[0];
+is($eo->{id}, $o->{id}, 'by id');
+is($eo->{customMessage}, 'Happy 7th, Kabir', 'its inscription');
+is($eo->{giftMessage}, 'From Esha', 'its gift message');
+is($eo->{address}{name}, 'Export Esha', 'its address snapshot');
+is(scalar @{ $eo->{items} }, 2, 'its items');
+is($eo->{payment}{status}, 'CAPTURED', "its payment's status");
+is($eo->{payment}{amount}, '1899.50', 'and amount');
+ok($eo->{delivery} && $eo->{delivery}{status}, "its delivery ($eo->{delivery}{status})");
+ok(@{ $eo->{statusHistory} } >= 1, 'its history');
+like($eo->{trackingUrl}, qr{/track/\Q$o->{token}\E$}, 'its tracking link');
+my @kinds = sort map { $_->{kind} } @{ $d->{emails} };
+ok((grep { $_ eq 'on_the_way' } @kinds), 'the emails sent: ' . join(', ', @kinds));
+my ($otw) = grep { $_->{kind} eq 'on_the_way' } @{ $d->{emails} };
+is($otw->{to}, $x->{email}, 'to whom');
+is($otw->{state}, 'sent', 'sent');
+like($otw->{body}, qr/Hello Asha Rao/, 'what they said');
+ok($otw->{sentAt}, 'when');
+is_deeply($d->{refunds}, [], 'no refunds');
+ok((grep { $_->{client} eq '127.0.0.1' && $_->{failures} == 1 } @{ $d->{signIns} }), 'the addresses sign-ins were counted for');
+unlike($r->{content}, qr/argon2|password_hash|token_hash/i, 'no password or token hash');
+
+# the reset email is exported without its link
+req(POST => '/api/auth/password-reset', json => { email => $x->{email} });
+my $xt = wait_reset_token($x->{email}, 0);
+$d = req(GET => '/api/me/export', token => $x->{token})->{json};
+my ($rm) = grep { $_->{kind} eq 'password_reset' } @{ $d->{emails} };
+ok($rm && $rm->{state} eq 'sent', 'the reset email is listed');
+unlike($rm->{body}, qr/\Q$xt\E/, 'without its link');
+is(scalar @{ $d->{passwordResets} }, 1, 'and the request');
+ok($d->{passwordResets}[0]{expiresAt}, 'with its expiry');
+
+# only the caller's own
+my $y = register_user();
+$d = req(GET => '/api/me/export', token => $y->{token})->{json};
+is_deeply([map { scalar @{ $d->{$_} } } qw(orders addresses cart emails refunds passwordResets)], [0, 0, 0, 0, 0, 0],
+          "another customer's export holds nothing of this one");
+is(req(GET => '/api/me/export')->{status}, 401, 'export without a token: 401');
+is(req(POST => '/api/me/export', token => $y->{token})->{status}, 405, 'POST: 405');
 
 done_testing;
