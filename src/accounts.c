@@ -1,4 +1,6 @@
-/* accounts.c: registration, sign-in with the failed-login back-off, the current user. */
+/* accounts.c: registration, sign-in with the failed-login back-off, the current user,
+ * and what customers and staff do with their own accounts: password reset and change,
+ * the profile. */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <stdio.h>
@@ -9,8 +11,10 @@
 #include "accounts.h"
 #include "arena.h"
 #include "auth.h"
+#include "conf.h"
 #include "db.h"
 #include "json.h"
+#include "mail.h"
 
 #define PASSWORD_MIN_CHARS 8
 #define PASSWORD_MAX_CHARS 128
@@ -256,11 +260,40 @@ static enum outcome note_success(struct ctx *c, const char *em, const char *clie
 		: E_DB;
 }
 
+/* One password attempt under the back-off, for sign-in and for the signed-in
+ * user's own password (change, deletion). Every attempt costs one Argon2id
+ * verify (hash NULL: a dummy one), locked or not, known email or not: the time
+ * an answer takes tells nothing. OK when right (this client's count reset),
+ * E_TOO_MANY_ATTEMPTS with *locked_for (not counted), E_INVALID_CREDENTIALS
+ * (counted), E_DB. */
+static enum outcome password_attempt(struct ctx *c, const char *em, const char *client, const char *hash,
+				     const char *password, int *locked_for)
+{
+	struct throttle t;
+
+	*locked_for = 0;
+	if (throttle_read(c, em, client, &t) != OK)
+		return E_DB;
+	int right = auth_check_password(hash, password) == 0;
+	if (t.client_locked_for > 0) {
+		*locked_for = t.client_locked_for;
+		return E_TOO_MANY_ATTEMPTS;
+	}
+	if (t.email_locked_for > 0 && !t.known) {
+		*locked_for = t.email_locked_for;
+		return E_TOO_MANY_ATTEMPTS;
+	}
+	if (!right) {
+		note_failure(c, em, client);
+		return E_INVALID_CREDENTIALS;
+	}
+	return note_success(c, em, client);
+}
+
 enum outcome account_login(struct ctx *c, const char *email, const char *password, const char *client_addr,
 			   struct account_session *out)
 {
 	char em[256], client[LOGIN_CLIENT_MAX];
-	struct throttle t;
 
 	memset(out, 0, sizeof *out);
 	if (!email || normalize_email(email, em) != 0)
@@ -270,32 +303,34 @@ enum outcome account_login(struct ctx *c, const char *email, const char *passwor
 	PGresult *res = db_query(c,
 		"SELECT " USER_COLUMNS ", password_hash FROM users WHERE lower(email) = $1 AND deleted_at IS NULL", em);
 	/* clang-format on */
-	if (!res || throttle_read(c, em, client, &t) != OK)
+	if (!res)
 		return E_DB;
-	int found = PQntuples(res) == 1;
-	const char *hash = found ? db_val(res, 0, "password_hash") : NULL;
-	/* every attempt costs one Argon2id verify, locked or not, known email or not:
-	 * the time an answer takes tells nothing */
-	int right = auth_check_password(hash, password) == 0 && found;
-	if (t.client_locked_for > 0) {
-		out->locked_for = t.client_locked_for;
-		return E_TOO_MANY_ATTEMPTS;
-	}
-	if (t.email_locked_for > 0 && !t.known) {
-		out->locked_for = t.email_locked_for;
-		return E_TOO_MANY_ATTEMPTS;
-	}
-	if (!right) {
-		note_failure(c, em, client);
-		return E_INVALID_CREDENTIALS;
-	}
+	const char *hash = PQntuples(res) == 1 ? db_val(res, 0, "password_hash") : NULL;
+	enum outcome o = password_attempt(c, em, client, hash, password, &out->locked_for);
+	if (o != OK)
+		return o;
 	const char *id = db_val(res, 0, "id");
 	char newhash[PASSWORD_HASH_MAX];
 	if (auth_needs_rehash(hash) && auth_hash_password(password, newhash) == 0)
 		db_query(c, "UPDATE users SET password_hash = $2 WHERE id = $1", id, newhash);
-	if (note_success(c, em, client) != OK)
-		return E_DB;
 	return open_session(c, res, out);
+}
+
+enum outcome account_reauth(struct ctx *c, const char *password, const char *client_addr, int *locked_for)
+{
+	char em[256], client[LOGIN_CLIENT_MAX];
+
+	*locked_for = 0;
+	PGresult *res = db_query(c, "SELECT email, password_hash FROM users WHERE id = $1 AND deleted_at IS NULL",
+				 c->who.user_id);
+	if (!res)
+		return E_DB;
+	if (PQntuples(res) != 1)
+		return E_ACCOUNT_GONE;
+	if (normalize_email(db_val(res, 0, "email"), em) != 0)
+		em[0] = '\0';
+	login_client_key(client_addr, client);
+	return password_attempt(c, em, client, db_val(res, 0, "password_hash"), password, locked_for);
 }
 
 enum outcome account_unlock(struct ctx *c, const char *email, int *clients, int *throttled)
@@ -329,4 +364,172 @@ enum outcome account_current(struct ctx *c, struct json_object **user)
 		return E_ACCOUNT_GONE;
 	*user = json_own(c->a, user_json(res, 0));
 	return OK;
+}
+
+/* ---- the signed-in user's own account ---- */
+
+/* A staff account's password outside development mode also follows the rule of
+ * ADMIN_PASSWORD (conf.h): 12 characters, no known default. */
+static enum outcome staff_password_ok(int staff, const char *pw)
+{
+	return staff && !cfg->development && conf_admin_password_problem(pw) ? E_PASSWORD_TOO_WEAK : OK;
+}
+
+enum outcome account_update_profile(struct ctx *c, const char *name, const char *phone, struct json_object **user)
+{
+	*user = NULL;
+	/* clang-format off */
+	PGresult *res = db_query(c,
+		"UPDATE users SET name = COALESCE($2, name), phone = COALESCE($3, phone), updated_at = now() "
+		"WHERE id = $1 AND deleted_at IS NULL RETURNING " USER_COLUMNS,
+		c->who.user_id, name, phone);
+	/* clang-format on */
+	if (!res)
+		return E_DB;
+	if (PQntuples(res) != 1)
+		return E_ACCOUNT_GONE;
+	*user = json_own(c->a, user_json(res, 0));
+	return OK;
+}
+
+enum outcome account_change_password(struct ctx *c, const char *current, const char *new_password,
+				     const char *client_addr, struct account_session *out)
+{
+	char hash[PASSWORD_HASH_MAX];
+
+	memset(out, 0, sizeof *out);
+	/* a new password the rules refuse costs no attempt */
+	enum outcome o = staff_password_ok(c->who.role == ROLE_ADMIN, new_password);
+	if (o == OK)
+		o = account_reauth(c, current, client_addr, &out->locked_for);
+	if (o != OK)
+		return o;
+	if (auth_hash_password(new_password, hash) != 0)
+		return E_TRY_AGAIN;
+	/* the password, every token issued up to now revoked (this answer's is issued
+	 * after) and the open reset links voided: one statement */
+	/* clang-format off */
+	PGresult *res = db_query(c,
+		"WITH v AS (UPDATE password_resets SET voided_at = now() "
+		"  WHERE user_id = $1 AND used_at IS NULL AND voided_at IS NULL) "
+		"UPDATE users SET password_hash = $2, tokens_valid_after = now(), updated_at = now() "
+		"WHERE id = $1 AND deleted_at IS NULL RETURNING " USER_COLUMNS,
+		c->who.user_id, hash);
+	/* clang-format on */
+	if (!res)
+		return E_DB;
+	if (PQntuples(res) != 1)
+		return E_ACCOUNT_GONE;
+	return open_session(c, res, out);
+}
+
+/* ---- password reset ---- */
+
+/* Counts the request for the email, then writes the account's new request (its
+ * older ones voided) and its email. For an unknown email or a spent budget the
+ * same statements run and write nothing but the count. */
+static enum outcome reset_request_tx(struct ctx *c, void *arg)
+{
+	const char *em = arg;
+	char budget[12], window[12];
+
+	snprintf(budget, sizeof budget, "%d", RESET_BUDGET);
+	snprintf(window, sizeof window, "%d", RESET_WINDOW_SECONDS);
+	/* clang-format off */
+	PGresult *w = db_query(c,
+		"INSERT INTO password_reset_windows AS w (email, window_start, requests) VALUES ($1, now(), 1) "
+		"ON CONFLICT (email) DO UPDATE SET "
+		"window_start = CASE WHEN w.window_start <= now() - make_interval(secs => $2::int) THEN now() ELSE w.window_start END, "
+		"requests = CASE WHEN w.window_start <= now() - make_interval(secs => $2::int) THEN 1 "
+		"ELSE least(w.requests, $3::int) + 1 END "
+		"RETURNING w.requests <= $3::int AS within",
+		em, window, budget);
+	if (!w || PQntuples(w) != 1)
+		return E_DB;
+	PGresult *r = db_query(c,
+		"WITH u AS (SELECT id FROM users WHERE lower(email) = $1 AND deleted_at IS NULL AND $2::boolean), "
+		"v AS (UPDATE password_resets SET voided_at = now() WHERE user_id IN (SELECT id FROM u) "
+		"  AND used_at IS NULL AND voided_at IS NULL) "
+		"INSERT INTO password_resets (user_id) SELECT id FROM u RETURNING id",
+		em, db_val(w, 0, "within"));
+	/* clang-format on */
+	if (!r)
+		return E_DB;
+	if (mail_queue_reset(c, PQntuples(r) == 1 ? db_val(r, 0, "id") : NULL) != 0)
+		return E_DB;
+	/* windows nobody needs any more, a few at a time */
+	return db_query(c,
+			"DELETE FROM password_reset_windows WHERE ctid = ANY(ARRAY("
+			"  SELECT ctid FROM password_reset_windows WHERE window_start < now() - make_interval(secs => $1::int) LIMIT 20))",
+			window)
+		? OK
+		: E_DB;
+}
+
+enum outcome account_reset_request(struct ctx *c, const char *email)
+{
+	return db_tx(c, reset_request_tx, (void *)email);
+}
+
+/* What auth_random_token makes of RESET_TOKEN_BYTES: URL-safe base64, no padding. */
+static int reset_token_shape_ok(const char *t)
+{
+	size_t n = t ? strlen(t) : 0;
+
+	if (n != (RESET_TOKEN_BYTES * 4 + 2) / 3)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)t[i]) && t[i] != '-' && t[i] != '_')
+			return 0;
+	return 1;
+}
+
+enum outcome account_reset_check(struct ctx *c, const char *token, int *staff)
+{
+	char hash[65];
+
+	*staff = 0;
+	if (!reset_token_shape_ok(token))
+		return E_RESET_TOKEN_INVALID;
+	auth_sha256_hex(token, hash);
+	PGresult *res = db_query(c,
+				 "SELECT u.role FROM password_resets r JOIN users u ON u.id = r.user_id "
+				 "WHERE r.token_hash = $1 AND r.used_at IS NULL AND r.voided_at IS NULL "
+				 "AND r.expires_at > now() AND u.deleted_at IS NULL",
+				 hash);
+	if (!res)
+		return E_DB;
+	if (PQntuples(res) != 1)
+		return E_RESET_TOKEN_INVALID;
+	*staff = strcmp(db_val(res, 0, "role"), "ADMIN") == 0;
+	return OK;
+}
+
+enum outcome account_reset_confirm(struct ctx *c, const char *token, const char *password)
+{
+	char hash[65], pwhash[PASSWORD_HASH_MAX];
+	int staff;
+
+	enum outcome o = account_reset_check(c, token, &staff);
+	if (o == OK)
+		o = staff_password_ok(staff, password);
+	if (o != OK)
+		return o;
+	if (auth_hash_password(password, pwhash) != 0)
+		return E_TRY_AGAIN;
+	auth_sha256_hex(token, hash);
+	/* spent, the account's other requests voided, the password set and every token
+	 * issued before revoked, in one statement: two confirms of one token at the
+	 * same moment spend it once (the second finds it used) */
+	PGresult *res = db_query(c,
+				 "WITH r AS (UPDATE password_resets SET used_at = now() WHERE token_hash = $1 "
+				 "  AND used_at IS NULL AND voided_at IS NULL AND expires_at > now() RETURNING id, user_id), "
+				 "v AS (UPDATE password_resets p SET voided_at = now() FROM r WHERE p.user_id = r.user_id "
+				 "  AND p.id <> r.id AND p.used_at IS NULL AND p.voided_at IS NULL) "
+				 "UPDATE users u SET password_hash = $2, tokens_valid_after = now(), updated_at = now() FROM r "
+				 "WHERE u.id = r.user_id AND u.deleted_at IS NULL RETURNING u.id",
+				 hash, pwhash);
+	if (!res)
+		return E_DB;
+	return PQntuples(res) == 1 ? OK : E_RESET_TOKEN_INVALID;
 }

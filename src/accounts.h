@@ -1,5 +1,6 @@
 /* accounts.h: customer and staff accounts: registration, sign-in with its
- * back-off, the signed-in user, and the normalisations other modules share. */
+ * back-off, the signed-in user, password reset and change, the profile, and the
+ * normalisations other modules share. (Export and erasure: account_data.h.) */
 #ifndef APP_ACCOUNTS_H
 #define APP_ACCOUNTS_H
 
@@ -82,5 +83,54 @@ enum outcome account_unlock(struct ctx *c, const char *email, int *clients, int 
 /* The acting user (c->who) as {id, email, name, phone, role, createdAt},
  * arena-owned. OK, E_ACCOUNT_GONE when the row is missing, or E_DB. */
 enum outcome account_current(struct ctx *c, struct json_object **user);
+
+/* The acting user's password, typed again (to change it, to delete the
+ * account), checked under the sign-in back-off exactly as a sign-in from
+ * client_addr as the account's email: OK; E_INVALID_CREDENTIALS (counted),
+ * E_TOO_MANY_ATTEMPTS (*locked_for), E_ACCOUNT_GONE, E_DB. */
+enum outcome account_reauth(struct ctx *c, const char *password, const char *client_addr, int *locked_for);
+
+/* Changes the acting user's name and/or phone (NULL: unchanged; validated as
+ * registration validates them). OK with the user as account_current answers
+ * it; E_ACCOUNT_GONE, E_DB. */
+enum outcome account_update_profile(struct ctx *c, const char *name, const char *phone, struct json_object **user);
+
+/* Changes the acting user's password: new_password as typed and
+ * account_password_ok; a staff account's outside development mode also as
+ * ADMIN_PASSWORD (E_PASSWORD_TOO_WEAK, checked first: it costs no attempt).
+ * current is checked by account_reauth (its outcomes). Then, in one statement,
+ * the new hash, every token issued up to now revoked and the open reset links
+ * voided; a fresh token is issued: OK with *out. E_TRY_AGAIN, E_TOKEN_FAILED, E_DB. */
+enum outcome account_change_password(struct ctx *c, const char *current, const char *new_password,
+				     const char *client_addr, struct account_session *out);
+
+/* Password reset. A request answers the same whether or not the email has an
+ * account; for an account it voids the account's older requests and writes a
+ * new one with its email in the outbox. The token is made when that email is
+ * sent (auth_reset_issue, called by the send_email job: RESET_TOKEN_BYTES
+ * random bytes of which only the SHA-256 is kept, valid RESET_VALID_MINUTES). */
+/* Requests per email (known account or not) in a window; past it nothing is sent. */
+#define RESET_BUDGET 5
+#define RESET_WINDOW_SECONDS 3600
+
+/* email as normalize_email made it. In one transaction: the request counted
+ * for the email; when an account has it (not deleted) and the count is within
+ * RESET_BUDGET, its live requests voided, a new one written and its email
+ * queued (mail_queue_reset). The same statements run for an unknown email:
+ * OK either way, or E_DB. */
+enum outcome account_reset_request(struct ctx *c, const char *email);
+
+/* OK (and *staff) when token is a live reset token: its shape, its hash known,
+ * not used, voided or expired, the account not deleted; else
+ * E_RESET_TOKEN_INVALID, or E_DB. Reads only. */
+enum outcome account_reset_check(struct ctx *c, const char *token, int *staff);
+
+/* Sets the password of the token's account (password as typed and
+ * account_password_ok; the staff rule as account_change_password), spends the
+ * token, voids the account's other requests and revokes every token issued
+ * before, in one statement (a token is spent once, even by two confirms at
+ * the same moment). OK, E_RESET_TOKEN_INVALID, E_PASSWORD_TOO_WEAK,
+ * E_TRY_AGAIN, E_DB. */
+enum outcome account_reset_confirm(struct ctx *c, const char *token, const char *password);
 
 #endif

@@ -25,6 +25,10 @@ int admin_csrf_token_ok(struct req *r, const char *sent);
 /* Answers 403 with the "form expired" page. Returns 0. */
 int admin_csrf_fail(struct req *r);
 
+/* Sets the session cookie to a fresh token of the signed-in admin (after a
+ * password change revoked the one it held). */
+void admin_session_cookie(struct req *r, const char *token);
+
 /* Answers a small admin page with a status and a message (404, 400...). */
 int admin_message_page(struct req *r, int status, const char *title, const char *message);
 /* The 404 page for a missing order, product or job (by the route's outcome). */

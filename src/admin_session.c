@@ -37,6 +37,8 @@ static const struct flash {
 	{ "image_too_many", "error", "This product already has the most images allowed." },
 	{ "image_storage", "error", "The image store is unavailable; try again in a minute." },
 	{ "bad_date", "error", "That date is not valid; showing today." },
+	{ "password_reset", "ok", "Your password is changed. Sign in with the new one." },
+	{ "password_changed", "ok", "Password changed. Your other sessions are signed out." },
 };
 
 /* ---- small helpers ---- */
@@ -235,10 +237,15 @@ int admin_login_get(struct req *r)
 	return login_page(r, 200, NULL, NULL, query_get(r, "next"));
 }
 
+void admin_session_cookie(struct req *r, const char *token)
+{
+	set_cookie(r, ADMIN_COOKIE, token, cfg->jwt_ttl_seconds);
+}
+
 /* Signs the admin in: session cookie, a fresh CSRF nonce, 303 onwards. */
 static int start_session(struct req *r, const char *token, const char *next)
 {
-	set_cookie(r, ADMIN_COOKIE, token, cfg->jwt_ttl_seconds);
+	admin_session_cookie(r, token);
 	new_nonce(r);
 	return reply_redirect(r, safe_next(next) ? next : "/admin/orders");
 }

@@ -6,6 +6,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/sha.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -171,6 +172,31 @@ int auth_load_principal(struct ctx *c, const char *token)
 	return 0;
 }
 
+int auth_reset_issue(struct ctx *c, const char *reset_id, struct reset_link *out)
+{
+	char hash[65], mins[12], hours[12];
+	const char *token = auth_random_token(c->a, RESET_TOKEN_BYTES);
+
+	memset(out, 0, sizeof *out);
+	auth_sha256_hex(token, hash);
+	snprintf(mins, sizeof mins, "%d", RESET_VALID_MINUTES);
+	snprintf(hours, sizeof hours, "%d", RESET_SEND_WITHIN_HOURS);
+	PGresult *res = db_query(c,
+				 "UPDATE password_resets r SET token_hash = $2, expires_at = now() + make_interval(mins => $3::int) "
+				 "FROM users u WHERE r.id = $1 AND u.id = r.user_id AND r.used_at IS NULL AND r.voided_at IS NULL "
+				 "AND u.deleted_at IS NULL AND r.created_at > now() - make_interval(hours => $4::int) "
+				 "RETURNING u.name, u.role",
+				 reset_id, hash, mins, hours);
+	if (!res)
+		return -1;
+	if (PQntuples(res) != 1)
+		return 0;
+	out->token = token;
+	out->name = arena_strdup(c->a, db_val(res, 0, "name"));
+	out->staff = strcmp(db_val(res, 0, "role"), "ADMIN") == 0;
+	return 1;
+}
+
 int auth_revoke_tokens(struct ctx *c, const char *user_id)
 {
 	/* iat has whole seconds: a token issued in this very second still passes, so
@@ -211,6 +237,16 @@ int auth_hmac_verify(const char *key, const void *msg, size_t len, const char *h
 	got[64] = '\0';
 	auth_hmac_sha256_hex(key, strlen(key), msg, len, want);
 	return CRYPTO_memcmp(want, got, 64) == 0;
+}
+
+void auth_sha256_hex(const char *s, char out[65])
+{
+	unsigned char md[SHA256_DIGEST_LENGTH];
+
+	SHA256((const unsigned char *)s, strlen(s), md);
+	for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	out[64] = '\0';
 }
 
 char *auth_random_token(struct arena *a, size_t n)

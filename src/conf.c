@@ -352,6 +352,14 @@ int conf_load(const char *envfile, char *err, size_t errlen)
 	c->template_dir = str("TEMPLATE_DIR", LAFETE_DATADIR "/templates");
 	c->openapi_path = str("OPENAPI_PATH", LAFETE_DATADIR "/openapi.json");
 	c->public_url = str("PUBLIC_URL", "https://localhost:8443");
+	c->reset_url = str("RESET_URL", NULL);
+	if (!c->reset_url || !*c->reset_url) {
+		static char reset_default[512];
+		snprintf(reset_default, sizeof reset_default, "%s/reset-password", c->public_url);
+		c->reset_url = reset_default;
+	}
+	if (!strstr(c->reset_url, "://") || strpbrk(c->reset_url, " \t\r\n\"<>#"))
+		buf_printf(&errs, "RESET_URL must be an absolute URL without a fragment (the link adds ?token=...)\n");
 	c->open_hour = num("SHOP_OPEN_HOUR", 10, 0, 23);
 	c->close_hour = num("SHOP_CLOSE_HOUR", 22, 1, 24);
 	c->slot_minutes = num("SLOT_MINUTES", 120, 15, 720);

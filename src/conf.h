@@ -43,6 +43,7 @@ struct conf {
 	int nallow;
 	const char *template_dir, *openapi_path;
 	const char *public_url; /* base of links in emails, e.g. https://localhost:8443 */
+	const char *reset_url;	/* where a customer's reset link goes (?token=...): RESET_URL, default PUBLIC_URL/reset-password */
 	/* shop rules (slots, capacity, expiry): documented in README */
 	int open_hour, close_hour, slot_minutes, slot_capacity_units;
 	int same_day_cutoff_hour, unpaid_expiry_minutes;

@@ -13,6 +13,12 @@ int openapi_get(struct req *r);
 int auth_register(struct req *r);
 int auth_login(struct req *r);
 int me_get(struct req *r);
+int auth_password_reset(struct req *r);
+int auth_password_reset_confirm(struct req *r);
+int me_update(struct req *r);
+int me_password(struct req *r);
+int me_export(struct req *r);
+int me_delete(struct req *r);
 
 /* api_payments.c */
 int payments_create_order(struct req *r);
@@ -63,6 +69,12 @@ int cart_item_delete(struct req *r);
 int admin_login_get(struct req *r);
 int admin_login_post(struct req *r);
 int admin_logout_post(struct req *r);
+/* page_account.c */
+int admin_reset_get(struct req *r);
+int admin_reset_post(struct req *r);
+int admin_reset_confirm_post(struct req *r);
+int admin_account_get(struct req *r);
+int admin_account_password_post(struct req *r);
 /* page_orders.c */
 int admin_orders_page(struct req *r);
 int admin_order_page(struct req *r);

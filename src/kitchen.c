@@ -3,6 +3,7 @@
 #include "conf.h"
 #include "db.h"
 #include "kitchen.h"
+#include "order_view.h"
 
 enum outcome kitchen_sheet(struct ctx *c, const char *date, struct json_object **slots, struct json_object **notes)
 {
@@ -26,7 +27,7 @@ enum outcome kitchen_sheet(struct ctx *c, const char *date, struct json_object *
 	res = db_query(c,
 		       "SELECT COALESCE(json_agg(json_build_object('orderNumber', o.order_number, "
 		       " 'slot', to_char(o.delivery_slot, 'HH24:MI'), 'customMessage', o.custom_message, "
-		       " 'isGift', o.is_gift, 'giftMessage', o.gift_message, 'customer', u.name, "
+		       " 'isGift', o.is_gift, 'giftMessage', o.gift_message, 'customer', " ORDER_VIEW_CUSTOMER_NAME ", "
 		       " 'cakes', (SELECT string_agg(i.quantity || ' × ' || i.product_name || ' (' || i.variant_label || ')', ', ' "
 		       "           ORDER BY i.product_name) FROM order_items i WHERE i.order_id = o.id)) "
 		       " ORDER BY o.delivery_slot, o.order_number), '[]')::text "

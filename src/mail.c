@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "auth.h"
 #include "conf.h"
 #include "db.h"
 #include "jobs.h"
@@ -102,7 +103,7 @@ int mail_queue(struct ctx *c, const char *order_id, const char *kind)
 				 "SELECT o.order_number, o.custom_message, o.is_gift, o.gift_message, o.total_amount, o.tracking_token, "
 				 "to_char(o.delivery_slot, 'Dy DD Mon YYYY') AS slot_date, to_char(o.delivery_slot, 'HH24:MI') AS slot_start, "
 				 "to_char(o.delivery_slot + make_interval(mins => $2::int), 'HH24:MI') AS slot_end, "
-				 "u.email, u.name, d.tracking_url, d.courier_name, d.courier_phone, "
+				 "o.user_id, u.email, u.name, u.deleted_at IS NOT NULL AS erased, d.tracking_url, d.courier_name, d.courier_phone, "
 				 "(SELECT sum(f.amount) FROM refunds f WHERE f.order_id = o.id AND f.status <> 'FAILED') AS refund "
 				 "FROM orders o JOIN users u ON u.id = o.user_id LEFT JOIN deliveries d ON d.order_id = o.id "
 				 "WHERE o.id = $1",
@@ -113,6 +114,8 @@ int mail_queue(struct ctx *c, const char *order_id, const char *kind)
 		log_err("mail_queue: no order %s", order_id);
 		return -2;
 	}
+	if (db_bool(res, 0, "erased"))
+		return 0; /* a deleted account has no address to write to */
 	struct json_object *ctx = json_own(c->a, order_context(c, res));
 	struct json_object *items = items_json(c, order_id);
 	if (!items)
@@ -126,14 +129,67 @@ int mail_queue(struct ctx *c, const char *order_id, const char *kind)
 	}
 	const char *subject = arena_printf(c->a, "%s%s%s - %s", k->before, db_val(res, 0, "order_number"),
 					   k->after, cfg->store_name);
-	PGresult *ins = db_query(c, "INSERT INTO emails (order_id, kind, to_address, subject, body) "
-				    "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (order_id, kind) DO NOTHING",
-				 order_id, kind, db_val(res, 0, "email"), subject, body.data ? body.data : "");
+	PGresult *ins = db_query(c, "INSERT INTO emails (order_id, user_id, kind, to_address, subject, body) "
+				    "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (order_id, kind) DO NOTHING",
+				 order_id, db_val(res, 0, "user_id"), kind, db_val(res, 0, "email"), subject,
+				 body.data ? body.data : "");
 	buf_free(&body);
 	return ins ? 0 : -1;
 }
 
+int mail_queue_reset(struct ctx *c, const char *reset_id)
+{
+	const char *subject = arena_printf(c->a, "Reset your password - %s", cfg->store_name);
+
+	/* the body is written when the email is sent, with the link made then */
+	return db_query(c,
+			"INSERT INTO emails (kind, user_id, password_reset_id, to_address, subject, body) "
+			"SELECT 'password_reset', u.id, r.id, u.email, $2, '' FROM password_resets r "
+			"JOIN users u ON u.id = r.user_id WHERE r.id = $1::uuid",
+			reset_id, subject)
+		? 0
+		: -1;
+}
+
 /* ---- sending: the send_email job kind ---- */
+
+/* Where a reset's link goes: staff to the admin pages' form, customers to RESET_URL. */
+static const char *reset_url(struct ctx *c, const struct reset_link *l)
+{
+	if (l->staff)
+		return arena_printf(c->a, "%s/admin/password-reset?token=%s", cfg->public_url, l->token);
+	return arena_printf(c->a, "%s%ctoken=%s", cfg->reset_url, strchr(cfg->reset_url, '?') ? '&' : '?', l->token);
+}
+
+/* The two bodies of a reset email: *sent with a link made now, *kept (for the
+ * outbox, the export) without it. 0; 1 when the reset is no longer live (the
+ * email is void); -1 on a DB error; -2 when the template is missing. */
+static int reset_bodies(struct ctx *c, const char *reset_id, const char **sent, const char **kept)
+{
+	struct reset_link l;
+	struct buf a = BUF_INIT, b = BUF_INIT;
+
+	switch (reset_id ? auth_reset_issue(c, reset_id, &l) : 0) {
+	case 1:
+		break;
+	case 0:
+		return 1;
+	default:
+		return -1;
+	}
+	struct json_object *ctx = json_own(c->a, json_object_new_object());
+	put(ctx, "customerName", l.name);
+	put(ctx, "storeName", cfg->store_name);
+	put(ctx, "minutes", arena_printf(c->a, "%d", RESET_VALID_MINUTES));
+	int rc = tmpl_render(c->templates, "emails/password_reset", ctx, &b);
+	put(ctx, "link", reset_url(c, &l));
+	rc = rc || tmpl_render(c->templates, "emails/password_reset", ctx, &a);
+	*sent = arena_strdup(c->a, a.data ? a.data : "");
+	*kept = arena_strdup(c->a, b.data ? b.data : "");
+	buf_free(&a);
+	buf_free(&b);
+	return rc ? -2 : 0;
+}
 
 int mail_ready(void)
 {
@@ -152,24 +208,43 @@ static const char *email_of(const struct job *j)
 
 enum job_result mail_send_job(struct ctx *c, const struct job *j, char *err, size_t errlen)
 {
-	const char *id = email_of(j);
+	const char *id = email_of(j), *body, *kept = NULL;
 
 	/* a payload that names no email can never succeed: bury it rather than fail the claim */
 	if (!id) {
 		snprintf(err, errlen, "the job names no email");
 		return JOB_GIVE_UP;
 	}
-	PGresult *res = db_query(c, "SELECT id, to_address, subject, body FROM emails WHERE id = $1::bigint AND state <> 'sent'",
+	PGresult *res = db_query(c,
+				 "SELECT id, kind, to_address, subject, body, password_reset_id FROM emails "
+				 "WHERE id = $1::bigint AND state NOT IN ('sent', 'void')",
 				 id);
 	if (!res)
 		return JOB_DB_ERROR;
 	if (PQntuples(res) != 1)
-		return JOB_DONE; /* sent already, or gone */
+		return JOB_DONE; /* sent already, void, or gone */
+	body = db_val(res, 0, "body");
+	if (strcmp(db_val(res, 0, "kind"), "password_reset") == 0) {
+		switch (reset_bodies(c, db_val(res, 0, "password_reset_id"), &body, &kept)) {
+		case 0:
+			break;
+		case 1: /* superseded, used, too old, or the account is gone: never sent */
+			return db_query(c, "UPDATE emails SET state = 'void' WHERE id = $1::bigint", id) ? JOB_DONE
+													 : JOB_DB_ERROR;
+		case -2:
+			snprintf(err, errlen, "template emails/password_reset missing");
+			return JOB_GIVE_UP;
+		default:
+			return JOB_DB_ERROR;
+		}
+	}
 	switch (smtp_send(c->a, cfg->smtp_url, cfg->smtp_insecure, cfg->mail_from, db_val(res, 0, "to_address"), atoll(id),
-			  db_val(res, 0, "subject"), db_val(res, 0, "body"), err, errlen)) {
+			  db_val(res, 0, "subject"), body, err, errlen)) {
 	case SMTP_SENT:
-		return db_query(c, "UPDATE emails SET state = 'sent', sent_at = now(), last_error = NULL WHERE id = $1::bigint",
-				id)
+		/* a reset email is kept without its link: the token is nowhere but in the mail */
+		return db_query(c, "UPDATE emails SET state = 'sent', sent_at = now(), last_error = NULL, "
+				   "body = COALESCE($2, body) WHERE id = $1::bigint",
+				id, kept)
 			? JOB_DONE
 			: JOB_DB_ERROR;
 	case SMTP_REFUSED:

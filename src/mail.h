@@ -20,11 +20,21 @@ struct ctx;
  * GSTIN: invoices.h issues it in the same transaction), "on_the_way" (tracking links, courier), "delivered",
  * "cancelled" (refund amount if any), "refunded" (money
  * refunded after the order had expired unpaid). Runs in the caller's transaction; a kind
- * already queued for the order is a no-op (unique (order_id, kind)).
+ * already queued for the order is a no-op (unique (order_id, kind)), and so is
+ * any email to a deleted account.
  * Returns 0 (queued or already there), -1 on a DB error (the caller's
  * transaction is then aborted), -2 when nothing was queued for another reason
  * (unknown kind or order, template missing: logged; the transaction is fine). */
 int mail_queue(struct ctx *c, const char *order_id, const char *kind);
+
+/* Queues the email of the password reset reset_id (accounts.c) to its
+ * account, in the caller's transaction. Its body is written when it is sent:
+ * the reset's token is made then (auth_reset_issue) and only its hash is
+ * kept; the outbox keeps the body without the link. A reset that is no longer
+ * live by then (superseded, used, its account deleted) makes the email 'void'
+ * (never sent). reset_id NULL (an unknown email) runs the same statement and
+ * writes nothing. 0, or -1 on a DB error. */
+int mail_queue_reset(struct ctx *c, const char *reset_id);
 
 /* The send_email job kind (jobs.h): sends the job's email through SMTP_URL
  * and marks it sent; a failure is mirrored on the outbox row by

@@ -17,7 +17,9 @@
 	SQL_TIME("o.delivery_slot") " AS delivery_slot, to_char(o.delivery_slot, 'Dy DD Mon YYYY') AS slot_day, " \
 	"o.custom_message, o.is_gift, o.gift_message, o.address::text AS address, o.tracking_token, " \
 	"o.needs_attention, o.attention_reason, " SQL_TIME("o.created_at") " AS created_at, " \
-	"u.id AS user_id, u.name AS user_name, u.email AS user_email, u.phone AS user_phone, " \
+	"u.id AS user_id, " ORDER_VIEW_CUSTOMER_NAME " AS user_name, " \
+	"CASE WHEN u.deleted_at IS NULL THEN u.email END AS user_email, " \
+	"CASE WHEN u.deleted_at IS NULL THEN u.phone END AS user_phone, " \
 	"p.id AS pay_id, p.status AS pay_status, p.amount::text AS pay_amount, p.currency AS pay_currency, " \
 	"p.method AS pay_method, p.razorpay_order_id, p.razorpay_payment_id, " \
 	SQL_TIME("p.captured_at") " AS pay_captured_at, " \

@@ -23,6 +23,11 @@ enum order_view_option {
 	OV_DOCUMENTS = 1 << 7, /* invoice {number, issuedAt, total} (null when none) and
 				* creditNotes[] {n, number, issuedAt, total}: the tax documents */
 };
+/* SQL of the customer's name as staff see it, over users u: a deleted account's
+ * orders say "deleted customer" (its name, email and phone, null in the staff
+ * shape, were erased with it). */
+#define ORDER_VIEW_CUSTOMER_NAME "CASE WHEN u.deleted_at IS NULL THEN u.name ELSE 'deleted customer' END"
+
 /* The shapes the API answers. */
 #define OV_CUSTOMER (OV_ITEMS | OV_PAYMENT | OV_DELIVERY)
 #define OV_STAFF (OV_ADMIN | OV_ITEMS | OV_PAYMENT | OV_DELIVERY)

@@ -18,6 +18,11 @@ static const struct outcome_info table[OUTCOME_COUNT] = {
 	[E_ACCOUNT_GONE] = { 401, "UNAUTHORIZED", "The account no longer exists" },
 	[E_TRY_AGAIN] = { 503, "TRY_AGAIN", "The server is busy; try again" },
 	[E_TOKEN_FAILED] = { 500, "INTERNAL", "Could not issue a token" },
+	[E_RESET_TOKEN_INVALID] = { 400, "RESET_TOKEN_INVALID", "This reset link is invalid, used or expired; ask for a new one" },
+	/* conf.h ADMIN_PASSWORD_MIN_CHARS */
+	[E_PASSWORD_TOO_WEAK] = { 400, "VALIDATION_ERROR", "A staff password needs at least 12 characters and must not be a known default" },
+	[E_ORDERS_IN_PROGRESS] = { 409, "ORDERS_IN_PROGRESS",
+				   "An order is paid and not yet delivered or cancelled; the account can be deleted once it is" },
 
 	[E_PRODUCT_NOT_FOUND] = { 404, "NOT_FOUND", "No such product" },
 	[E_VARIANT_NOT_FOUND] = { 404, "VARIANT_NOT_FOUND", "No such variant" },

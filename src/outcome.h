@@ -20,6 +20,9 @@ enum outcome {
 	E_ACCOUNT_GONE, /* a valid token of a row no longer there */
 	E_TRY_AGAIN,	/* password hashing out of memory */
 	E_TOKEN_FAILED,
+	E_RESET_TOKEN_INVALID, /* unknown, used, voided or expired */
+	E_PASSWORD_TOO_WEAK,   /* a staff password outside development: conf_admin_password_problem */
+	E_ORDERS_IN_PROGRESS,  /* deletion while an order is paid and not yet delivered or cancelled */
 	/* catalog */
 	E_PRODUCT_NOT_FOUND,
 	E_VARIANT_NOT_FOUND,

@@ -23,7 +23,13 @@ const struct route routes[] = {
 	/* accounts */
 	{ "POST", "/api/auth/register", auth_register, AUTH_NONE, BODY_JSON, 16 * KB },
 	{ "POST", "/api/auth/login", auth_login, AUTH_NONE, BODY_JSON, 16 * KB },
+	{ "POST", "/api/auth/password-reset", auth_password_reset, AUTH_NONE, BODY_JSON, 4 * KB },
+	{ "POST", "/api/auth/password-reset/confirm", auth_password_reset_confirm, AUTH_NONE, BODY_JSON, 4 * KB },
 	{ "GET", "/api/me", me_get, AUTH_USER, BODY_NONE, 0 },
+	{ "PATCH", "/api/me", me_update, AUTH_USER, BODY_JSON, 4 * KB },
+	{ "DELETE", "/api/me", me_delete, AUTH_USER, BODY_JSON, 4 * KB },
+	{ "POST", "/api/me/password", me_password, AUTH_USER, BODY_JSON, 4 * KB },
+	{ "GET", "/api/me/export", me_export, AUTH_USER, BODY_NONE, 0 },
 
 	/* payments (Razorpay) */
 	{ "POST", "/api/payments/create-order", payments_create_order, AUTH_USER, BODY_JSON, 4 * KB },
@@ -69,6 +75,11 @@ const struct route routes[] = {
 	{ "GET", "/admin/login", admin_login_get, AUTH_NONE, BODY_NONE, 0 },
 	{ "POST", "/admin/login", admin_login_post, AUTH_NONE, BODY_FORM, 8 * KB, .csrf = 1 },
 	{ "POST", "/admin/logout", admin_logout_post, AUTH_PAGE, BODY_FORM, 8 * KB, .csrf = 1 },
+	{ "GET", "/admin/password-reset", admin_reset_get, AUTH_NONE, BODY_NONE, 0 },
+	{ "POST", "/admin/password-reset", admin_reset_post, AUTH_NONE, BODY_FORM, 8 * KB, .csrf = 1 },
+	{ "POST", "/admin/password-reset/confirm", admin_reset_confirm_post, AUTH_NONE, BODY_FORM, 8 * KB, .csrf = 1 },
+	{ "GET", "/admin/account", admin_account_get, AUTH_PAGE, BODY_NONE, 0 },
+	{ "POST", "/admin/account/password", admin_account_password_post, AUTH_PAGE, BODY_FORM, 8 * KB, .csrf = 1 },
 	{ "GET", "/admin/orders", admin_orders_page, AUTH_PAGE, BODY_NONE, 0 },
 	{ "GET", "/admin/orders/{id:uuid}", admin_order_page, AUTH_PAGE, BODY_NONE, 0, E_ORDER_NOT_FOUND },
 	{ "POST", "/admin/orders/{id:uuid}/status", admin_order_status_post, AUTH_PAGE, BODY_FORM, 8 * KB, E_ORDER_NOT_FOUND, 1 },

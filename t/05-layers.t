@@ -16,7 +16,7 @@ my %layer_of = (
     kernel => [qw(arena auth buf conf ctx db gst json multipart netaddr outcome render render_int render_parse metrics shared util)],
     partner => [qw(borzo httpc razorpay smtp storage)],
     domain => [qw(
-        accounts addresses analytics backlog cart catalog catalog_cache deliveries delivery_status dispatch
+        account_data accounts addresses analytics backlog cart catalog catalog_cache deliveries delivery_status dispatch
         early_events estimate invoices jobs kitchen mail order_fsm order_view orders
         ops payments reconcile refunds slots status
     )],
@@ -24,7 +24,7 @@ my %layer_of = (
         main cli listener worker routes http handlers jsonutil admin admin_session
         api_accounts api_addresses api_cart api_deliveries api_dispatch api_estimate
         api_metrics api_orders api_payments api_products api_slots
-        page_analytics page_jobs page_orders page_products
+        page_account page_analytics page_jobs page_orders page_products
         health track
     )],
 );

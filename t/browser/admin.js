@@ -74,6 +74,13 @@ async function visited(page, label) {
     let r = await page.goto(`${BASE}/admin/login`);
     check(r.status() === 200, 'login page 200');
     await visited(page, 'login');
+    // "Forgot password?": the email form (nothing sent: the admin's password stays)
+    await Promise.all([page.waitForURL(/\/admin\/password-reset$/),
+      page.getByRole('link', { name: 'Forgot password?' }).click()]);
+    check(await page.getByRole('heading', { level: 1, name: 'Forgot password?' }).isVisible(), 'forgot password: heading');
+    check(await page.getByLabel('Email').isVisible(), 'forgot password: a labelled email field');
+    await visited(page, 'password-reset');
+    await page.goto(`${BASE}/admin/login`);
     await page.getByLabel('Email').fill(env('ADMIN_EMAIL'));
     await page.getByLabel('Password').fill(env('ADMIN_PASSWORD'));
     await Promise.all([page.waitForURL(/\/admin\/orders/), page.getByRole('button', { name: 'Sign in' }).click()]);
@@ -132,6 +139,7 @@ async function visited(page, label) {
       ['Analytics', /\/admin\/analytics/, 'Analytics', 'analytics'],
       ['Products', /\/admin\/products/, /Products/, 'products'],
       ['Jobs', /\/admin\/jobs/, 'Background work', 'jobs'],
+      ['Account', /\/admin\/account/, 'Your account', 'account'],
     ]) {
       await Promise.all([page.waitForURL(re), nav.getByRole('link', { name, exact: true }).click()]);
       check(re.test(page.url()), `${name} opened`, page.url());
