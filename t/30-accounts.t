@@ -302,8 +302,11 @@ ok(length($big) > 4096, 'the big token is over 4 KB');
 my $doomed = register_user(email => fresh('gone'));
 is(req(GET => '/api/me', token => $doomed->{token})->{status}, 200, 'live user 200');
 sql("UPDATE users SET deleted_at = now() WHERE id = :'p1'", $doomed->{user}{id});
+# a write made with SQL reaches the workers' copies with its NOTIFY (README "What
+# workers keep in memory"): within 2 s, then for good
+ok(wait_for(sub { req(GET => '/api/me', token => $doomed->{token})->{status} == 401 }, 2), 'token of a deleted user 401');
 $r = req(GET => '/api/me', token => $doomed->{token});
-is($r->{status}, 401, 'token of a deleted user 401');
+is($r->{status}, 401, 'and it stays refused');
 is(login_req($doomed->{email}, $doomed->{password})->{status}, 401, 'a deleted user cannot log in');
 
 # ---------- roles ----------
