@@ -129,3 +129,70 @@ enum outcome analytics_compute(struct ctx *c, const struct analytics_range *rang
 	*out = json_own(c->a, o);
 	return OK;
 }
+
+/* ---- for the admin page's charts (not in the API's answer) ---- */
+
+/* The cakes of paid orders per product AND size, from the order lines of the
+ * range (the summary counts products only; a summary per size would need a
+ * migration). The range is at most ANALYTICS_MAX_RANGE_DAYS days of one shop's
+ * orders, found through orders_slot_idx. */
+/* clang-format off */
+static const char cakes_by_size_sql[] =
+	"SELECT COALESCE(json_agg(json_build_object('productId', product_id, 'variantId', variant_id, "
+	"  'name', name, 'label', label, 'quantity', quantity, 'revenue', revenue::text) "
+	"  ORDER BY quantity DESC, revenue DESC, name, label, variant_id), '[]')::text AS j FROM ("
+	" SELECT i.product_id, i.variant_id, max(i.product_name) AS name, max(i.variant_label) AS label, "
+	"  sum(i.quantity)::int AS quantity, sum(i.line_total) AS revenue "
+	" FROM orders o JOIN order_items i ON i.order_id = o.id "
+	" WHERE analytics_paid(o.status) "
+	"  AND o.delivery_slot >= ($1::date::timestamp AT TIME ZONE 'Asia/Kolkata') "
+	"  AND o.delivery_slot < (($2::date + 1)::timestamp AT TIME ZONE 'Asia/Kolkata') "
+	" GROUP BY i.product_id, i.variant_id "
+	" ORDER BY 5 DESC, 6 DESC, 3, 4, 2 LIMIT $3::int) c";
+/* clang-format on */
+
+enum outcome analytics_cakes_by_size(struct ctx *c, const struct analytics_range *range, int limit,
+				     struct json_object **out)
+{
+	char lim[16];
+
+	snprintf(lim, sizeof lim, "%d", limit);
+	PGresult *res = db_query(c, cakes_by_size_sql, range->from, range->to, lim);
+	const char *j = res ? db_val(res, 0, "j") : NULL;
+	*out = j ? json_own(c->a, json_tokener_parse(j)) : NULL;
+	return *out ? OK : E_DB;
+}
+
+/* The kitchen units booked per day and slot time (orders not cancelled, from
+ * the orders summary), with every slot time of the shop's day ($3 open hour,
+ * $4 close hour, $5 slot minutes) as a column, and any other time that holds
+ * bookings. */
+/* clang-format off */
+static const char slot_grid_sql[] =
+	"WITH days AS (SELECT g::date AS day FROM generate_series($1::date, $2::date, interval '1 day') g), "
+	"u AS (SELECT day, slot, sum(units) FILTER (WHERE status <> 'CANCELLED') AS units "
+	"  FROM analytics_day_orders WHERE " DAYS " GROUP BY day, slot), "
+	"slots AS (SELECT to_char(make_interval(mins => m), 'HH24:MI') AS slot "
+	"  FROM generate_series($3::int * 60, $4::int * 60 - $5::int, $5::int) m "
+	"  UNION SELECT slot FROM u WHERE units > 0) "
+	"SELECT json_build_object('slots', (SELECT COALESCE(json_agg(slot ORDER BY slot), '[]') FROM slots), "
+	" 'days', (SELECT json_agg(json_build_object('date', d.day, 'units', "
+	"   (SELECT COALESCE(json_agg(COALESCE(u.units, 0)::int ORDER BY s.slot), '[]') FROM slots s "
+	"    LEFT JOIN u ON u.day = d.day AND u.slot = s.slot)) ORDER BY d.day) FROM days d))::text AS j";
+/* clang-format on */
+
+enum outcome analytics_slot_grid(struct ctx *c, const struct analytics_range *range, struct json_object **out)
+{
+	char open[8], close[8], mins[8];
+
+	snprintf(open, sizeof open, "%d", cfg->open_hour);
+	snprintf(close, sizeof close, "%d", cfg->close_hour);
+	snprintf(mins, sizeof mins, "%d", cfg->slot_minutes);
+	PGresult *res = db_query(c, slot_grid_sql, range->from, range->to, open, close, mins);
+	const char *j = res ? db_val(res, 0, "j") : NULL;
+	*out = j ? json_own(c->a, json_tokener_parse(j)) : NULL;
+	if (!*out)
+		return E_DB;
+	json_object_object_add(*out, "capacity", json_object_new_int(cfg->slot_capacity_units));
+	return OK;
+}

@@ -31,4 +31,15 @@ long analytics_days_between(const char *a, const char *b);
  * One statement: no transaction needed. */
 enum outcome analytics_compute(struct ctx *c, const struct analytics_range *range, struct json_object **out);
 
+/* For the admin page: the cakes of paid orders per product and size, best
+ * first, at most limit: [{productId, variantId, name, label, quantity, revenue}]
+ * (arena-owned). OK or E_DB. */
+enum outcome analytics_cakes_by_size(struct ctx *c, const struct analytics_range *range, int limit,
+				     struct json_object **out);
+
+/* For the admin page: kitchen units booked per day and slot time, orders not
+ * cancelled: {slots: ["10:00", ...], days: [{date, units: [n per slot]}],
+ * capacity: units of one slot} (arena-owned). OK or E_DB. */
+enum outcome analytics_slot_grid(struct ctx *c, const struct analytics_range *range, struct json_object **out);
+
 #endif

@@ -242,6 +242,26 @@ void money_format(int64_t paise, char out[32])
 	snprintf(out, 32, "%s%" PRIu64 ".%02" PRIu64, sign, a / 100, a % 100);
 }
 
+void money_format_inr(int64_t paise, char out[40])
+{
+	uint64_t a = paise < 0 ? (uint64_t)(-(paise + 1)) + 1 : (uint64_t)paise;
+	char digits[24], grouped[28]; /* 17 digits and 8 commas at most */
+	int n = snprintf(digits, sizeof digits, "%" PRIu64, a / 100), g = 0;
+
+	/* the last three digits, then pairs: 1,23,45,678 */
+	for (int i = 0; i < n; i++) {
+		int left = n - i; /* digits from here to the end */
+		if (i > 0 && (left == 3 || (left > 3 && (left - 3) % 2 == 0)))
+			grouped[g++] = ',';
+		grouped[g++] = digits[i];
+	}
+	grouped[g] = '\0';
+	if (a % 100)
+		snprintf(out, 40, "%s₹%s.%02" PRIu64, paise < 0 ? "-" : "", grouped, a % 100);
+	else
+		snprintf(out, 40, "%s₹%s", paise < 0 ? "-" : "", grouped);
+}
+
 int is_uuid(const char *s)
 {
 	if (!s || strlen(s) != 36)

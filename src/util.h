@@ -34,6 +34,9 @@ int parse_int64(const char *s, int64_t min, int64_t max, int64_t *out);
 /* Money: integer paise <-> "1299.00". parse accepts "12", "12.5", "12.50". */
 int money_parse(const char *s, int64_t *paise);
 void money_format(int64_t paise, char out[32]);
+/* Money for people to read: rupees with the Indian grouping and the paise only
+ * when there are any: 13990000 -> "₹1,39,900", 129950 -> "₹1,299.50", -500 -> "-₹5". */
+void money_format_inr(int64_t paise, char out[40]);
 
 int is_uuid(const char *s);
 /* Current wall clock in milliseconds (monotonic for durations). */

@@ -66,15 +66,86 @@ is(req(GET => '/api/admin/analytics?from=2031-01-01&to=2031-12-31')->{status}, 4
 is(req(GET => '/api/admin/analytics', token => register_user()->{token})->{status}, 403, '403 as customer');
 is(req(GET => '/api/admin/analytics?from=2024-01-01&to=2024-12-31', token => $tok)->{status}, 200, 'a leap year (366 days) 200');
 
-# the page
+# the page (money as people read it since the charts were redrawn: ₹4,650, not ₹4650.00)
 my $s = admin_session();
 $r = page('/admin/analytics?from=2031-06-01&to=2031-06-03', $s);
 is($r->{status}, 200, 'page 200');
-like($r->{content}, qr/₹4650\.00/, 'revenue shown');
-like($r->{content}, qr/<svg class="chart"/, 'server-drawn SVG');
-like($r->{content}, qr/<rect [^>]*fill="#8a2d55"><title>2031-06-02: ₹2600\.00/, 'a bar per day');
-like($r->{content}, qr/Analytics Chocolate/, 'popular cakes');
-like($r->{content}, qr/50\.0%/, 'on-time rate');
+my $html = $r->{content};
+if (open my $dump, '>:utf8', ($ENV{STACK_DIR} // '/tmp') . '/62-analytics.html') { print $dump $html }
+like($html, qr{<span class="kpi-value">₹4,650</span>}, 'revenue shown with the Indian grouping');
+like($html, qr{<span class="kpi-value">₹1,550</span>}, 'average order');
+like($html, qr/50\.0%/, 'on-time rate');
+
+# the revenue chart: an SVG with its text alternative, axes, nice ticks, a bar per day, value labels
+my ($rev) = $html =~ m{(<svg class="chart chart-rev".*?</svg>)}s;
+ok($rev, 'revenue: server-drawn SVG') or diag $html;
+$rev //= '';
+like($rev, qr{role="img" aria-labelledby="rev-title rev-desc"}, 'revenue: an image named by its title and description');
+like($rev, qr{<title id="rev-title">Revenue per delivery day, 1 Jun 2031 to 3 Jun 2031</title>}, 'revenue: title');
+like($rev, qr{<desc id="rev-desc">[^<]*2 of 3 days had sales; the best was 2 Jun with ₹2,600; in all ₹4,650\.}, 'revenue: description gives the figures');
+is_deeply([$rev =~ m{<text x="78" y="[\d.]+">([^<]+)</text>}g], ['₹0', '₹1,000', '₹2,000', '₹3,000'], 'revenue: y ticks 0..3000 in nice steps');
+is_deeply([$rev =~ m{<text x="[\d.]+" y="242">([^<]+)</text>}g], ['1 Jun', '2 Jun', '3 Jun'], 'revenue: each day named under the axis');
+is(scalar(() = $rev =~ /<rect class="bar"/g), 3, 'revenue: a bar per day');
+like($rev, qr/<rect class="bar"[^>]*fill="#8a2d55"><title>2031-06-02: ₹2,600<\/title>/, 'revenue: the bar of 2 June');
+is_deeply([$rev =~ m{<text class="value[^"]*"[^>]*>([^<]+)</text>}g], ['₹2,050', '₹2,600'], 'revenue: value labels on the days with sales');
+like($rev, qr{class="axis-title"[^>]*>Delivery day<}, 'revenue: x axis titled');
+my ($h1, $h2) = $rev =~ m{<rect class="bar" x="[\d.]+" y="[\d.]+" width="[\d.]+" height="([\d.]+)"}g;
+ok(abs($h1 / $h2 - 2050 / 2600) < 0.01, "revenue: bars in proportion ($h1 : $h2)");
+like($html, qr{<td>2031-06-02</td><td class="num">2</td><td class="num">₹2,600</td>}, 'revenue: the table stays');
+
+# popular cakes by product and size
+my ($cakes) = $html =~ m{(<svg class="chart chart-cakes".*?</svg>)}s;
+ok($cakes, 'cakes: SVG');
+$cakes //= '';
+like($cakes, qr{role="img" aria-labelledby="cakes-title cakes-desc"}, 'cakes: an image, labelled');
+like($cakes, qr{<desc id="cakes-desc">Cakes sold per product and size, best first: Analytics Chocolate — 1 kg: 3; Analytics Mango — 1 kg: 1\.</desc>},
+     'cakes: the description lists each product and size (paid orders only)');
+is_deeply([$cakes =~ m{<g class="tick-labels" text-anchor="middle">(.*?)</g>}s ? ($& =~ m{>(\d+)</text>}g) : ()], [0, 1, 2, 3], 'cakes: an axis of cakes 0..3');
+
+# two sizes of one cake told apart (another range: the API's figures above stay as they are)
+my ($v1s) = sql_row("INSERT INTO variants (product_id, label, weight_grams, price, kitchen_units) VALUES (:'p1', '500 g', 500, 600, 1) RETURNING id", $p1);
+my $c1s = [$p1, $v1s, 0, 600, 'Analytics Chocolate', '500 g'];
+make_order(slot => '2031-07-10T12:00:00+05:30', status => 'CONFIRMED', items => [@{ $it->($c1, 1) }, @{ $it->($c1s, 2) }]);
+make_order(slot => '2031-07-10T12:00:00+05:30', status => 'PENDING', items => $it->($c1s, 5));
+make_order(slot => '2031-07-10T12:00:00+05:30', status => 'CONFIRMED', items => $it->($c2, 1));
+my $july = page('/admin/analytics?from=2031-07-10&to=2031-07-10', $s)->{content};
+($cakes) = $july =~ m{(<svg class="chart chart-cakes".*?</svg>)}s;
+$cakes //= '';
+like($cakes, qr{<desc id="cakes-desc">Cakes sold per product and size, best first: Analytics Chocolate — 500 g: 2; Analytics Mango — 1 kg: 1; Analytics Chocolate — 1 kg: 1\.</desc>},
+     'sizes: described apart, best first (ties by revenue)');
+is_deeply([$cakes =~ m{<text class="bar-name"[^>]*>([^<]+)</text>}g],
+          ['Analytics Chocolate — 500 g', 'Analytics Mango — 1 kg', 'Analytics Chocolate — 1 kg'], 'sizes: a bar per product and size');
+is_deeply([$cakes =~ m{<text class="value"[^>]*>(\d+)</text>}g], [2, 1, 1], 'sizes: the quantities after the bars');
+like($july, qr{<td>Analytics Chocolate</td><td>500 g</td><td class="num">2</td><td class="num">₹1,200</td>}, 'sizes: the table row of the smaller size');
+like($july, qr{<th scope="row">Thu 10 Jul</th><td class="num heat-0">0/12</td><td class="num heat-2">6/12</td>}, 'heat-map: three orders at 12:00 half fill it');
+
+# slot use: the day x slot heat-map, the numbers in every cell
+my ($heat) = $html =~ m{(<table class="heatmap">.*?</table>)}s;
+ok($heat, 'heat-map table') or diag $html;
+$heat //= '';
+my @cols = $heat =~ m{<th scope="col" class="num">(\d\d:\d\d)</th>}g;
+is_deeply(\@cols, ['10:00', '12:00', '14:00', '16:00', '18:00', '20:00'], "heat-map: the shop's slot times as columns");
+my %cell;
+for my $row ($heat =~ m{(<tr><th scope="row">.*?</tr>)}g) {
+    my ($day) = $row =~ m{<th scope="row">([^<]+)</th>};
+    my @c = $row =~ m{<td class="num (heat-\d)">(\d+/\d+)</td>}g;
+    for my $i (0 .. $#cols) { $cell{"$day $cols[$i]"} = "$c[2*$i+1] $c[2*$i]" }
+}
+is($cell{'Sun 1 Jun 12:00'}, '2/12 heat-1', 'heat-map: 1 June 12:00 (the delivered order)');
+is($cell{'Mon 2 Jun 12:00'}, '2/12 heat-1', 'heat-map: 2 June 12:00');
+is($cell{'Mon 2 Jun 16:00'}, '2/12 heat-1', 'heat-map: 2 June 16:00');
+is($cell{'Tue 3 Jun 16:00'}, '2/12 heat-1', 'heat-map: 3 June 16:00 (pending counts)');
+is($cell{'Tue 3 Jun 12:00'}, '0/12 heat-0', 'heat-map: 3 June 12:00 (the cancelled order does not)');
+is($cell{'Sun 1 Jun 10:00'}, '0/12 heat-0', 'heat-map: an empty slot');
+is(scalar keys %cell, 18, 'heat-map: 3 days x 6 slots');
+like($html, qr{<ul class="heat-legend" aria-label="Colour key">.*full</li>}s, 'heat-map: a legend of the colours');
+
+# an empty range still draws its axes
+$r = page('/admin/analytics?from=2032-01-01&to=2032-01-02', $s);
+like($r->{content}, qr{<desc id="rev-desc">No paid orders in these 2 days}, 'empty: the chart says so');
+like($r->{content}, qr{<text x="78" y="[\d.]+">₹1</text>}, 'empty: an axis of 0 to ₹1');
+like($r->{content}, qr{No cakes sold in this range}, 'empty: no cakes');
+unlike($r->{content}, qr{chart-cakes}, 'empty: no cakes chart');
 unlike($r->{content}, qr/style=/, 'no inline styles (CSP)');
 is(page('/admin/analytics?from=2031-06-03&to=2031-06-01', $s)->{status}, 400, 'page: bad range 400');
 is(req(GET => '/admin/analytics')->{status}, 303, 'anonymous 303');
