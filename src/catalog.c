@@ -537,17 +537,3 @@ enum outcome catalog_product_json(struct ctx *c, const char *id, struct json_obj
 	*product = json_own(c->a, json_tokener_parse(text));
 	return *product ? OK : E_INTERNAL;
 }
-
-enum outcome catalog_live_products(struct ctx *c, struct json_object **products)
-{
-	/* clang-format off */
-	PGresult *res = db_query0(c,
-		"SELECT COALESCE(json_agg(" SQL_PRODUCT_JSON " ORDER BY lower(p.name)), '[]')::text AS body "
-		"FROM products p WHERE p.archived_at IS NULL");
-	/* clang-format on */
-
-	if (!res)
-		return E_DB;
-	*products = json_own(c->a, json_tokener_parse(db_val(res, 0, "body")));
-	return *products ? OK : E_INTERNAL;
-}

@@ -171,10 +171,9 @@ enum outcome catalog_list(struct ctx *c, enum catalog_view view, const struct ca
 /* One product. E_PRODUCT_NOT_FOUND (for the public: also when archived), E_DB. */
 enum outcome catalog_product(struct ctx *c, enum catalog_view view, const char *id, struct catalog_text *out);
 
-/* For the admin pages: one product as the public sees it, or every product on
- * sale by name (an array), as json-c objects owned by the arena (take a
- * reference to hand one to a function that takes it). E_PRODUCT_NOT_FOUND, E_DB. */
+/* For the admin pages: one product as the public sees it, as a json-c object
+ * owned by the arena (take a reference to hand it to a function that takes
+ * it). E_PRODUCT_NOT_FOUND, E_DB. */
 enum outcome catalog_product_json(struct ctx *c, const char *id, struct json_object **product);
-enum outcome catalog_live_products(struct ctx *c, struct json_object **products);
 
 #endif

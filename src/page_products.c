@@ -143,15 +143,192 @@ static int reply_failure(struct req *r, enum outcome o)
 	return reply_outcome(r, o, NULL);
 }
 
+/* ---- the list: search, filters, pages ---- */
+
+#define PRODUCTS_PER_PAGE 50
+#define PRODUCTS_MAX_PAGE 100000
+
+/* The list's filters as the query string says them; the words are the form's
+ * values (available: "", "yes", "no"; archived: "no" (the default: on sale),
+ * "yes", "all"). */
+struct list_filters {
+	const char *q, *available, *archived;
+	int64_t page;
+};
+
+/* -1/0/1 of a filter's word; -2 when it is none of them. */
+static int tristate_of(const char *v, const char *any, const char *yes, const char *no)
+{
+	if (!v || strcmp(v, any) == 0)
+		return -1;
+	if (strcmp(v, yes) == 0)
+		return 1;
+	if (strcmp(v, no) == 0)
+		return 0;
+	return -2;
+}
+
+/* Reads the query into f and q; NULL, or the admin's sentence of what is wrong. */
+static const char *read_list_query(struct req *r, struct list_filters *f, struct catalog_query *q)
+{
+	const char *page = query_get(r, "page");
+
+	f->q = query_get(r, "q");
+	f->available = query_get(r, "available");
+	f->archived = query_get(r, "archived");
+	f->page = 1;
+	memset(q, 0, sizeof *q);
+	if (f->q) {
+		size_t n = strlen(f->q);
+		long chars = utf8_length(f->q, n);
+		if (chars < 0 || chars > CATALOG_Q_MAX_CHARS || text_has_controls(f->q, n, TEXT_SINGLE_LINE))
+			return arena_printf(r->a, "Search for at most %d characters of plain text.", CATALOG_Q_MAX_CHARS);
+	}
+	q->q = f->q;
+	q->available = tristate_of(f->available ? f->available : "", "", "yes", "no");
+	if (q->available == -2)
+		return "Availability must be any, available or unavailable.";
+	/* on sale by default: archived=no */
+	q->archived = tristate_of(f->archived && *f->archived ? f->archived : "no", "all", "yes", "no");
+	if (q->archived == -2)
+		return "Archived must be on sale, archived or all.";
+	if (page && *page && parse_int64(page, 1, PRODUCTS_MAX_PAGE, &f->page) != 0)
+		return arena_printf(r->a, "Page must be a whole number from 1 to %d.", PRODUCTS_MAX_PAGE);
+	q->limit = PRODUCTS_PER_PAGE;
+	q->offset = (f->page - 1) * PRODUCTS_PER_PAGE;
+	return NULL;
+}
+
+/* The list's address for page n with the same filters (the defaults left out). */
+static const char *list_href(struct req *r, const struct list_filters *f, int64_t n)
+{
+	const char *h = "/admin/products?";
+	if (f->q && *f->q)
+		h = arena_printf(r->a, "%sq=%s&", h, url_encode(r->a, f->q));
+	if (f->available && *f->available)
+		h = arena_printf(r->a, "%savailable=%s&", h, f->available);
+	if (f->archived && *f->archived && strcmp(f->archived, "no") != 0)
+		h = arena_printf(r->a, "%sarchived=%s&", h, f->archived);
+	return arena_printf(r->a, "%spage=%lld", h, (long long)n);
+}
+
+/* "500 g ₹1,399 · 1 kg ₹2,599 (unavailable)": the sizes on sale in one line. */
+static const char *variants_line(struct req *r, struct json_object *variants)
+{
+	const char *line = "";
+	for (size_t i = 0; i < json_object_array_length(variants); i++) {
+		struct json_object *v = json_object_array_get_idx(variants, i);
+		int64_t paise = 0;
+		char price[40];
+		if (json_object_get_boolean(json_object_object_get(v, "archived")))
+			continue;
+		money_parse(json_object_get_string(json_object_object_get(v, "price")), &paise);
+		money_format_inr(paise, price);
+		line = arena_printf(r->a, "%s%s%s %s%s", line, *line ? " · " : "",
+				    json_object_get_string(json_object_object_get(v, "label")), price,
+				    json_object_get_boolean(json_object_object_get(v, "isAvailable")) ? "" : " (unavailable)");
+	}
+	return line;
+}
+
+/* What the page shows of each product: the thumbnail (its first image), the sizes' line. */
+static void add_list_fields(struct req *r, struct json_object *items)
+{
+	for (size_t i = 0; i < json_object_array_length(items); i++) {
+		struct json_object *p = json_object_array_get_idx(items, i);
+		struct json_object *images = json_object_object_get(p, "images");
+		int64_t paise = 0;
+		char price[40];
+		if (json_object_array_length(images))
+			json_object_object_add(p, "thumb", json_object_get(json_object_array_get_idx(images, 0)));
+		json_object_object_add(p, "sizes", jstr(variants_line(r, json_object_object_get(p, "variants"))));
+		money_parse(json_object_get_string(json_object_object_get(p, "basePrice")), &paise);
+		money_format_inr(paise, price);
+		json_object_object_add(p, "basePriceText", jstr(price));
+	}
+}
+
+/* One page of the list as json-c ({items, total, ...}, arena-owned). */
+static enum outcome list_page(struct req *r, const struct catalog_query *q, struct json_object **list)
+{
+	struct catalog_text t;
+	enum outcome o = catalog_list(&r->ctx, CATALOG_ADMIN, q, &t);
+	if (o != OK)
+		return o;
+	*list = json_own(r->a, json_tokener_parse(t.json));
+	return *list ? OK : E_INTERNAL;
+}
+
+/* The form's choices, the current one selected. */
+static struct json_object *choices(const char *current, const char *const (*opts)[2], size_t n)
+{
+	struct json_object *a = json_object_new_array();
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "value", jstr(opts[i][0]));
+		json_object_object_add(o, "label", jstr(opts[i][1]));
+		if (strcmp(current, opts[i][0]) == 0)
+			json_object_object_add(o, "selected", jbool(1));
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
+static void add_form(struct json_object *ctx, const struct list_filters *f)
+{
+	static const char *const avail[][2] = { { "", "Any" }, { "yes", "Available" }, { "no", "Unavailable" } };
+	static const char *const arch[][2] = { { "no", "On sale" }, { "yes", "Archived" }, { "all", "All" } };
+	json_object_object_add(ctx, "q", jstr(f->q ? f->q : ""));
+	json_object_object_add(ctx, "availableChoices", choices(f->available ? f->available : "", avail, 3));
+	json_object_object_add(ctx, "archivedChoices",
+			       choices(f->archived && *f->archived ? f->archived : "no", arch, 3));
+}
+
+/* The counts and the links to the pages around this one. */
+static void add_paging(struct req *r, struct json_object *ctx, const struct list_filters *f, int64_t total)
+{
+	int64_t pages = total ? (total + PRODUCTS_PER_PAGE - 1) / PRODUCTS_PER_PAGE : 1;
+	json_object_object_add(ctx, "counts",
+			       jstr(arena_printf(r->a, "%lld product%s, page %lld of %lld", (long long)total,
+						 total == 1 ? "" : "s", (long long)f->page, (long long)pages)));
+	if (f->page > 1)
+		json_object_object_add(ctx, "prevHref", jstr(list_href(r, f, f->page - 1)));
+	if (f->page < pages)
+		json_object_object_add(ctx, "nextHref", jstr(list_href(r, f, f->page + 1)));
+}
+
+/* GET /admin/products?q&available&archived&page: the products, 50 a page, by name. */
 int admin_products_page(struct req *r)
 {
+	struct list_filters f;
+	struct catalog_query q;
 	struct json_object *list;
-	enum outcome o = catalog_live_products(&r->ctx, &list);
-
-	if (o != OK)
-		return reply_failure(r, o);
+	const char *err = read_list_query(r, &f, &q);
 	struct json_object *ctx = admin_page_ctx(r, "products", "Products");
-	json_object_object_add(ctx, "products", json_object_get(list));
+
+	if (err) {
+		add_form(ctx, &(struct list_filters){ .q = "", .available = "", .archived = "no" });
+		json_object_object_add(ctx, "error", jstr(err));
+		return reply_html(r, 400, "admin/products", ctx);
+	}
+	enum outcome o = list_page(r, &q, &list);
+	int64_t total = o == OK ? json_object_get_int64(json_object_object_get(list, "total")) : 0;
+	if (o == OK && total > 0 && q.offset >= total) { /* past the end: the last page */
+		f.page = (total + PRODUCTS_PER_PAGE - 1) / PRODUCTS_PER_PAGE;
+		q.offset = (f.page - 1) * PRODUCTS_PER_PAGE;
+		o = list_page(r, &q, &list);
+	}
+	if (o != OK) {
+		json_object_put(ctx);
+		return reply_failure(r, o);
+	}
+	struct json_object *items = json_object_object_get(list, "items");
+	add_list_fields(r, items);
+	add_form(ctx, &f);
+	add_paging(r, ctx, &f, total);
+	if (f.q && *f.q)
+		json_object_object_add(ctx, "searched", jbool(1));
+	json_object_object_add(ctx, "products", json_object_get(items));
 	return reply_html(r, 200, "admin/products", ctx);
 }
 
