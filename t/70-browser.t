@@ -2,9 +2,11 @@
 # 70-browser.t: the admin pages in a real browser. Makes a paid order for tomorrow
 # (Kolkata) with psql, then runs t/browser/admin.js (playwright-core driving Debian's
 # headless /usr/bin/chromium): sign in, tomorrow's orders, the order, Start baking,
-# BAKING and its history row, kitchen, analytics, products, jobs. Every page is
-# screenshotted into $STACK_DIR/screenshots/ and checked with axe-core: any violation
-# of impact "serious" or "critical" fails the test. script/test installs the npm
+# BAKING and its history row, kitchen, analytics (the charts), products (paging,
+# search), jobs. Every page is screenshotted into $STACK_DIR/screenshots/ at desktop
+# (1280 px) and phone (390 px) width and checked with axe-core at both: any violation
+# of impact "serious" or "critical" fails the test, and so does a page that scrolls
+# sideways at 390 px. script/test installs the npm
 # packages (npm ci --prefix t/browser).
 use strict;
 use warnings;
@@ -36,6 +38,10 @@ my ($oid, $onum) = make_order(user => $cust, slot => "${tomorrow}T16:00:00+05:30
     message => $o{INSCRIPTION}, gift => 1, gift_message => $o{GIFT_MESSAGE},
     items => [[$pid, $vid, 1, 1200, 'Browser Test Truffle', '1 kg']]);
 sql("INSERT INTO payments (order_id, amount, status, method) VALUES (:'p1', 1250, 'CAPTURED', 'upi')", $oid);
+
+# the products list pages (50 a page) and the charts have bars to draw: 60 more products,
+# a second size of the truffle with a photo, and delivered orders on the past days
+seed_lists_and_charts($pid, $vid, $tag);
 
 my $shots = ($ENV{STACK_DIR} // '/tmp') . '/screenshots';
 local @ENV{keys %o} = values %o;
@@ -83,3 +89,22 @@ is_deeply(\@h, ['CONFIRMED', 'BAKING', 't'], 'database: history row by the admin
 is((sql_row("SELECT status FROM orders WHERE id = :'p1'", $oid))[0], 'BAKING', 'database: BAKING');
 
 done_testing;
+
+sub seed_lists_and_charts {
+    my ($pid, $vid, $tag) = @_;
+    sql("INSERT INTO products (slug, name, base_price) SELECT 'browser-' || :'p1' || '-' || g, "
+        . "'Browser Cake ' || lpad(g::text, 2, '0'), 1399 FROM generate_series(1, 60) g", $tag);
+    sql("INSERT INTO variants (product_id, label, weight_grams, price, kitchen_units) SELECT id, v.l, v.w, v.p, 1 "
+        . "FROM products, (VALUES ('500 g', 500, 1399), ('1 kg', 1000, 2599)) v (l, w, p) WHERE slug LIKE 'browser-' || :'p1' || '-%'", $tag);
+    my ($small) = sql_row("INSERT INTO variants (product_id, label, weight_grams, price, kitchen_units, sort_order) "
+        . "VALUES (:'p1', '500 g', 500, 700, 1, -1) RETURNING id", $pid);
+    sql("UPDATE products SET images = ARRAY['/static/cakes/belgian-dark-chocolate-truffle.png'] WHERE id = :'p1'", $pid);
+    for my $d (1 .. 6) {
+        my $day = do { local $ENV{TZ} = 'Asia/Kolkata'; my @t = localtime(time - $d * 86400);
+                       sprintf '%04d-%02d-%02d', $t[5] + 1900, $t[4] + 1, $t[3] };
+        make_order(slot => "${day}T12:00:00+05:30", status => 'DELIVERED',
+            items => [[$pid, $vid, $d % 3 + 1, 1200, 'Browser Test Truffle', '1 kg'], [$pid, $small, 1, 700, 'Browser Test Truffle', '500 g']]);
+        make_order(slot => "${day}T16:00:00+05:30", status => 'CONFIRMED',
+            items => [[$pid, $vid, 1, 1200, 'Browser Test Truffle', '1 kg']]) if $d % 2;
+    }
+}

@@ -38,6 +38,83 @@ async function visited(page, label) {
     }));
   });
   out({ axe: label, url: page.url(), violations: res });
+  await atPhoneWidth(page, label);
+}
+
+// ---- phone-sized screens (issue 15 item 5): every page visited again at 390 px ----
+const DESKTOP = { width: 1280, height: 900 };
+const PHONE = { width: 390, height: 844 };
+
+// The page at phone width: a screenshot, no horizontal scroll of the page itself
+// (wide tables and charts scroll inside their own box), axe-core again; then back
+// to the desktop width.
+async function atPhoneWidth(page, label) {
+  await page.setViewportSize(PHONE);
+  try {
+    const file = path.join(SHOTS, `${String(n).padStart(2, '0')}-${label}-phone.png`);
+    await page.screenshot({ path: file, fullPage: true });
+    out({ screenshot: file });
+    const w = await page.evaluate(() => ({
+      scroll: document.documentElement.scrollWidth, inner: window.innerWidth,
+      // the widest elements, to say what overflows when something does
+      wide: [...document.querySelectorAll('body *')]
+        .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+        .slice(0, 5).map((e) => `${e.tagName.toLowerCase()}${e.className ? '.' + String(e.className).replace(/ /g, '.') : ''}`),
+    }));
+    check(w.scroll <= w.inner, `${label} at 390 px: no horizontal scroll`,
+      `scrollWidth ${w.scroll} > innerWidth ${w.inner}; past the edge: ${w.wide.join(', ')}`);
+    out({ axe: `${label} (phone)`, url: page.url(), violations: await axeViolations(page) });
+  } finally {
+    await page.setViewportSize(DESKTOP);
+  }
+}
+
+async function axeViolations(page) {
+  if (!await page.evaluate(() => typeof axe !== 'undefined')) await page.addScriptTag({ path: AXE }); // eslint-disable-line no-undef
+  return page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const r = await axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({
+      id: v.id, impact: v.impact, help: v.help,
+      nodes: v.nodes.slice(0, 5).map((x) => ({ target: x.target.join(' '), summary: x.failureSummary })),
+    }));
+  });
+}
+
+// ---- the products list and the charts (issue 15 items 2, 3) ----
+async function productsList(page) {
+  await page.goto(`${BASE}/admin/products`);
+  const counts = await page.getByRole('status').filter({ hasText: /products, page 1 of/ }).innerText();
+  check(/^\d+ products, page 1 of [2-9]\d*$/.test(counts), 'products: counted, more than one page', counts);
+  check(await page.locator('li.product-row').count() === 50, 'products: 50 on a page');
+  await Promise.all([page.waitForURL(/page=2/), page.getByRole('link', { name: 'Next page →' }).click()]);
+  check(await page.getByRole('link', { name: '← Previous page' }).isVisible(), 'products page 2: a previous link');
+  await visited(page, 'products-page-2');
+  await page.getByLabel('Name').fill('Browser Test Truffle');
+  await page.getByLabel('Availability').selectOption('yes');
+  await Promise.all([page.waitForURL(/q=Browser/), page.getByRole('button', { name: 'Show' }).click()]);
+  const row = page.locator('li.product-row', { hasText: 'Browser Test Truffle' });
+  check(await row.count() === 1, 'products: found by name');
+  const sizes = await row.locator('.product-sizes').innerText();
+  check(sizes === '500 g ₹700 · 1 kg ₹1,200', 'products: the sizes in one line', sizes);
+  const thumb = row.locator('img.product-thumb');
+  check(await thumb.count() === 1 && await thumb.getAttribute('loading') === 'lazy', 'products: a lazy thumbnail');
+  await visited(page, 'products-search');
+}
+
+async function analyticsCharts(page) {
+  await page.goto(`${BASE}/admin/analytics`);
+  const rev = page.getByRole('img', { name: /^Revenue per delivery day/ });
+  check(await rev.count() === 1, 'analytics: the revenue chart is an image with a name');
+  check((await rev.locator('rect.bar').count()) === 30, 'analytics: a bar per day of the 30');
+  check((await rev.locator('text.value').count()) >= 3, 'analytics: value labels on the days with sales');
+  const cakes = page.getByRole('img', { name: 'Popular cakes by product and size' });
+  const names = await cakes.locator('text.bar-name').allTextContents();
+  check(names.includes('Browser Test Truffle — 1 kg') && names.includes('Browser Test Truffle — 500 g'),
+    'analytics: two sizes of one cake told apart', names.join(' | '));
+  check(await page.getByRole('table', { name: 'Units booked / capacity per day and slot' }).isVisible(),
+    'analytics: the slot heat-map');
+  await visited(page, 'analytics-charts');
 }
 
 (async () => {
@@ -52,7 +129,7 @@ async function visited(page, label) {
   // bypassCSP: the admin CSP (script-src 'self') would block the injected axe-core.
   const context = await browser.newContext({
     ignoreHTTPSErrors: true, bypassCSP: true, locale: 'en-IN',
-    timezoneId: 'Asia/Kolkata', viewport: { width: 1280, height: 900 },
+    timezoneId: 'Asia/Kolkata', viewport: DESKTOP,
   });
   context.setDefaultTimeout(10000);
   const page = await context.newPage();
@@ -148,8 +225,10 @@ async function visited(page, label) {
         `${name}: marked current in the navigation`);
       await visited(page, shot);
     }
-    // a product's edit form (the one made for this test)
-    await page.goto(`${BASE}/admin/products`);
+    await productsList(page);
+    await analyticsCharts(page);
+    // a product's edit form (the one made for this test; found by name: the list pages by 50)
+    await page.goto(`${BASE}/admin/products?q=${encodeURIComponent('Browser Test Truffle')}`);
     await Promise.all([page.waitForURL(/\/admin\/products\/[0-9a-f-]{36}$/),
       page.getByRole('link', { name: 'Browser Test Truffle' }).first().click()]);
     check(await page.getByLabel('Name', { exact: true }).inputValue() === 'Browser Test Truffle', 'product form filled in');
@@ -159,8 +238,8 @@ async function visited(page, label) {
 
     // analytics over a range that holds tomorrow's order
     await page.goto(`${BASE}/admin/analytics`);
-    await page.getByLabel('From').fill(env('TOMORROW'));
-    await page.getByLabel('To').fill(env('TOMORROW'));
+    await page.getByLabel('From', { exact: true }).fill(env('TOMORROW'));
+    await page.getByLabel('To', { exact: true }).fill(env('TOMORROW'));
     await Promise.all([page.waitForURL(/from=/), page.getByRole('button', { name: 'Show' }).click()]);
     const kpi = await page.locator('.kpi', { hasText: 'Paid orders' }).locator('.kpi-value').innerText();
     check(Number(kpi) >= 1, "analytics: tomorrow's paid order counted", kpi);
