@@ -59,7 +59,10 @@ int api_admin_analytics(struct req *r)
 #define CAKE_ROW 44
 #define CAKE_X0 8
 #define CAKE_X1 620	 /* room for the value after the longest bar */
-#define LABEL_CHAR_W 6.8 /* the width of a character at font-size 11, roughly */
+#define LABEL_CHAR_W 7.4 /* the width of a character at font-size 12, roughly */
+/* Bars narrower than this (ranges of more than 44 days) carry no value label: the
+ * labels would overlap; each bar's <title>, the description and the table say it. */
+#define MIN_LABELLED_BAR 14
 
 static int64_t paise_of(struct json_object *o, const char *key)
 {
@@ -152,7 +155,8 @@ static void value_label(struct json_object *b, const char *text, double cx, doub
 }
 
 /* The revenue chart: a bar per day on an axis of rupees with nice ticks, the
- * value over each day that had any, every k-th day named under the axis. */
+ * value over each day that had any (when there is room), every k-th day named
+ * under the axis. */
 static struct json_object *revenue_chart(struct req *r, struct json_object *days, const struct analytics_range *range)
 {
 	size_t n = json_object_array_length(days);
@@ -183,7 +187,7 @@ static struct json_object *revenue_chart(struct req *r, struct json_object *days
 		add_num(b, "w", slot_w * 0.7 > 1 ? slot_w * 0.7 : 1);
 		add_num(b, "h", h);
 		json_object_object_add(b, "title", jstr(arena_printf(r->a, "%s: %s", date, inr(r, p))));
-		if (p > 0)
+		if (p > 0 && slot_w >= MIN_LABELLED_BAR)
 			value_label(b, inr(r, p), x + slot_w / 2, REV_Y0 - h, h, slot_w);
 		json_object_array_add(bars, b);
 		if (i % every == 0) {

@@ -146,6 +146,16 @@ like($r->{content}, qr{<desc id="rev-desc">No paid orders in these 2 days}, 'emp
 like($r->{content}, qr{<text x="78" y="[\d.]+">₹1</text>}, 'empty: an axis of 0 to ₹1');
 like($r->{content}, qr{No cakes sold in this range}, 'empty: no cakes');
 unlike($r->{content}, qr{chart-cakes}, 'empty: no cakes chart');
+
+# a long range: a bar per day, no value labels (they would overlap); the description says the figures
+$r = page('/admin/analytics?from=2031-05-01&to=2031-06-29', $s);
+($rev) = $r->{content} =~ m{(<svg class="chart chart-rev".*?</svg>)}s;
+is(scalar(() = ($rev // '') =~ /<rect class="bar"/g), 60, '60 days: 60 bars');
+unlike($rev // '', qr{<text class="value}, '60 days: no value labels');
+like($rev // '', qr{\d+ of 60 days had sales; the best was}, '60 days: described');
+is(scalar(() = ($rev // '') =~ m{<text x="[\d.]+" y="242">}g), 10, '60 days: every 6th day named, 10 in all');
+my $bad = page('/admin/analytics?from=2031-06-03&to=2031-06-01', $s)->{content};
+unlike($bad, qr{Popular cakes|heatmap}, 'a bad range: no charts');
 unlike($r->{content}, qr/style=/, 'no inline styles (CSP)');
 is(page('/admin/analytics?from=2031-06-03&to=2031-06-01', $s)->{status}, 400, 'page: bad range 400');
 is(req(GET => '/admin/analytics')->{status}, 303, 'anonymous 303');
