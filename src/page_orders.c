@@ -186,6 +186,12 @@ static int64_t field_int(struct json_object *o, const char *key)
 	return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : 0;
 }
 
+/* A count the template shows only when there is some: Mustache takes 0 for true. */
+static void count_or_false(struct json_object *o, const char *key, int64_t n)
+{
+	json_object_object_add(o, key, n ? jint(n) : jbool(0));
+}
+
 /* The day's heading as people say it ("Thu 3 Dec"), and its <time>. */
 static const char *day_words(struct req *r, struct json_object *ctx, const char *date, time_t now)
 {
@@ -219,19 +225,22 @@ static enum outcome add_glance(struct req *r, struct json_object *ctx, const cha
 		if (field_int(g, "couriersDue") > 0 && timefmt_parse(view_text(g, "courierDueAt"), &due_at) == 0 && due_at <= now)
 			json_object_object_add(g, "courierLate", jbool(1));
 		json_object_object_get_ex(g, "attention", &att);
-		json_object_object_add(g, "attentionCount", jint((int64_t)json_object_array_length(att)));
 		orders += field_int(g, "orders");
 		unpaid += field_int(g, "unpaid");
 		bake += field_int(g, "toBake");
 		cakes += field_int(g, "cakeCount");
 		due += field_int(g, "couriersDue");
 		attention += (int64_t)json_object_array_length(att);
+		count_or_false(g, "attentionCount", (int64_t)json_object_array_length(att));
+		count_or_false(g, "unpaid", field_int(g, "unpaid"));
+		count_or_false(g, "cancelled", field_int(g, "cancelled"));
+		count_or_false(g, "couriersDue", field_int(g, "couriersDue"));
 	}
 	if (json_object_array_length(slots))
 		json_object_object_add(ctx, "hasGlance", jbool(1));
 	json_object_object_add(ctx, "glance", slots);
 	json_object_object_add(ctx, "dayOrders", jint(orders));
-	json_object_object_add(ctx, "dayUnpaid", jint(unpaid));
+	count_or_false(ctx, "dayUnpaid", unpaid);
 	json_object_object_add(ctx, "dayToBake", jint(bake));
 	json_object_object_add(ctx, "dayCakes", jint(cakes));
 	json_object_object_add(ctx, "dayCouriersDue", jint(due));
@@ -335,7 +344,7 @@ int admin_order_page(struct req *r)
 	if (oc != OK)
 		return reply_outcome(r, oc, NULL);
 	decorate(r, o, time(NULL), 1);
-	struct json_object *ctx = admin_page_ctx(r, "orders", arena_printf(r->a, "Order #%s", view_text(o, "orderNumber") ? view_text(o, "orderNumber") : ""));
+	struct json_object *ctx = admin_page_ctx(r, "orders", arena_printf(r->a, "Order #%s", json_object_get_string(json_object_object_get(o, "orderNumber"))));
 	const char *st = view_text(o, "status");
 	json_object_object_add(ctx, "next", next_buttons(st ? st : ""));
 	json_object_object_add(ctx, "canBook", jbool(can_book(o)));
