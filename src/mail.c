@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "arena.h"
 #include "auth.h"
@@ -13,6 +14,7 @@
 #include "mail.h"
 #include "render.h"
 #include "smtp.h"
+#include "timefmt.h"
 #include "util.h"
 
 static const struct kind {
@@ -67,9 +69,6 @@ static struct json_object *order_context(struct ctx *c, PGresult *res)
 	static const char *const cols[][2] = {
 		{ "order_number", "orderNumber" },
 		{ "name", "customerName" },
-		{ "slot_date", "slotDate" },
-		{ "slot_start", "slotStart" },
-		{ "slot_end", "slotEnd" },
 		{ "custom_message", "inscription" },
 		{ "gift_message", "giftMessage" },
 		{ "total_amount", "total" },
@@ -81,6 +80,13 @@ static struct json_object *order_context(struct ctx *c, PGresult *res)
 	for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++)
 		put(o, cols[i][1], db_val(res, 0, cols[i][0]));
 	json_object_object_add(o, "isGift", json_object_new_boolean(db_bool(res, 0, "is_gift")));
+	/* the slot as every page writes it (timefmt.h): "Thu 3 Dec, 16:00–18:00" */
+	time_t start;
+	char slot[TIMEFMT_MAX];
+	if (timefmt_parse(db_val(res, 0, "slot_at"), &start) == 0) {
+		timefmt_slot(start, cfg->slot_minutes, time(NULL), 1, slot);
+		put(o, "slot", slot);
+	}
 	put(o, "storeName", cfg->store_name);
 	put(o, "trackingPage", arena_printf(c->a, "%s/track/%s", cfg->public_url, db_val(res, 0, "tracking_token")));
 	/* issued with the confirmation that queues the email (invoices.h) */
@@ -92,22 +98,18 @@ static struct json_object *order_context(struct ctx *c, PGresult *res)
 int mail_queue(struct ctx *c, const char *order_id, const char *kind)
 {
 	const struct kind *k = kind_find(kind);
-	char mins[16];
 
 	if (!k) {
 		log_err("mail_queue: unknown kind %s", kind);
 		return -2;
 	}
-	snprintf(mins, sizeof mins, "%d", cfg->slot_minutes);
 	PGresult *res = db_query(c,
-				 "SELECT o.order_number, o.custom_message, o.is_gift, o.gift_message, o.total_amount, o.tracking_token, "
-				 "to_char(o.delivery_slot, 'Dy DD Mon YYYY') AS slot_date, to_char(o.delivery_slot, 'HH24:MI') AS slot_start, "
-				 "to_char(o.delivery_slot + make_interval(mins => $2::int), 'HH24:MI') AS slot_end, "
-				 "o.user_id, u.email, u.name, u.deleted_at IS NOT NULL AS erased, d.tracking_url, d.courier_name, d.courier_phone, "
-				 "(SELECT sum(f.amount) FROM refunds f WHERE f.order_id = o.id AND f.status <> 'FAILED') AS refund "
-				 "FROM orders o JOIN users u ON u.id = o.user_id LEFT JOIN deliveries d ON d.order_id = o.id "
-				 "WHERE o.id = $1",
-				 order_id, mins);
+				 "SELECT o.order_number, o.custom_message, o.is_gift, o.gift_message, o.total_amount, o.tracking_token, " SQL_TIME("o.delivery_slot") " AS slot_at, "
+																				      "o.user_id, u.email, u.name, u.deleted_at IS NOT NULL AS erased, d.tracking_url, d.courier_name, d.courier_phone, "
+																				      "(SELECT sum(f.amount) FROM refunds f WHERE f.order_id = o.id AND f.status <> 'FAILED') AS refund "
+																				      "FROM orders o JOIN users u ON u.id = o.user_id LEFT JOIN deliveries d ON d.order_id = o.id "
+																				      "WHERE o.id = $1",
+				 order_id);
 	if (!res)
 		return -1;
 	if (PQntuples(res) != 1) {

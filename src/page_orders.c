@@ -1,6 +1,7 @@
 /* page_orders.c: the kitchen's order pages: the day's orders, one order (status, courier), the kitchen sheet. */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "admin.h"
 #include "conf.h"
@@ -13,43 +14,87 @@
 #include "order_view.h"
 #include "orders.h"
 #include "slots.h"
+#include "timefmt.h"
 #include "util.h"
 
 #define PAGE_LIMIT 1000
 
 /* ---- page decorations (display only, never sent by the API) ---- */
 
-/* The slot's day and "14:00–16:00". */
-static void add_slot_label(struct req *r, struct json_object *o)
+/* Adds key: {iso, human, full} of the instant text (timefmt.h), when it is one. */
+static void add_time(struct json_object *o, const char *key, const char *text, enum timefmt_style style, time_t now)
 {
-	const char *s = view_text(o, "deliverySlot");
-	char from[6], to[6];
-	if (slot_clock(s, 0, from) != 0 || slot_clock(s, cfg->slot_minutes, to) != 0)
+	struct json_object *t = timefmt_json(text, style, cfg->slot_minutes, now);
+	if (t)
+		json_object_object_add(o, key, t);
+}
+
+/* Who made a change, in the kitchen's words (history rows keep the actor's code). */
+static const char *actor_words(const char *actor)
+{
+	static const struct {
+		const char *prefix, *words;
+	} words[] = {
+		{ "admin:", "staff" },
+		{ "customer:", "the customer" },
+		{ "razorpay", "Razorpay (the payment)" },
+		{ "borzo", "Borzo (the courier)" },
+		{ "system:dispatch", "the dispatch pass" },
+		{ "system:expiry", "the expiry of unpaid orders" },
+		{ "system:reconcile", "the payment check with Razorpay" },
+		{ "system:cli", "the command line" },
+	};
+	for (size_t i = 0; actor && i < sizeof words / sizeof words[0]; i++)
+		if (strncmp(actor, words[i].prefix, strlen(words[i].prefix)) == 0)
+			return words[i].words;
+	return actor;
+}
+
+/* The history with times and actors for people, and what it cannot show:
+ * every change made through the shop passes order_transition (order_fsm.c),
+ * which writes its row; a status written into the database by hand is not
+ * there, and the page says so where the chain of rows breaks. */
+static void decorate_history(struct json_object *o, time_t now)
+{
+	struct json_object *hist;
+	const char *prev = NULL, *status = view_text(o, "status");
+	int gap = 0;
+
+	if (!json_object_object_get_ex(o, "statusHistory", &hist) || !json_object_is_type(hist, json_type_array))
 		return;
-	json_object_object_add(o, "slotDate", jstr(arena_strndup(r->a, s, 10)));
-	json_object_object_add(o, "slotLabel", jstr(arena_printf(r->a, "%s–%s", from, to)));
+	size_t n = json_object_array_length(hist);
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *h = json_object_array_get_idx(hist, i);
+		const char *from = view_text(h, "from"), *to = view_text(h, "to");
+		add_time(h, "when", view_text(h, "at"), TIMEFMT_RELATIVE, now);
+		json_object_object_add(h, "by", jstr(actor_words(view_text(h, "actor"))));
+		/* the first row is the placing (from nothing); each next one starts where the last ended */
+		if (i == 0 ? from != NULL : !from || !prev || strcmp(from, prev) != 0) {
+			json_object_object_add(h, "gapBefore", jbool(1));
+			gap = 1;
+		}
+		prev = to;
+	}
+	if (n == 0)
+		json_object_object_add(o, "historyEmpty", jbool(1));
+	else if (status && prev && strcmp(status, prev) != 0) {
+		json_object_object_add(o, "historyGapAfter", jbool(1));
+		gap = 1;
+	}
+	if (gap || n == 0)
+		json_object_object_add(o, "historyIncomplete", jbool(1));
 }
 
-static const char *status_word(const char *s)
-{
-	if (!strcmp(s, "BAKING"))
-		return "Start baking";
-	if (!strcmp(s, "READY"))
-		return "Mark ready";
-	if (!strcmp(s, "CANCELLED"))
-		return "Cancel order";
-	if (!strcmp(s, "DELIVERED"))
-		return "Mark delivered";
-	return s;
-}
-
-static void decorate(struct req *r, struct json_object *o)
+static void decorate(struct req *r, struct json_object *o, time_t now, int with_day)
 {
 	struct json_object *d;
-	const char *st = view_text(o, "status");
-	add_slot_label(r, o);
+	const char *st = view_text(o, "status"), *slot = view_text(o, "deliverySlot");
+	if (slot && strlen(slot) >= 10)
+		json_object_object_add(o, "slotDate", jstr(arena_strndup(r->a, slot, 10)));
+	add_time(o, "slot", slot, with_day ? TIMEFMT_SLOT : TIMEFMT_SLOT_HOURS, now);
 	if (st)
 		json_object_object_add(o, "statusClass", jstr(arena_printf(r->a, "st-%s", st)));
+	decorate_history(o, now);
 	/* only an https link becomes a link: no javascript: from a partner */
 	if (json_object_object_get_ex(o, "delivery", &d) && json_object_is_type(d, json_type_object)) {
 		const char *u = view_text(d, "trackingUrl");
@@ -58,8 +103,16 @@ static void decorate(struct req *r, struct json_object *o)
 	}
 }
 
-/* Groups decorated orders into [{slotLabel, orders:[...]}], in slot order. */
-static struct json_object *group_by_slot(struct json_object *orders)
+/* "slot-1600": the id of a slot's section, from its start text (…THH:MM…). */
+static const char *slot_anchor(struct req *r, const char *slot)
+{
+	if (!slot || strlen(slot) < 16)
+		return "slot";
+	return arena_printf(r->a, "slot-%.2s%.2s", slot + 11, slot + 14);
+}
+
+/* Groups decorated orders into [{slot, anchor, orders:[...]}], in slot order. */
+static struct json_object *group_by_slot(struct req *r, struct json_object *orders)
 {
 	struct json_object *groups = json_object_new_array(), *cur = NULL;
 	const char *last = NULL;
@@ -69,7 +122,8 @@ static struct json_object *group_by_slot(struct json_object *orders)
 		if (!cur || !last || !slot || strcmp(slot, last) != 0) {
 			cur = json_object_new_array();
 			struct json_object *g = json_object_new_object();
-			json_object_object_add(g, "slotLabel", json_object_get(json_object_object_get(o, "slotLabel")));
+			json_object_object_add(g, "slot", json_object_get(json_object_object_get(o, "slot")));
+			json_object_object_add(g, "anchor", jstr(slot_anchor(r, slot)));
 			json_object_object_add(g, "orders", cur);
 			json_object_array_add(groups, g);
 			last = slot;
@@ -120,6 +174,84 @@ static const char *page_date(struct req *r, int *bad)
 	return today;
 }
 
+/* "1 order" / "2 orders". */
+static const char *count_of(struct req *r, int64_t n, const char *one, const char *many)
+{
+	return arena_printf(r->a, "%lld %s", (long long)n, n == 1 ? one : many);
+}
+
+static int64_t field_int(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : 0;
+}
+
+/* A count the template shows only when there is some: Mustache takes 0 for true. */
+static void count_or_false(struct json_object *o, const char *key, int64_t n)
+{
+	json_object_object_add(o, key, n ? jint(n) : jbool(0));
+}
+
+/* The day's heading as people say it ("Thu 3 Dec"), and its <time>. */
+static const char *day_words(struct req *r, struct json_object *ctx, const char *date, time_t now)
+{
+	struct json_object *t = timefmt_json(arena_printf(r->a, "%sT00:00:00+05:30", date), TIMEFMT_DAY, 0, now);
+	if (!t)
+		return date;
+	/* a day's datetime is the date itself */
+	json_object_object_add(t, "iso", jstr(date));
+	json_object_object_add(t, "full", jstr(arena_strndup(r->a, view_text(t, "full"), strcspn(view_text(t, "full"), ","))));
+	const char *words = arena_strdup(r->a, view_text(t, "human"));
+	json_object_object_add(ctx, "day", t);
+	return words;
+}
+
+/* The day at a glance, slot by slot (kitchen_day), with the day's totals in
+ * ctx and the page's title: "Thu 3 Dec — 12 orders, 2 need attention". */
+static enum outcome add_glance(struct req *r, struct json_object *ctx, const char *date, const char *day, time_t now)
+{
+	struct json_object *slots;
+	int64_t orders = 0, attention = 0, bake = 0, cakes = 0, due = 0, unpaid = 0;
+	enum outcome o = kitchen_day(&r->ctx, date, &slots);
+	if (o != OK)
+		return o;
+	for (size_t i = 0; i < json_object_array_length(slots); i++) {
+		struct json_object *g = json_object_array_get_idx(slots, i), *att;
+		const char *at = view_text(g, "slotAt");
+		time_t due_at;
+		add_time(g, "slot", at, TIMEFMT_SLOT_HOURS, now);
+		json_object_object_add(g, "anchor", jstr(slot_anchor(r, at)));
+		add_time(g, "dueAt", view_text(g, "courierDueAt"), TIMEFMT_RELATIVE, now);
+		if (field_int(g, "couriersDue") > 0 && timefmt_parse(view_text(g, "courierDueAt"), &due_at) == 0 && due_at <= now)
+			json_object_object_add(g, "courierLate", jbool(1));
+		json_object_object_get_ex(g, "attention", &att);
+		orders += field_int(g, "orders");
+		unpaid += field_int(g, "unpaid");
+		bake += field_int(g, "toBake");
+		cakes += field_int(g, "cakeCount");
+		due += field_int(g, "couriersDue");
+		attention += (int64_t)json_object_array_length(att);
+		count_or_false(g, "attentionCount", (int64_t)json_object_array_length(att));
+		count_or_false(g, "unpaid", field_int(g, "unpaid"));
+		count_or_false(g, "cancelled", field_int(g, "cancelled"));
+		count_or_false(g, "couriersDue", field_int(g, "couriersDue"));
+	}
+	if (json_object_array_length(slots))
+		json_object_object_add(ctx, "hasGlance", jbool(1));
+	json_object_object_add(ctx, "glance", slots);
+	json_object_object_add(ctx, "dayOrders", jint(orders));
+	count_or_false(ctx, "dayUnpaid", unpaid);
+	json_object_object_add(ctx, "dayToBake", jint(bake));
+	json_object_object_add(ctx, "dayCakes", jint(cakes));
+	json_object_object_add(ctx, "dayCouriersDue", jint(due));
+	json_object_object_add(ctx, "dayAttention", jint(attention));
+	const char *title = arena_printf(r->a, "%s — %s", day, count_of(r, orders, "order", "orders"));
+	if (attention)
+		title = arena_printf(r->a, "%s, %s", title, count_of(r, attention, "needs attention", "need attention"));
+	json_object_object_add(ctx, "title", jstr(title));
+	return OK;
+}
+
 /* ---- pages ---- */
 
 int admin_orders_page(struct req *r)
@@ -128,6 +260,7 @@ int admin_orders_page(struct req *r)
 	const char *date = page_date(r, &bad);
 	const char *status = query_get(r, "status");
 	int64_t total;
+	time_t now = time(NULL);
 
 	if (!fsm_is_state(status))
 		status = NULL;
@@ -136,17 +269,38 @@ int admin_orders_page(struct req *r)
 	if (o != OK)
 		return reply_outcome(r, o, NULL);
 	for (size_t i = 0; i < json_object_array_length(orders); i++)
-		decorate(r, json_object_array_get_idx(orders, i));
+		decorate(r, json_object_array_get_idx(orders, i), now, 0);
 	struct json_object *ctx = admin_page_ctx(r, "orders", "Orders");
 	if (bad)
 		json_object_object_add(ctx, "flash", admin_json_text("{\"kind\":\"error\",\"text\":\"That date is not valid; showing today.\"}"));
 	add_day_links(r, ctx, date);
+	o = add_glance(r, ctx, date, day_words(r, ctx, date, now), now);
+	if (o != OK) {
+		json_object_put(orders);
+		json_object_put(ctx);
+		return reply_outcome(r, o, NULL);
+	}
 	json_object_object_add(ctx, "statusFilter", jbool(1));
 	json_object_object_add(ctx, "statuses", status_options(status));
-	json_object_object_add(ctx, "slots", group_by_slot(orders));
+	if (status)
+		json_object_object_add(ctx, "filtered", jstr(status));
+	json_object_object_add(ctx, "slots", group_by_slot(r, orders));
 	json_object_object_add(ctx, "count", jint(total));
 	json_object_put(orders);
 	return reply_html(r, 200, "admin/orders", ctx);
+}
+
+static const char *status_word(const char *s)
+{
+	if (!strcmp(s, "BAKING"))
+		return "Start baking";
+	if (!strcmp(s, "READY"))
+		return "Mark ready";
+	if (!strcmp(s, "CANCELLED"))
+		return "Cancel order";
+	if (!strcmp(s, "DELIVERED"))
+		return "Mark delivered";
+	return s;
 }
 
 static struct json_object *next_buttons(const char *status)
@@ -189,8 +343,8 @@ int admin_order_page(struct req *r)
 		return admin_not_found_page(r, oc);
 	if (oc != OK)
 		return reply_outcome(r, oc, NULL);
-	decorate(r, o);
-	struct json_object *ctx = admin_page_ctx(r, "orders", "Order");
+	decorate(r, o, time(NULL), 1);
+	struct json_object *ctx = admin_page_ctx(r, "orders", arena_printf(r->a, "Order #%s", json_object_get_string(json_object_object_get(o, "orderNumber"))));
 	const char *st = view_text(o, "status");
 	json_object_object_add(ctx, "next", next_buttons(st ? st : ""));
 	json_object_object_add(ctx, "canBook", jbool(can_book(o)));
@@ -277,23 +431,35 @@ int admin_order_status_post(struct req *r)
 
 /* ---- kitchen sheet ---- */
 
+/* The printable sheet: one section per slot with something to bake, its cakes
+ * and the inscriptions to write (static/admin.css prints one slot a page). */
 int admin_kitchen_page(struct req *r)
 {
 	int bad;
 	const char *date = page_date(r, &bad);
-	struct json_object *slots, *notes;
-	enum outcome o = kitchen_sheet(&r->ctx, date, &slots, &notes);
-	if (o != OK || !notes) {
-		json_object_put(slots);
-		return reply_outcome(r, o != OK ? o : E_DB, NULL);
+	time_t now = time(NULL);
+	struct json_object *slots, *sheet = json_object_new_array();
+	enum outcome o = kitchen_day(&r->ctx, date, &slots);
+	if (o != OK) {
+		json_object_put(sheet);
+		return reply_outcome(r, o, NULL);
 	}
+	for (size_t i = 0; i < json_object_array_length(slots); i++) {
+		struct json_object *g = json_object_array_get_idx(slots, i), *notes;
+		if (field_int(g, "toBake") == 0)
+			continue;
+		add_time(g, "slot", view_text(g, "slotAt"), TIMEFMT_SLOT, now);
+		json_object_object_add(g, "anchor", jstr(slot_anchor(r, view_text(g, "slotAt"))));
+		if (json_object_object_get_ex(g, "notes", &notes) && json_object_array_length(notes))
+			json_object_object_add(g, "hasNotes", jbool(1));
+		json_object_array_add(sheet, json_object_get(g));
+	}
+	json_object_put(slots);
 	struct json_object *ctx = admin_page_ctx(r, "kitchen", "Kitchen sheet");
 	add_day_links(r, ctx, date);
-	json_object_object_add(ctx, "slots", slots);
-	json_object_object_add(ctx, "notes", notes);
-	if (json_object_array_length(notes))
-		json_object_object_add(ctx, "hasNotes", jbool(1));
-	if (json_object_array_length(slots) == 0)
+	json_object_object_add(ctx, "title", jstr(arena_printf(r->a, "Kitchen sheet — %s", day_words(r, ctx, date, now))));
+	json_object_object_add(ctx, "slots", sheet);
+	if (json_object_array_length(sheet) == 0)
 		json_object_object_add(ctx, "empty", jbool(1));
 	return reply_html(r, 200, "admin/kitchen", ctx);
 }

@@ -1,6 +1,7 @@
 /* track.c: GET /track/{token}: the customer's public order tracking page (HTML), from the order view;
  * GET /track/{token}/invoice and /credit-notes/{n}: the order's printable GST documents. */
 #include <string.h>
+#include <time.h>
 
 #include "conf.h"
 #include "handlers.h"
@@ -8,7 +9,7 @@
 #include "invoices.h"
 #include "json.h"
 #include "order_view.h"
-#include "slots.h"
+#include "timefmt.h"
 #include "util.h"
 
 static const struct {
@@ -63,15 +64,17 @@ static int not_found(struct req *r)
 	return not_found_page(r, NULL, NULL);
 }
 
-/* [{label, at}] of the order's history, oldest first. */
-static struct json_object *timeline(struct json_object *order)
+/* [{label, when}] of the order's history, oldest first (when: timefmt.h's {iso, human, full}). */
+static struct json_object *timeline(struct json_object *order, time_t now)
 {
 	struct json_object *hist, *a = json_object_new_array();
 	json_object_object_get_ex(order, "statusHistory", &hist);
 	for (size_t i = 0; i < json_object_array_length(hist); i++) {
 		struct json_object *h = json_object_array_get_idx(hist, i), *e = json_object_new_object();
 		json_object_object_add(e, "label", jstr(label(view_text(h, "to"))));
-		json_object_object_add(e, "at", jstr(view_text(h, "atLabel")));
+		struct json_object *when = timefmt_json(view_text(h, "at"), TIMEFMT_RELATIVE, 0, now);
+		if (when)
+			json_object_object_add(e, "when", when);
 		json_object_array_add(a, e);
 	}
 	return a;
@@ -124,27 +127,25 @@ static void add_documents(struct req *r, struct json_object *ctx, struct json_ob
 int track_get(struct req *r)
 {
 	struct json_object *order;
-	char start[6], end[6];
+	time_t now = time(NULL);
 
 	if (!token_ok(r->param[0]))
 		return not_found(r);
-	enum outcome o = order_view_by_token(&r->ctx, r->param[0], OV_ADMIN | OV_DELIVERY | OV_HISTORY | OV_LABELS | OV_DOCUMENTS, &order);
+	enum outcome o = order_view_by_token(&r->ctx, r->param[0], OV_ADMIN | OV_DELIVERY | OV_HISTORY | OV_DOCUMENTS, &order);
 	if (o == E_ORDER_NOT_FOUND)
 		return not_found(r);
 	if (o != OK)
 		return reply_outcome(r, o, NULL);
 	json_own(r->a, order);
-	const char *slot = view_text(order, "deliverySlot");
-	if (slot_clock(slot, 0, start) != 0 || slot_clock(slot, cfg->slot_minutes, end) != 0)
+	struct json_object *slot = timefmt_json(view_text(order, "deliverySlot"), TIMEFMT_SLOT, cfg->slot_minutes, now);
+	if (!slot)
 		return reply_outcome(r, E_INTERNAL, NULL);
 	struct json_object *ctx = json_own(r->a, json_object_new_object());
-	json_object_object_add(ctx, "timeline", timeline(order));
+	json_object_object_add(ctx, "slot", slot);
+	json_object_object_add(ctx, "timeline", timeline(order, now));
 	json_object_object_add(ctx, "storeName", jstr(cfg->store_name));
 	json_object_object_add(ctx, "orderNumber", jstr(json_object_get_string(json_object_object_get(order, "orderNumber"))));
 	json_object_object_add(ctx, "status", jstr(label(view_text(order, "status"))));
-	json_object_object_add(ctx, "slotDate", jstr(view_text(order, "slotDay")));
-	json_object_object_add(ctx, "slotStart", jstr(start));
-	json_object_object_add(ctx, "slotEnd", jstr(end));
 	add_courier(ctx, order);
 	add_documents(r, ctx, order);
 	reply_header(r, "Cache-Control", "no-store");

@@ -13,7 +13,7 @@ use warnings;
 use Test::More;
 
 my %layer_of = (
-    kernel => [qw(arena auth buf chart conf ctx db gst json multipart netaddr outcome render render_int render_parse metrics shared util)],
+    kernel => [qw(arena auth buf chart conf ctx db gst json multipart netaddr outcome render render_int render_parse metrics shared timefmt util)],
     partner => [qw(borzo httpc razorpay smtp storage)],
     domain => [qw(
         account_data accounts addresses analytics backlog cart catalog catalog_cache deliveries delivery_status dispatch

@@ -35,7 +35,8 @@ my $html = $r->{content};
 like($html, qr/#$onum/, 'order number');
 like($html, qr/Belgian Truffle/, 'cake name');
 like($html, qr/2 × Belgian Truffle/, 'quantity');
-like($html, qr/Slot 10:00.*Slot 14:00/s, 'grouped by slot, in order');
+like($html, qr{Slot <time datetime="${day}T10:00:00\+05:30"[^>]*>10:00–12:00</time>.*Slot <time datetime="${day}T14:00:00\+05:30"[^>]*>14:00–16:00</time>}s,
+     'grouped by slot, in order, as <time>');
 like($html, qr/Payment CAPTURED/, 'payment status');
 like($html, qr/\+919812345678/, 'phone');
 unlike($html, qr/<script>alert/, 'inscription not raw');

@@ -14,7 +14,6 @@ use LaFete::Faults;
 plan skip_all => 'external database: this test stops the private cluster' unless -d "$ENV{STACK_DIR}/pg/data";
 END { pg_start() if $ENV{STACK_DIR} && -d "$ENV{STACK_DIR}/pg/data" && !pg_is_up() }
 
-sub orders_with_key { db_one("SELECT count(*) FROM orders WHERE user_id = :'p1' AND idempotency_key = :'p2'", @_) }
 sub cart_lines { db_one("SELECT count(*) FROM cart_items WHERE cart_id = :'p1'", $_[0]) }
 
 # ---- in the middle of the order's transaction ----
@@ -26,11 +25,7 @@ sub cart_lines { db_one("SELECT count(*) FROM cart_items WHERE cart_id = :'p1'",
     my $slot = slot_at(11, '12:00:00');
     my $key = "fault-pg-$$";
     my $units = booked_units($slot);
-    my $held = lock_rows("INSERT INTO orders (user_id, address, subtotal, delivery_fee, total_amount, delivery_slot, "
-                         . "slot_units, tracking_token, idempotency_key) VALUES ('$s->{uid}', '{}', 1, 0, 1, now() + interval "
-                         . "'30 days', 1, md5(random()::text), '$key')");
-    my $bg = place_order($s, $slot, $key, background => 1);
-    my ($worker) = wait_for(sub { [ worker_serving("wait_event_type = 'Lock'") ]->[0] }, 15);
+    my ($bg, $held, $worker) = order_stuck_mid_transaction($s, $slot, $key);
     ok($worker, "the order's transaction waits mid-way (worker $worker)");
     is(db_one("SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE a.application_name = 'lafete' "
               . "AND l.locktype = 'transactionid' AND l.mode = 'ExclusiveLock'"), 1,

@@ -12,8 +12,6 @@ use LaFete::Test;
 use LaFete::Fulfil;
 use LaFete::Faults;
 
-sub orders_with_key { db_one("SELECT count(*) FROM orders WHERE user_id = :'p1' AND idempotency_key = :'p2'", @_) }
-
 my $workers = $ENV{WORKERS};
 my $s = shopper();
 my $slot = slot_at(12, '12:00:00');
@@ -21,12 +19,7 @@ my $key = "fault-kill-$$";
 my $units = booked_units($slot);
 
 # an uncommitted order with the same key: the app's INSERT waits for it, its earlier writes done
-my $held = lock_rows("INSERT INTO orders (user_id, address, subtotal, delivery_fee, total_amount, delivery_slot, "
-                     . "slot_units, tracking_token, idempotency_key) VALUES ('$s->{uid}', '{}', 1, 0, 1, now() + interval "
-                     . "'30 days', 1, md5(random()::text), '$key')");
-my $bg = place_order($s, $slot, $key, background => 1);
-my ($worker, $backend);
-wait_for(sub { ($worker, $backend) = worker_serving("wait_event_type = 'Lock'"); $worker }, 15);
+my ($bg, $held, $worker, $backend) = order_stuck_mid_transaction($s, $slot, $key);
 ok($worker, "worker $worker is inside the order's transaction (backend $backend)");
 is(db_one("SELECT booked_units FROM delivery_slots WHERE slot_start = :'p1'::timestamptz", $slot), undef,
    'its slot booking is not visible to anyone else (uncommitted)');

@@ -168,10 +168,18 @@ async function analyticsCharts(page) {
     // tomorrow's orders, filtered to CONFIRMED with the form
     await Promise.all([page.waitForURL(/date=/), page.getByRole('link', { name: 'Tomorrow', exact: true }).click()]);
     check(page.url().includes(`date=${env('TOMORROW')}`), "Tomorrow link opens tomorrow's day", page.url());
+    // the day at a glance: counts in the title, one row per slot, times as <time> for people
+    const title = await page.title();
+    check(/^\w{3} \d{1,2} \w{3}( \d{4})? — \d+ orders?(, \d+ needs? attention)? · /.test(title), 'day view: counts in the title', title);
+    const glance = page.locator('table.glance-table tbody tr', { hasText: '16:00–18:00' });
+    check(await glance.count() === 1, "day view: tomorrow's 16:00 slot has a row", await glance.count());
+    check(await glance.locator('time').first().getAttribute('datetime') === `${env('TOMORROW')}T16:00:00+05:30`,
+      'day view: the slot as <time datetime>');
+    check(/Browser Test Truffle/.test(await glance.innerText()), 'day view: the cake to bake', await glance.innerText());
+    await visited(page, 'day-glance');
     await page.getByLabel('Status').selectOption('CONFIRMED');
     await Promise.all([page.waitForURL(/status=CONFIRMED/), page.getByRole('button', { name: 'Show' }).click()]);
-    check(await page.getByRole('heading', { level: 1, name: `Orders for ${env('TOMORROW')}` }).isVisible(),
-      'heading names tomorrow');
+    check(await page.locator('h1 time').getAttribute('datetime') === env('TOMORROW'), 'heading names tomorrow');
     const card = page.locator('li.card', { has: page.getByRole('link', { name: `#${env('ORDER_NUMBER')}`, exact: true }) });
     check(await card.count() === 1, 'the order is listed once');
     const text = await card.innerText();
@@ -198,8 +206,10 @@ async function analyticsCharts(page) {
     check(await page.getByRole('status').filter({ hasText: 'Status updated' }).isVisible(), 'flash: Status updated');
     const hist = page.locator('ol.history li');
     const rows = await hist.allInnerTexts();
-    check(rows.some((t) => /CONFIRMED\s*→\s*BAKING/.test(t) && /by admin:/.test(t)),
+    check(rows.some((t) => /CONFIRMED\s*→\s*BAKING/.test(t) && /by staff/.test(t)),
       'history row CONFIRMED → BAKING by the admin', rows.join(' | '));
+    check(/\+05:30$/.test(await hist.last().locator('time').getAttribute('datetime') || ''),
+      'history row: its time as <time datetime> in IST');
     check(await page.locator('form:has(input[name="status"][value="BAKING"])').count() === 0,
       'no baking button once baking');
     await visited(page, 'order-baking');
@@ -209,6 +219,17 @@ async function analyticsCharts(page) {
     check((await page.locator('.big-inscription').allInnerTexts()).includes(env('INSCRIPTION')),
       'kitchen sheet: the inscription, large');
     await visited(page, 'kitchen');
+    // printed: one slot a page (static/admin.css), the navigation gone
+    await page.emulateMedia({ media: 'print' });
+    check(await page.locator('header.top').isHidden(), 'kitchen sheet printed: no navigation');
+    const sheets = page.locator('section.sheet');
+    const breaks = await sheets.evaluateAll((all) => all.map((e) => getComputedStyle(e).breakAfter));
+    check(breaks.slice(0, -1).every((b) => b === 'page') && breaks[breaks.length - 1] !== 'page',
+      'kitchen sheet printed: a page break after each slot but the last', breaks.join(' '));
+    const pt = await page.locator('.big-inscription').first().evaluate((e) => parseFloat(getComputedStyle(e).fontSize));
+    check(Math.abs(pt - 32 * 96 / 72) < 1, 'kitchen sheet printed: inscriptions at 32 pt', pt);
+    await visited(page, 'kitchen-print');
+    await page.emulateMedia({ media: 'screen' });
 
     // analytics, products, jobs through the navigation
     const nav = page.getByRole('navigation', { name: 'Main' });

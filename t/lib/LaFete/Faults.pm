@@ -18,7 +18,8 @@ use LaFete::Test;
 
 our @EXPORT = qw(in_background finish dispatch_pass pg_stop pg_start pg_restart pg_is_up lock_rows
                  worker_serving smtp_stop smtp_start rzp_api rzp_control borzo_state
-                 shopper slot_at booked_units place_order start_instance stop_instance fcgi);
+                 shopper slot_at booked_units place_order order_stuck_mid_transaction orders_with_key
+                 start_instance stop_instance fcgi);
 
 my $json = JSON::PP->new->utf8->canonical->allow_nonref;
 
@@ -283,6 +284,23 @@ sub place_order {
     my @req = (POST => '/api/orders', token => $s->{token}, headers => { 'Idempotency-Key' => $key },
                json => { addressId => $s->{address_id}, deliverySlot => $slot });
     return $o{background} ? in_background(@req) : req(@req);
+}
+
+sub orders_with_key { (psql_row("SELECT count(*) FROM orders WHERE user_id = :'p1' AND idempotency_key = :'p2'", @_))[0] }
+
+# order_stuck_mid_transaction(SHOPPER, SLOT, KEY): the shopper's order sent in the
+# background while a psql session holds an uncommitted order with the same
+# idempotency key, so the app's INSERT waits on it with the cart locked and the
+# slot's units booked. Returns (background handle, psql session, worker, its backend).
+sub order_stuck_mid_transaction {
+    my ($s, $slot, $key) = @_;
+    my $held = lock_rows("INSERT INTO orders (user_id, address, subtotal, delivery_fee, total_amount, delivery_slot, "
+                         . "slot_units, tracking_token, idempotency_key) VALUES ('$s->{uid}', '{}', 1, 0, 1, now() + interval "
+                         . "'30 days', 1, md5(random()::text), '$key')");
+    my $bg = place_order($s, $slot, $key, background => 1);
+    my ($worker, $backend);
+    wait_for(sub { ($worker, $backend) = worker_serving("wait_event_type = 'Lock'"); $worker }, 15);
+    return ($bg, $held, $worker, $backend);
 }
 
 # ---- the fake partners ----

@@ -1,5 +1,5 @@
 #!/usr/bin/perl
-# 68-admin-products-list.t: the admin's products list (GET /admin/products): search by
+# 69-admin-products-list.t: the admin's products list (GET /admin/products): search by
 # name, the availability and archived filters, 50 a page with the filters kept in the
 # links, the counts, a thumbnail per product, the sizes folded into one line.
 use strict;
