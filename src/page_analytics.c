@@ -11,6 +11,7 @@
 #include "handlers.h"
 #include "http.h"
 #include "json.h"
+#include "timefmt.h"
 #include "util.h"
 
 /* Reads ?from= and ?to= into a range; NULL, or the message of a 400 with
@@ -87,27 +88,24 @@ static int text_chars(const char *s)
 	return n;
 }
 
-/* How a day is named: "2 Jun", "Mon 2 Jun", "2 Jun 2031". */
-enum day_style { DAY_SHORT,
-		 DAY_WEEKDAY,
-		 DAY_YEAR };
-
-static const char *day_label(struct req *r, const char *date, enum day_style style)
+/* A calendar day named for people (timefmt_date); the text as it came when it is not a date. */
+static const char *day_label(struct req *r, const char *date, enum timefmt_date_style style)
 {
-	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-					      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-	static const char *const wdays[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
-	struct tm t = { 0 };
-	if (!date || sscanf(date, "%4d-%2d-%2d", &t.tm_year, &t.tm_mon, &t.tm_mday) != 3 || t.tm_mon < 1 || t.tm_mon > 12)
+	char out[TIMEFMT_MAX];
+	if (timefmt_date(date, style, time(NULL), out) != 0)
 		return date ? date : "";
-	t.tm_year -= 1900, t.tm_mon--;
-	time_t s = timegm(&t);
-	gmtime_r(&s, &t);
-	if (style == DAY_WEEKDAY)
-		return arena_printf(r->a, "%s %d %s", wdays[t.tm_wday], t.tm_mday, months[t.tm_mon]);
-	if (style == DAY_YEAR)
-		return arena_printf(r->a, "%d %s %d", t.tm_mday, months[t.tm_mon], t.tm_year + 1900);
-	return arena_printf(r->a, "%d %s", t.tm_mday, months[t.tm_mon]);
+	return arena_strdup(r->a, out);
+}
+
+/* Each day of the list gets "dateText": its date named for people. */
+static void add_day_text(struct req *r, struct json_object *days)
+{
+	size_t n = json_object_is_type(days, json_type_array) ? json_object_array_length(days) : 0;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *day = json_object_array_get_idx(days, i);
+		const char *date = json_object_get_string(json_object_object_get(day, "date"));
+		json_object_object_add(day, "dateText", jstr(day_label(r, date, TIMEFMT_DATE_DAY)));
+	}
 }
 
 static void add_num(struct json_object *o, const char *key, double v)
@@ -193,14 +191,14 @@ static struct json_object *revenue_chart(struct req *r, struct json_object *days
 		if (i % every == 0) {
 			struct json_object *l = json_object_new_object();
 			add_num(l, "x", x + slot_w / 2);
-			json_object_object_add(l, "label", jstr(day_label(r, date, DAY_SHORT)));
+			json_object_object_add(l, "label", jstr(day_label(r, date, TIMEFMT_DATE_TICK)));
 			json_object_array_add(xl, l);
 		}
 	}
 	json_object_object_add(c, "bars", bars);
 	json_object_object_add(c, "xLabels", xl);
 	json_object_object_add(c, "yTicks", money_ticks(r, &ax, REV_Y0, REV_TOP));
-	const char *from = day_label(r, range->from, DAY_YEAR), *to = day_label(r, range->to, DAY_YEAR);
+	const char *from = day_label(r, range->from, TIMEFMT_DATE_LONG), *to = day_label(r, range->to, TIMEFMT_DATE_LONG);
 	json_object_object_add(c, "title", jstr(arena_printf(r->a, "Revenue per delivery day, %s to %s", from, to)));
 	const char *desc = arena_printf(r->a, "No paid orders in these %zu days: every bar is at %s.", n, inr(r, 0));
 	if (max > 0)
@@ -208,7 +206,7 @@ static struct json_object *revenue_chart(struct req *r, struct json_object *days
 				    "Bars of the revenue of paid orders, one per day, on a scale of %s to %s. "
 				    "%d of %zu days had sales; the best was %s with %s; in all %s. "
 				    "Every day is in the table below.",
-				    inr(r, 0), inr(r, (int64_t)ax.top), with_sales, n, day_label(r, best_day, DAY_SHORT),
+				    inr(r, 0), inr(r, (int64_t)ax.top), with_sales, n, day_label(r, best_day, TIMEFMT_DATE_TICK),
 				    inr(r, max), inr(r, total));
 	json_object_object_add(c, "desc", jstr(desc));
 	return c;
@@ -293,7 +291,7 @@ static struct json_object *slot_heatmap(struct req *r, struct json_object *grid)
 			json_object_array_add(cells, cell);
 		}
 		json_object_object_add(row, "date", jstr(date));
-		json_object_object_add(row, "label", jstr(day_label(r, date, DAY_WEEKDAY)));
+		json_object_object_add(row, "label", jstr(day_label(r, date, TIMEFMT_DATE_DAY)));
 		json_object_object_add(row, "cells", cells);
 		json_object_array_add(rows, row);
 	}
@@ -335,6 +333,7 @@ static enum outcome add_charts(struct req *r, struct json_object *ctx, struct js
 		return o;
 	struct json_object *days = json_object_object_get(a, "revenuePerDay");
 	add_money_text(r, days, "revenue");
+	add_day_text(r, days);
 	add_money_text(r, cakes, "revenue");
 	json_object_object_add(ctx, "revenueText", jstr(inr(r, paise_of(a, "totalRevenue"))));
 	json_object_object_add(ctx, "averageText", jstr(inr(r, paise_of(a, "averageOrderValue"))));

@@ -132,6 +132,24 @@ void timefmt_day(time_t t, time_t now, char out[TIMEFMT_MAX])
 	day_text(t, now, out, TIMEFMT_MAX);
 }
 
+int timefmt_date(const char *ymd, enum timefmt_date_style style, time_t now, char out[TIMEFMT_MAX])
+{
+	int y = ymd ? digits(ymd, 4) : -1, m = y < 0 ? -1 : digits(ymd + 5, 2), d = m < 0 ? -1 : digits(ymd + 8, 2);
+
+	out[0] = '\0';
+	if (y < 0 || ymd[4] != '-' || m < 1 || m > 12 || ymd[7] != '-' || d < 1 || d > days_in_month(y, m) || ymd[10] != '\0')
+		return -1;
+	/* the day's IST midnight: the instant whose IST calendar day it is */
+	time_t t = (time_t)(days_from_civil(y, m, d) * 86400L - TIMEFMT_IST_OFFSET);
+	if (style == TIMEFMT_DATE_DAY)
+		day_text(t, now, out, TIMEFMT_MAX);
+	else if (style == TIMEFMT_DATE_LONG)
+		snprintf(out, TIMEFMT_MAX, "%d %s %d", d, mon_short[m - 1], y);
+	else
+		snprintf(out, TIMEFMT_MAX, "%d %s", d, mon_short[m - 1]);
+	return 0;
+}
+
 /* "16:00" of t in IST into out[6]. */
 static void clock_text(time_t t, char out[6])
 {

@@ -35,6 +35,15 @@ void timefmt_slot(time_t start, int minutes, time_t now, int with_day, char out[
  *   otherwise                      "Thu 3 Dec, 14:05" (year as in timefmt_day) */
 void timefmt_relative(time_t t, time_t now, char out[TIMEFMT_MAX]);
 
+/* A calendar day (a date, not an instant: "YYYY-MM-DD" as PostgreSQL writes a
+ * date) named for people: TIMEFMT_DATE_TICK "2 Jun" (a chart's axis, where the
+ * range gives the year), TIMEFMT_DATE_DAY "Mon 2 Jun" (year as in timefmt_day),
+ * TIMEFMT_DATE_LONG "2 Jun 2031". 0, or -1 (out empty) when ymd is not a date. */
+enum timefmt_date_style { TIMEFMT_DATE_TICK,
+			  TIMEFMT_DATE_DAY,
+			  TIMEFMT_DATE_LONG };
+int timefmt_date(const char *ymd, enum timefmt_date_style style, time_t now, char out[TIMEFMT_MAX]);
+
 enum timefmt_style {
 	TIMEFMT_RELATIVE,   /* human: timefmt_relative */
 	TIMEFMT_DAY,	    /* human: timefmt_day */

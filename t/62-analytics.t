@@ -91,7 +91,7 @@ is_deeply([$rev =~ m{<text class="value[^"]*"[^>]*>([^<]+)</text>}g], ['₹2,050
 like($rev, qr{class="axis-title"[^>]*>Delivery day<}, 'revenue: x axis titled');
 my ($h1, $h2) = $rev =~ m{<rect class="bar" x="[\d.]+" y="[\d.]+" width="[\d.]+" height="([\d.]+)"}g;
 ok(abs($h1 / $h2 - 2050 / 2600) < 0.01, "revenue: bars in proportion ($h1 : $h2)");
-like($html, qr{<td>2031-06-02</td><td class="num">2</td><td class="num">₹2,600</td>}, 'revenue: the table stays');
+like($html, qr{<td><time datetime="2031-06-02">Mon 2 Jun 2031</time></td><td class="num">2</td><td class="num">₹2,600</td>}, 'revenue: the table stays');
 
 # popular cakes by product and size
 my ($cakes) = $html =~ m{(<svg class="chart chart-cakes".*?</svg>)}s;
@@ -117,7 +117,7 @@ is_deeply([$cakes =~ m{<text class="bar-name"[^>]*>([^<]+)</text>}g],
           ['Analytics Chocolate — 500 g', 'Analytics Mango — 1 kg', 'Analytics Chocolate — 1 kg'], 'sizes: a bar per product and size');
 is_deeply([$cakes =~ m{<text class="value"[^>]*>(\d+)</text>}g], [2, 1, 1], 'sizes: the quantities after the bars');
 like($july, qr{<td>Analytics Chocolate</td><td>500 g</td><td class="num">2</td><td class="num">₹1,200</td>}, 'sizes: the table row of the smaller size');
-like($july, qr{<th scope="row">Thu 10 Jul</th><td class="num heat-0">0/12</td><td class="num heat-2">6/12</td>}, 'heat-map: three orders at 12:00 half fill it');
+like($july, qr{<th scope="row">Thu 10 Jul 2031</th><td class="num heat-0">0/12</td><td class="num heat-2">6/12</td>}, 'heat-map: three orders at 12:00 half fill it');
 
 # slot use: the day x slot heat-map, the numbers in every cell
 my ($heat) = $html =~ m{(<table class="heatmap">.*?</table>)}s;
@@ -131,12 +131,12 @@ for my $row ($heat =~ m{(<tr><th scope="row">.*?</tr>)}g) {
     my @c = $row =~ m{<td class="num (heat-\d)">(\d+/\d+)</td>}g;
     for my $i (0 .. $#cols) { $cell{"$day $cols[$i]"} = "$c[2*$i+1] $c[2*$i]" }
 }
-is($cell{'Sun 1 Jun 12:00'}, '2/12 heat-1', 'heat-map: 1 June 12:00 (the delivered order)');
-is($cell{'Mon 2 Jun 12:00'}, '2/12 heat-1', 'heat-map: 2 June 12:00');
-is($cell{'Mon 2 Jun 16:00'}, '2/12 heat-1', 'heat-map: 2 June 16:00');
-is($cell{'Tue 3 Jun 16:00'}, '2/12 heat-1', 'heat-map: 3 June 16:00 (pending counts)');
-is($cell{'Tue 3 Jun 12:00'}, '0/12 heat-0', 'heat-map: 3 June 12:00 (the cancelled order does not)');
-is($cell{'Sun 1 Jun 10:00'}, '0/12 heat-0', 'heat-map: an empty slot');
+is($cell{'Sun 1 Jun 2031 12:00'}, '2/12 heat-1', 'heat-map: 1 June 12:00 (the delivered order)');
+is($cell{'Mon 2 Jun 2031 12:00'}, '2/12 heat-1', 'heat-map: 2 June 12:00');
+is($cell{'Mon 2 Jun 2031 16:00'}, '2/12 heat-1', 'heat-map: 2 June 16:00');
+is($cell{'Tue 3 Jun 2031 16:00'}, '2/12 heat-1', 'heat-map: 3 June 16:00 (pending counts)');
+is($cell{'Tue 3 Jun 2031 12:00'}, '0/12 heat-0', 'heat-map: 3 June 12:00 (the cancelled order does not)');
+is($cell{'Sun 1 Jun 2031 10:00'}, '0/12 heat-0', 'heat-map: an empty slot');
 is(scalar keys %cell, 18, 'heat-map: 3 days x 6 slots');
 like($html, qr{<ul class="heat-legend" aria-label="Colour key">.*full</li>}s, 'heat-map: a legend of the colours');
 

@@ -113,11 +113,36 @@ static void test_json(void)
 	ok(timefmt_json("not a time", TIMEFMT_DAY, 0, now) == NULL && timefmt_json(NULL, TIMEFMT_DAY, 0, now) == NULL, "junk and NULL: NULL");
 }
 
+/* Calendar days (dates, not instants): the day named is the day written, whatever the zone. */
+static void test_date(void)
+{
+	char out[TIMEFMT_MAX];
+	time_t now = at("2031-06-03T23:59:00+05:30");
+	ok(timefmt_date("2031-06-02", TIMEFMT_DATE_TICK, now, out) == 0, "a date is read");
+	is_str(out, "2 Jun", "tick");
+	timefmt_date("2031-06-02", TIMEFMT_DATE_DAY, now, out);
+	is_str(out, "Mon 2 Jun", "day, this year");
+	timefmt_date("2030-12-31", TIMEFMT_DATE_DAY, now, out);
+	is_str(out, "Tue 31 Dec 2030", "day, another year: with the year");
+	timefmt_date("2031-01-01", TIMEFMT_DATE_DAY, at("2030-12-31T20:00:00Z"), out);
+	is_str(out, "Wed 1 Jan", "now 01:30 IST on 1 Jan (still 31 Dec in UTC): this year is IST's");
+	timefmt_date("2031-06-02", TIMEFMT_DATE_LONG, now, out);
+	is_str(out, "2 Jun 2031", "long");
+	timefmt_date("2028-02-29", TIMEFMT_DATE_DAY, now, out);
+	is_str(out, "Tue 29 Feb 2028", "29 Feb of a leap year");
+	ok(timefmt_date("2027-02-29", TIMEFMT_DATE_TICK, now, out) != 0 && out[0] == '\0', "29 Feb of a common year refused, out empty");
+	ok(timefmt_date("2031-06-02T00:00:00Z", TIMEFMT_DATE_TICK, now, out) != 0, "an instant is not a date");
+	ok(timefmt_date("2031-6-2", TIMEFMT_DATE_TICK, now, out) != 0 && timefmt_date("", TIMEFMT_DATE_TICK, now, out) != 0 &&
+		   timefmt_date(NULL, TIMEFMT_DATE_TICK, now, out) != 0,
+	   "short, empty, NULL refused");
+}
+
 int main(void)
 {
 	test_parse();
 	test_absolute();
 	test_relative();
 	test_json();
+	test_date();
 	return done_testing();
 }
