@@ -9,6 +9,7 @@
 #include "gst.h"
 #include "invoices.h"
 #include "json.h"
+#include "timefmt.h"
 #include "util.h"
 
 /* A line being issued: what it shows, and its amounts. */
@@ -357,6 +358,13 @@ static struct json_object *state_json(const char *code)
 }
 
 /* The document's head (row 0 of res) as data. */
+/* An IST calendar day ("2026-12-03") as the document prints it: "3 Dec 2026". */
+static struct json_object *day_json(const char *ymd)
+{
+	char out[TIMEFMT_MAX];
+	return jstr(timefmt_date(ymd, TIMEFMT_DATE_LONG, 0, out) == 0 ? out : ymd);
+}
+
 static struct json_object *head_json(PGresult *res)
 {
 	int cn = strcmp(db_val(res, 0, "kind"), "CREDIT_NOTE") == 0;
@@ -368,7 +376,7 @@ static struct json_object *head_json(PGresult *res)
 	json_object_object_add(o, "creditNote", jbool(cn));
 	json_object_object_add(o, "number", jstr(db_val(res, 0, "number")));
 	json_object_object_add(o, "issuedAt", jstr(db_val(res, 0, "issued_at")));
-	json_object_object_add(o, "issuedOn", jstr(db_val(res, 0, "issued_on")));
+	json_object_object_add(o, "issuedOn", day_json(db_val(res, 0, "issued_on")));
 	json_object_object_add(o, "orderNumber", jint(strtoll(db_val(res, 0, "order_number"), NULL, 10)));
 	json_object_object_add(seller, "legalName", jstr(db_val(res, 0, "seller_legal_name")));
 	json_object_object_add(seller, "tradeName", jstr(db_val(res, 0, "seller_trade_name")));
@@ -386,7 +394,7 @@ static struct json_object *head_json(PGresult *res)
 	if (cn) {
 		struct json_object *inv = json_object_new_object();
 		json_object_object_add(inv, "number", jstr(db_val(res, 0, "invoice_number")));
-		json_object_object_add(inv, "issuedOn", jstr(db_val(res, 0, "invoice_issued_on")));
+		json_object_object_add(inv, "issuedOn", day_json(db_val(res, 0, "invoice_issued_on")));
 		json_object_object_add(o, "invoice", inv);
 	}
 	static const char *const sums[] = { "taxable", "cgst", "sgst", "igst", "total" };
@@ -424,11 +432,11 @@ static struct json_object *line_json(PGresult *res, int i, int inter_state)
 #define DOC_SELECT \
 	"SELECT o.order_number, d.* FROM orders o LEFT JOIN LATERAL (" \
 	"SELECT d.id, d.kind, d.number, " SQL_TIME("d.issued_at") " AS issued_at, " \
-	"to_char(d.issued_at AT TIME ZONE 'Asia/Kolkata', 'DD Mon YYYY') AS issued_on, " \
+	"(d.issued_at AT TIME ZONE 'Asia/Kolkata')::date::text AS issued_on, " \
 	"d.seller_gstin, d.seller_legal_name, d.seller_trade_name, d.seller_address, d.seller_state, " \
 	"d.buyer_name, d.buyer_address, d.place_of_supply, d.inter_state, d.taxable::text AS taxable, " \
 	"d.cgst::text AS cgst, d.sgst::text AS sgst, d.igst::text AS igst, d.total::text AS total, " \
-	"i.number AS invoice_number, to_char(i.issued_at AT TIME ZONE 'Asia/Kolkata', 'DD Mon YYYY') AS invoice_issued_on " \
+	"i.number AS invoice_number, (i.issued_at AT TIME ZONE 'Asia/Kolkata')::date::text AS invoice_issued_on " \
 	"FROM invoices d LEFT JOIN invoices i ON i.id = d.invoice_id WHERE d.order_id = o.id AND d.kind = $1 " \
 	"ORDER BY d.issued_at, d.financial_year, d.seq OFFSET $2::bigint LIMIT 1) d ON true WHERE "
 /* clang-format on */

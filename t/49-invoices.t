@@ -126,6 +126,10 @@ my $inv = $r->{json};
 is($inv->{number}, $number, 'the number');
 is($inv->{kind}, 'INVOICE', 'a tax invoice');
 is($inv->{seller}{gstin}, $GSTIN, "the shop's GSTIN");
+{
+    my ($day) = db_row("SELECT to_char(issued_at AT TIME ZONE 'Asia/Kolkata', 'FMDD Mon YYYY') FROM invoices WHERE number = :'p1'", $number);
+    is($inv->{issuedOn}, $day, "dated for people, the IST day of issue: $day");
+}
 is($inv->{seller}{legalName}, $ENV{STORE_LEGAL_NAME}, 'its legal name');
 is($inv->{buyer}{name}, 'Meera Iyer', "the buyer from the order's address");
 like($inv->{buyer}{address}, qr/14 Church Street, Bengaluru 560001/, 'and the delivery address');
@@ -235,6 +239,7 @@ $r = req(GET => "/track/$o3->{token}/credit-notes/1");
 is($r->{status}, 200, 'the credit note by the tracking link');
 like($r->{content}, qr/Credit note/, 'titled Credit note');
 like($r->{content}, qr/\Q$inv3->{number}\E/, 'it references the invoice');
+like($r->{content}, qr{<dd>\Q$inv3->{number}\E of \d{1,2} [A-Z][a-z]{2} \d{4}</dd>}, "and the invoice's date, for people");
 like(req(GET => "/track/$o3->{token}")->{content}, qr{href="/track/\Q$o3->{token}\E/credit-notes/1"}, 'the tracking page links to it');
 like(page("/admin/orders/$o3->{id}", $admin)->{content}, qr{href="/admin/orders/\Q$o3->{id}\E/credit-notes/1">Credit note \Q$cn[0][0]\E},
      'the admin order page too');
