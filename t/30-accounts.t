@@ -3,6 +3,7 @@
 use strict;
 use warnings;
 use Test::More;
+use FindBin;
 use LaFete::Test;
 use Digest::SHA qw(hmac_sha512);
 use JSON::PP;
@@ -433,5 +434,17 @@ ok(($by{1} // 0) >= 1, 'at least one 429 RATE_LIMITED from nginx (' . join(', ',
 ok(!$by{2}, '429 bodies are the JSON envelope with code RATE_LIMITED, with the security headers');
 ok(!$by{3}, 'nothing but 400 and 429 under the storm');
 ok(wait_for(sub { req(POST => '/api/auth/login', json => {})->{status} == 400 }, 20), 'the limit drains');
+
+# the seeded admin's phone is a mobile like every phone the API answers (STORE_PHONE's)
+{
+    my $me = req(GET => '/api/me', token => admin_token());
+    is($me->{json}{role}, 'ADMIN', 'the seeded admin');
+    like($me->{json}{phone} // '', qr/^\+91[6-9][0-9]{9}$/, 'has an Indian mobile number as phone');
+    # an admin seeded before that rule had +910000000000: seeding again repairs it
+    psql("UPDATE users SET phone = '+910000000000' WHERE id = :'p1'", $me->{json}{id});
+    is(system("$ENV{LAFETE_BIN} seed $FindBin::Bin/../seed >/dev/null 2>&1"), 0, 'seed runs again');
+    is((psql_row("SELECT phone FROM users WHERE id = :'p1'", $me->{json}{id}))[0], $me->{json}{phone},
+       'and gives the old placeholder phone the shop\'s number');
+}
 
 done_testing;

@@ -65,7 +65,7 @@ is_deeply [db_row("SELECT booked_units FROM delivery_slots WHERE slot_start = :'
 # ---- an unpaid order: cancelled, nothing to refund
 my ($unpaid) = db_row(
     "INSERT INTO orders (user_id, address, subtotal, delivery_fee, total_amount, delivery_slot, slot_units, tracking_token) "
-    . "VALUES (:'p1', '{}', 100.00, 0, 100.00, now() + interval '3 days', 1, md5(random()::text)) RETURNING id", $user->{user}{id});
+    . "VALUES (:'p1', '{\"street\":\"1 MG Road\",\"city\":\"Bengaluru\",\"pincode\":\"560001\"}', 100.00, 0, 100.00, now() + interval '3 days', 1, md5(random()::text)) RETURNING id", $user->{user}{id});
 $r = req(POST => "/api/admin/orders/$unpaid/refund", token => $admin);
 is_deeply [$r->{status}, $r->{json}{status}, $r->{json}{refund}], [200, 'CANCELLED', undef], 'unpaid: cancelled, no refund';
 

@@ -16,6 +16,84 @@ our @EXPORT = qw(api req json_of base_url register_user login admin_token psql p
 my $json = JSON::PP->new->utf8->canonical->allow_nonref;
 my $http = HTTP::Tiny->new(verify_SSL => 0, timeout => 30, max_redirect => 0, keep_alive => 1);
 
+# Every response of the API (BASE_URL/api/... and /track/...) that this test file receives, through req()
+# or through any HTTP::Tiny of its own (forked children included), is written to
+# $STACK_DIR/openapi/<file>.<pid>.jsonl; when the file ends, t/openapi/validate.js checks
+# each against doc/openapi.json (route, status, content type, JSON Schema 2020-12) and
+# every response that breaks the document is a failing test naming method, path, status
+# and the validator's error. README "The API document".
+my $test_pid = $$;
+my $openapi_root = do { (my $d = __FILE__) =~ s{/lib/LaFete/Test\.pm$}{}; $d };
+my $openapi_log;
+{
+    my $request = \&HTTP::Tiny::request;
+    no warnings 'redefine';
+    *HTTP::Tiny::request = sub {
+        my ($self, $method, $url) = @_;
+        my $res = $request->(@_);
+        record_response($method, $url, $res);
+        return $res;
+    };
+}
+
+sub record_response {
+    my ($method, $url, $res) = @_;
+    my $base = $ENV{BASE_URL} or return;
+    return unless (index($url, "$base/api/") == 0 || index($url, "$base/track/") == 0)
+        && $res->{status} != 599 && $ENV{STACK_DIR};
+    my $type = $res->{headers}{'content-type'} // '';
+    my $content = $res->{content} // '';
+    my %r = (method => $method, path => substr($url, length $base), status => $res->{status} + 0,
+             type => $type, length => length $content);
+    if ($type =~ m{application/json} && length $content) {
+        my $v = eval { $json->decode($content) };
+        $r{body} = $v unless $@;
+    }
+    unless ($openapi_log) {
+        my $dir = "$ENV{STACK_DIR}/openapi";
+        mkdir $dir;
+        (my $name = $0) =~ s{.*/}{};
+        $openapi_log = "$dir/$name.$test_pid.jsonl";
+    }
+    # one write per line, appended: forked children share the file
+    open my $fh, '>>', $openapi_log or die "$openapi_log: $!";
+    syswrite $fh, $json->encode(\%r) . "\n";
+    close $fh;
+}
+
+sub check_responses_against_openapi {
+    return unless $openapi_log && -s $openapi_log;
+    my $tb = Test::More->builder;
+    return if $tb->{Skip_All};
+    my $validator = "$openapi_root/openapi/validate.js";
+    unless (-d "$openapi_root/openapi/node_modules/ajv" && grep { -x "$_/node" } split /:/, $ENV{PATH}) {
+        $tb->diag('responses not checked against doc/openapi.json: node or t/openapi/node_modules missing');
+        return;
+    }
+    my $doc = $ENV{OPENAPI_PATH} // "$openapi_root/../doc/openapi.json";
+    open my $out, '-|', 'node', $validator, $doc, $openapi_log or return $tb->ok(0, "validate.js: $!");
+    my @bad;
+    my $summary;
+    while (my $line = <$out>) {
+        my $m = eval { $json->decode($line) } or next;
+        if (exists $m->{checked}) { $summary = $m } else { push @bad, $m }
+    }
+    close $out;
+    return $tb->ok(0, 'responses checked against doc/openapi.json') unless $summary;
+    for my $b (@bad) {
+        $tb->ok(0, "the answer to $b->{method} $b->{path} ($b->{status}) follows doc/openapi.json");
+        $tb->diag($b->{error});
+    }
+    $tb->note("$summary->{checked} responses checked against doc/openapi.json, $summary->{failed} broke it");
+}
+
+END {
+    if ($$ == $test_pid) {
+        local $?;
+        check_responses_against_openapi();
+    }
+}
+
 # A new connection for this process: a forked child must not share its
 # parent's kept-alive connection (LaFete::Faults::in_background does this).
 sub reset_client { $http = HTTP::Tiny->new(verify_SSL => 0, timeout => 30, max_redirect => 0, keep_alive => 1) }
