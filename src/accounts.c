@@ -392,6 +392,31 @@ enum outcome account_update_profile(struct ctx *c, const char *name, const char 
 	return OK;
 }
 
+struct password_change {
+	const char *user_id, *hash;
+	PGresult *res; /* the account's row (USER_COLUMNS) */
+};
+
+/* The password, every token issued up to now revoked (the answer's is issued
+ * after), the open reset links voided, and the owner told: one transaction. */
+static enum outcome password_change_tx(struct ctx *c, void *arg)
+{
+	struct password_change *pc = arg;
+	/* clang-format off */
+	pc->res = db_query(c,
+		"WITH v AS (UPDATE password_resets SET voided_at = now() "
+		"  WHERE user_id = $1 AND used_at IS NULL AND voided_at IS NULL) "
+		"UPDATE users SET password_hash = $2, tokens_valid_after = now(), updated_at = now() "
+		"WHERE id = $1 AND deleted_at IS NULL RETURNING " USER_COLUMNS,
+		pc->user_id, pc->hash);
+	/* clang-format on */
+	if (!pc->res)
+		return E_DB;
+	if (PQntuples(pc->res) != 1)
+		return E_ACCOUNT_GONE;
+	return mail_queue_password_changed(c, pc->user_id, 0) == -1 ? E_DB : OK;
+}
+
 enum outcome account_change_password(struct ctx *c, const char *current, const char *new_password,
 				     const char *client_addr, struct account_session *out)
 {
@@ -406,21 +431,9 @@ enum outcome account_change_password(struct ctx *c, const char *current, const c
 		return o;
 	if (auth_hash_password(new_password, hash) != 0)
 		return E_TRY_AGAIN;
-	/* the password, every token issued up to now revoked (this answer's is issued
-	 * after) and the open reset links voided: one statement */
-	/* clang-format off */
-	PGresult *res = db_query(c,
-		"WITH v AS (UPDATE password_resets SET voided_at = now() "
-		"  WHERE user_id = $1 AND used_at IS NULL AND voided_at IS NULL) "
-		"UPDATE users SET password_hash = $2, tokens_valid_after = now(), updated_at = now() "
-		"WHERE id = $1 AND deleted_at IS NULL RETURNING " USER_COLUMNS,
-		c->who.user_id, hash);
-	/* clang-format on */
-	if (!res)
-		return E_DB;
-	if (PQntuples(res) != 1)
-		return E_ACCOUNT_GONE;
-	return open_session(c, res, out);
+	struct password_change pc = { .user_id = c->who.user_id, .hash = hash };
+	o = db_tx(c, password_change_tx, &pc);
+	return o == OK ? open_session(c, pc.res, out) : o;
 }
 
 /* ---- password reset ---- */
@@ -505,6 +518,32 @@ enum outcome account_reset_check(struct ctx *c, const char *token, int *staff)
 	return OK;
 }
 
+struct reset_spend {
+	const char *token_hash, *pwhash;
+};
+
+/* The token spent, the account's other requests voided, the password set, every
+ * token issued before revoked, and the owner told, in one transaction: two
+ * confirms of one token at the same moment spend it once (the second finds it
+ * used). */
+static enum outcome reset_spend_tx(struct ctx *c, void *arg)
+{
+	struct reset_spend *rs = arg;
+	PGresult *res = db_query(c,
+				 "WITH r AS (UPDATE password_resets SET used_at = now() WHERE token_hash = $1 "
+				 "  AND used_at IS NULL AND voided_at IS NULL AND expires_at > now() RETURNING id, user_id), "
+				 "v AS (UPDATE password_resets p SET voided_at = now() FROM r WHERE p.user_id = r.user_id "
+				 "  AND p.id <> r.id AND p.used_at IS NULL AND p.voided_at IS NULL) "
+				 "UPDATE users u SET password_hash = $2, tokens_valid_after = now(), updated_at = now() FROM r "
+				 "WHERE u.id = r.user_id AND u.deleted_at IS NULL RETURNING u.id",
+				 rs->token_hash, rs->pwhash);
+	if (!res)
+		return E_DB;
+	if (PQntuples(res) != 1)
+		return E_RESET_TOKEN_INVALID;
+	return mail_queue_password_changed(c, db_val(res, 0, "id"), 1) == -1 ? E_DB : OK;
+}
+
 enum outcome account_reset_confirm(struct ctx *c, const char *token, const char *password)
 {
 	char hash[65], pwhash[PASSWORD_HASH_MAX];
@@ -518,18 +557,6 @@ enum outcome account_reset_confirm(struct ctx *c, const char *token, const char 
 	if (auth_hash_password(password, pwhash) != 0)
 		return E_TRY_AGAIN;
 	auth_sha256_hex(token, hash);
-	/* spent, the account's other requests voided, the password set and every token
-	 * issued before revoked, in one statement: two confirms of one token at the
-	 * same moment spend it once (the second finds it used) */
-	PGresult *res = db_query(c,
-				 "WITH r AS (UPDATE password_resets SET used_at = now() WHERE token_hash = $1 "
-				 "  AND used_at IS NULL AND voided_at IS NULL AND expires_at > now() RETURNING id, user_id), "
-				 "v AS (UPDATE password_resets p SET voided_at = now() FROM r WHERE p.user_id = r.user_id "
-				 "  AND p.id <> r.id AND p.used_at IS NULL AND p.voided_at IS NULL) "
-				 "UPDATE users u SET password_hash = $2, tokens_valid_after = now(), updated_at = now() FROM r "
-				 "WHERE u.id = r.user_id AND u.deleted_at IS NULL RETURNING u.id",
-				 hash, pwhash);
-	if (!res)
-		return E_DB;
-	return PQntuples(res) == 1 ? OK : E_RESET_TOKEN_INVALID;
+	struct reset_spend rs = { .token_hash = hash, .pwhash = pwhash };
+	return db_tx(c, reset_spend_tx, &rs);
 }

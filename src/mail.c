@@ -153,6 +153,36 @@ int mail_queue_reset(struct ctx *c, const char *reset_id)
 		: -1;
 }
 
+int mail_queue_password_changed(struct ctx *c, const char *user_id, int by_reset)
+{
+	PGresult *res = db_query(c, "SELECT name, email, role FROM users WHERE id = $1 AND deleted_at IS NULL", user_id);
+	if (!res)
+		return -1;
+	if (PQntuples(res) != 1)
+		return 0; /* erased in the meantime: nobody to write to */
+	char when[TIMEFMT_MAX];
+	timefmt_full(time(NULL), when);
+	int staff = strcmp(db_val(res, 0, "role"), "admin") == 0;
+	struct json_object *ctx = json_own(c->a, json_object_new_object());
+	put(ctx, "customerName", db_val(res, 0, "name"));
+	put(ctx, "storeName", cfg->store_name);
+	put(ctx, "when", when);
+	json_object_object_add(ctx, "byReset", json_object_new_boolean(by_reset));
+	/* where a new reset starts: staff on the sign-in page, customers in the shop's app */
+	put(ctx, "signIn", staff ? arena_printf(c->a, "%s/admin/login", cfg->public_url) : NULL);
+	struct buf body = BUF_INIT;
+	if (tmpl_render(c->templates, "emails/password_changed", ctx, &body) != 0) {
+		buf_free(&body);
+		log_err("mail_queue_password_changed: template emails/password_changed missing");
+		return -2;
+	}
+	PGresult *ins = db_query(c, "INSERT INTO emails (kind, user_id, to_address, subject, body) VALUES ('password_changed', $1, $2, $3, $4)",
+				 user_id, db_val(res, 0, "email"),
+				 arena_printf(c->a, "Your password was changed - %s", cfg->store_name), body.data ? body.data : "");
+	buf_free(&body);
+	return ins ? 0 : -1;
+}
+
 /* ---- sending: the send_email job kind ---- */
 
 /* Where a reset's link goes: staff to the admin pages' form, customers to RESET_URL. */

@@ -36,6 +36,12 @@ int mail_queue(struct ctx *c, const char *order_id, const char *kind);
  * writes nothing. 0, or -1 on a DB error. */
 int mail_queue_reset(struct ctx *c, const char *reset_id);
 
+/* Tells the account's owner that its password was just changed (by_reset: with a
+ * reset link, else signed in), with what to do if it was not them. In the caller's
+ * transaction (the one that changes the password). 0, or -1 on a DB error, -2
+ * when the template is missing. */
+int mail_queue_password_changed(struct ctx *c, const char *user_id, int by_reset);
+
 /* The send_email job kind (jobs.h): sends the job's email through SMTP_URL
  * and marks it sent; a failure is mirrored on the outbox row by
  * mail_send_failed (attempts, last_error, state, send_after = the job's next

@@ -82,6 +82,14 @@ is($r->{json}{error}{code}, 'RESET_TOKEN_INVALID', 'RESET_TOKEN_INVALID');
 is($r->{json}{error}{field}, 'token', 'naming token');
 is(login_req($u->{email}, 'a brand new password')->{status}, 200, 'and the password stays');
 
+# the owner is told, once, by email
+wait_for(sub { dispatch(); grep { $_->{headers}{subject} =~ /^Your password was changed/ } mails_to($u->{email}) }, 20);
+my @told = grep { $_->{headers}{subject} =~ /^Your password was changed/ } mails_to($u->{email});
+is(scalar @told, 1, "the owner is told once that the password changed (the refused second confirm sends nothing)");
+like($told[0]{body} // '', qr/with a password reset link sent to this address/, 'by a reset link');
+like($told[0]{body} // '', qr/changed on \w+day \d{1,2} \w+ \d{4}, \d\d:\d\d IST/, 'when, for people');
+like($told[0]{body} // '', qr/If it was not you, choose a new password at once/, 'and what to do if it was not them');
+
 # ---------- a new request voids the older link; expiry; the owner ----------
 my $ua = register_user(name => 'Asha A');
 my $ub = register_user(name => 'Bala B');

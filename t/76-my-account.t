@@ -96,6 +96,15 @@ is(login_req($v->{email}, $v->{password})->{status}, 401, 'the old password no l
 is(login_req($v->{email}, ' a fresh password 1 ')->{status}, 200, 'the new one does (spaces count)');
 my $fresh = $r->{json}{token};
 
+# the owner is told by email, in the change's transaction (queued with it)
+is(db_one("SELECT count(*) FROM emails WHERE user_id = :'p1' AND kind = 'password_changed'", $v->{user}{id}), 1,
+   'an email to the owner is queued with the change');
+wait_for(sub { dispatch(); grep { $_->{headers}{subject} =~ /^Your password was changed/ } mails_to($v->{email}) }, 20);
+my ($told) = grep { $_->{headers}{subject} =~ /^Your password was changed/ } mails_to($v->{email});
+ok($told, 'and sent');
+unlike($told->{body} // '', qr/reset link/, 'signed in, not by a reset link');
+unlike($told->{body} // '', qr/fresh password/, 'the password is nowhere in it');
+
 # an open reset link dies with the change
 req(POST => '/api/auth/password-reset', json => { email => $v->{email} });
 my $link = wait_reset_token($v->{email}, 0);
