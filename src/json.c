@@ -349,3 +349,104 @@ other: /* not the text this fast path vouches for: the caller lets json-c do it 
 		b->data[start] = '\0';
 	return -1;
 }
+
+/* The string at *p (just after its opening quote) when it has no escape:
+ * its length, *p moved past the closing quote; -1 otherwise. */
+static int plain_string(const char **p)
+{
+	const char *s = *p, *q = s;
+
+	while (*q && *q != '"' && *q != '\\' && (unsigned char)*q >= 0x20)
+		q++;
+	if (*q != '"' || q - s > INT32_MAX)
+		return -1;
+	*p = q + 1;
+	return (int)(q - s);
+}
+
+/* The scalar at *p as json_tokener_parse makes it (see number_as_written),
+ * *p moved past it; -1 when it is not one of those. */
+static int flat_value(const char **p, struct json_object **v)
+{
+	const char *s = *p;
+
+	if (*s == '"') {
+		s++;
+		int n = plain_string(&s);
+		if (n < 0)
+			return -1;
+		*v = json_object_new_string_len(*p + 1, n);
+	} else if (!strncmp(s, "true", 4) || !strncmp(s, "false", 5)) {
+		*v = json_object_new_boolean(*s == 't');
+		s += *s == 't' ? 4 : 5;
+	} else if (!strncmp(s, "null", 4)) {
+		*v = NULL;
+		s += 4;
+	} else {
+		const char *e = number_as_written(s);
+		char num[64];
+		if (!e || (size_t)(e - s) >= sizeof num)
+			return -1;
+		memcpy(num, s, (size_t)(e - s));
+		num[e - s] = '\0';
+		/* json-c keeps a fraction's text and prints it back as written */
+		*v = memchr(num, '.', (size_t)(e - s)) ? json_object_new_double_s(strtod(num, NULL), num)
+						       : json_object_new_int64(strtoll(num, NULL, 10));
+		s = e;
+	}
+	*p = s;
+	return 0;
+}
+
+int json_parse_flat(const char *text, struct json_object **out)
+{
+	const char *p = text;
+	struct json_object *o;
+
+#define BLANKS(p) ((p) += strspn((p), " \t\n\r"))
+	*out = NULL;
+	BLANKS(p);
+	if (*p++ != '{')
+		return -1;
+	o = json_object_new_object();
+	BLANKS(p);
+	if (*p == '}')
+		p++;
+	else
+		for (;;) {
+			char key[64];
+			struct json_object *v;
+			const char *k = p + 1;
+			if (*p++ != '"')
+				goto other;
+			int n = plain_string(&p);
+			if (n < 0 || (size_t)n >= sizeof key)
+				goto other;
+			memcpy(key, k, (size_t)n);
+			key[n] = '\0';
+			BLANKS(p);
+			if (*p++ != ':')
+				goto other;
+			BLANKS(p);
+			if (flat_value(&p, &v) != 0)
+				goto other;
+			json_object_object_add(o, key, v);
+			BLANKS(p);
+			if (*p == '}') {
+				p++;
+				break;
+			}
+			if (*p++ != ',')
+				goto other;
+			BLANKS(p);
+		}
+	BLANKS(p);
+	if (*p)
+		goto other;
+#undef BLANKS
+	*out = o;
+	return 0;
+other:
+	json_object_put(o);
+	return -1;
+}

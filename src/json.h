@@ -46,5 +46,10 @@ void json_put_int(struct buf *b, int64_t v);
  * this does not vouch for (an exponent, a long integer, -0, an escape
  * PostgreSQL does not write): parse it with json-c then. */
 int json_put_compact(struct buf *b, const char *text);
+/* PostgreSQL's text of a flat JSON object (scalar members only, strings
+ * without escapes, numbers as json_put_compact takes them) as the objects
+ * json_tokener_parse makes of it, in *out (caller owns): 0, or -1 when the
+ * text is anything else (parse it with json-c then). */
+int json_parse_flat(const char *text, struct json_object **out);
 
 #endif

@@ -137,7 +137,7 @@ static const struct field document[] = {
 /* Column numbers by (result, name), valid during one build (its results stay
  * alive until it returns): a page of 50 orders reads ~2 000 cells, and
  * looking each column up by name would compare names ~50 000 times. */
-#define COLS_CACHED 128
+#define COLS_CACHED 512
 
 static struct {
 	const PGresult *res;
@@ -166,14 +166,18 @@ static const char *cell(const PGresult *res, int row, const char *name)
 	return db_cell(res, row, col(res, name));
 }
 
-/* A json/jsonb cell as json-c objects (NULL when it is not JSON), as
- * json_tokener_parse does it but with one tokener for the process: a page of
- * 50 orders parses 50 addresses, and a tokener costs more to make than a
- * small address costs to parse. */
+/* A json/jsonb cell as json-c objects (NULL when it is not JSON), the
+ * objects json_tokener_parse makes: a flat object (an address) read
+ * directly, anything else with one tokener for the process. A page of 50
+ * orders has 50 addresses, and json-c's tokener costs ~20 000 instructions
+ * for each (making it, then reading byte by byte). */
 static struct json_object *parse_cell(const char *v)
 {
 	static struct json_tokener *tok;
+	struct json_object *flat;
 
+	if (json_parse_flat(v, &flat) == 0) /* an address: a tenth of the tokener's work */
+		return flat;
 	if (!tok)
 		tok = json_tokener_new();
 	else
@@ -200,7 +204,8 @@ static void add_fields(struct json_object *o, PGresult *res, int i, const struct
 			j = parse_cell(v);
 		else if (v)
 			j = jstr(v);
-		json_object_object_add(o, f[k].key, j);
+		/* the tables' keys are constants, each added once to its object */
+		json_object_object_add_ex(o, f[k].key, j, JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_ADD_CONSTANT_KEY);
 	}
 }
 
