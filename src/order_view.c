@@ -9,28 +9,46 @@
 #include "json.h"
 #include "order_view.h"
 
-/* Every column any shape needs; the options only choose what the builder reads. */
+/* The columns of the customer's shapes; the options only choose what the builder reads. */
 /* clang-format off */
 #define ORDER_VIEW_COLUMNS \
 	"SELECT o.id, o.order_number, o.status, o.subtotal::text AS subtotal, " \
 	"o.delivery_fee::text AS delivery_fee, o.total_amount::text AS total_amount, " \
-	SQL_TIME("o.delivery_slot") " AS delivery_slot, to_char(o.delivery_slot, 'Dy DD Mon YYYY') AS slot_day, " \
+	SQL_TIME("o.delivery_slot") " AS delivery_slot, " \
 	"o.custom_message, o.is_gift, o.gift_message, o.address::text AS address, o.tracking_token, " \
-	"o.needs_attention, o.attention_reason, " SQL_TIME("o.created_at") " AS created_at, " \
-	"u.id AS user_id, " ORDER_VIEW_CUSTOMER_NAME " AS user_name, " \
-	"CASE WHEN u.deleted_at IS NULL THEN u.email END AS user_email, " \
-	"CASE WHEN u.deleted_at IS NULL THEN u.phone END AS user_phone, " \
+	SQL_TIME("o.created_at") " AS created_at, " \
 	"p.id AS pay_id, p.status AS pay_status, p.amount::text AS pay_amount, p.currency AS pay_currency, " \
 	"p.method AS pay_method, p.razorpay_order_id, p.razorpay_payment_id, " \
 	SQL_TIME("p.captured_at") " AS pay_captured_at, " \
 	"d.id AS del_id, d.booking_state, d.status AS del_status, d.borzo_order_id, d.tracking_url, " \
 	"d.courier_name, d.courier_phone, d.price::text AS del_price, d.last_error AS del_last_error, " \
 	SQL_TIME("d.booked_at") " AS del_booked_at, " SQL_TIME("d.delivered_at") " AS del_delivered_at "
+/* and those only staff and the pages read (OV_ADMIN, OV_LABELS), over users u */
+#define ORDER_VIEW_STAFF_COLUMNS \
+	", to_char(o.delivery_slot, 'Dy DD Mon YYYY') AS slot_day, o.needs_attention, o.attention_reason, " \
+	"u.id AS user_id, " ORDER_VIEW_CUSTOMER_NAME " AS user_name, " \
+	"CASE WHEN u.deleted_at IS NULL THEN u.email END AS user_email, " \
+	"CASE WHEN u.deleted_at IS NULL THEN u.phone END AS user_phone "
 /* clang-format on */
-#define ORDER_VIEW_JOINS                                                              \
-	"JOIN users u ON u.id = o.user_id LEFT JOIN payments p ON p.order_id = o.id " \
-	"LEFT JOIN deliveries d ON d.order_id = o.id "
-#define ORDER_VIEW_FROM "FROM orders o " ORDER_VIEW_JOINS
+#define ORDER_VIEW_JOINS "LEFT JOIN payments p ON p.order_id = o.id LEFT JOIN deliveries d ON d.order_id = o.id "
+#define ORDER_VIEW_STAFF_JOINS "JOIN users u ON u.id = o.user_id " ORDER_VIEW_JOINS
+
+/* The customer's shapes neither join users nor format the page's label: a
+ * customer's page of 20 orders costs PostgreSQL a third less. */
+static int staff_columns(unsigned opt)
+{
+	return (opt & (OV_ADMIN | OV_LABELS)) != 0;
+}
+
+static const char *view_columns(unsigned opt)
+{
+	return staff_columns(opt) ? ORDER_VIEW_COLUMNS ORDER_VIEW_STAFF_COLUMNS : ORDER_VIEW_COLUMNS;
+}
+
+static const char *view_joins(unsigned opt)
+{
+	return staff_columns(opt) ? ORDER_VIEW_STAFF_JOINS : ORDER_VIEW_JOINS;
+}
 
 /* ---- field tables: JSON key, column, type; each shape lists its fields in answer order ---- */
 
@@ -590,14 +608,16 @@ static enum outcome build_one(struct ctx *c, PGresult *res, unsigned opt, struct
 enum outcome order_view_get(struct ctx *c, const char *order_id, const char *owner_id, unsigned options,
 			    struct json_object **out)
 {
-	return build_one(c, db_query(c, ORDER_VIEW_COLUMNS ORDER_VIEW_FROM "WHERE o.id = $1 AND ($2::uuid IS NULL OR o.user_id = $2::uuid)", order_id, owner_id),
-			 options, out);
+	const char *sql = arena_printf(c->a, "%sFROM orders o %sWHERE o.id = $1 AND ($2::uuid IS NULL OR o.user_id = $2::uuid)",
+				       view_columns(options), view_joins(options));
+	return build_one(c, db_query(c, sql, order_id, owner_id), options, out);
 }
 
 enum outcome order_view_by_token(struct ctx *c, const char *token, unsigned options, struct json_object **out)
 {
-	return build_one(c, db_query(c, ORDER_VIEW_COLUMNS ORDER_VIEW_FROM "WHERE o.tracking_token = $1", token),
-			 options, out);
+	const char *sql = arena_printf(c->a, "%sFROM orders o %sWHERE o.tracking_token = $1", view_columns(options),
+				       view_joins(options));
+	return build_one(c, db_query(c, sql, token), options, out);
 }
 
 /* A page of the orders matching `where` (over $1 and the status $2) into
@@ -606,16 +626,17 @@ enum outcome order_view_by_token(struct ctx *c, const char *token, unsigned opti
  * (to_char, numeric and jsonb text): a customer's page of 20 among 50 orders
  * projects 20 rows, not 50. */
 static enum outcome view_query(struct ctx *c, const char *where, const char *order_by, const char *p1,
-			       const char *status, int64_t limit, int64_t offset, PGresult **res, int64_t *total)
+			       const char *status, int64_t limit, int64_t offset, unsigned opt, PGresult **res,
+			       int64_t *total)
 {
 	const char *lim = arena_printf(c->a, "%lld", (long long)limit), *off = arena_printf(c->a, "%lld", (long long)offset);
 	/* clang-format off */
-	*res = db_query(c, arena_printf(c->a, ORDER_VIEW_COLUMNS ", pg.total_rows "
+	*res = db_query(c, arena_printf(c->a, "%s, pg.total_rows "
 				"FROM (SELECT o.id, count(*) OVER () AS total_rows FROM orders o "
 				"WHERE %s AND ($2::text IS NULL OR o.status = $2) "
 				"ORDER BY %s LIMIT $3::int OFFSET $4::bigint) pg "
-				"JOIN orders o ON o.id = pg.id " ORDER_VIEW_JOINS "ORDER BY %s",
-				where, order_by, order_by),
+				"JOIN orders o ON o.id = pg.id %sORDER BY %s",
+				view_columns(opt), where, order_by, view_joins(opt), order_by),
 			p1, status, lim, off);
 	/* clang-format on */
 	*total = 0;
@@ -640,7 +661,7 @@ static enum outcome view_page(struct ctx *c, const char *where, const char *orde
 			      struct json_object **items, int64_t *total)
 {
 	PGresult *res;
-	enum outcome o = view_query(c, where, order_by, p1, status, limit, offset, &res, total);
+	enum outcome o = view_query(c, where, order_by, p1, status, limit, offset, options, &res, total);
 
 	*items = NULL;
 	if (o != OK)
@@ -656,7 +677,7 @@ static enum outcome view_page_text(struct ctx *c, const char *where, const char 
 {
 	PGresult *res;
 	int64_t total;
-	enum outcome o = view_query(c, where, order_by, p1, status, limit, offset, &res, &total);
+	enum outcome o = view_query(c, where, order_by, p1, status, limit, offset, options, &res, &total);
 
 	if (o != OK)
 		return o;
