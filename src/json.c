@@ -213,18 +213,16 @@ struct json_object *json_own(struct arena *a, struct json_object *o)
 
 /* ---- writing JSON text straight into a buffer ---- */
 
-void json_put_string(struct buf *b, const char *s, size_t n)
+void json_put_chars(struct buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t start = 0;
 
-	buf_grow(b, n + 2);
-	b->data[b->len++] = '"';
 	for (size_t i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)s[i];
 		char esc[6];
 		size_t len = 2;
-		if (ch >= 0x20 && ch != '"' && ch != '\\')
+		if (ch >= 0x20 && ch != '"' && ch != '\\') /* json-c escapes the rest */
 			continue;
 		esc[0] = '\\';
 		switch (ch) {
@@ -246,6 +244,12 @@ void json_put_string(struct buf *b, const char *s, size_t n)
 		start = i + 1;
 	}
 	buf_put(b, s + start, n - start);
+}
+
+void json_put_string(struct buf *b, const char *s, size_t n)
+{
+	buf_putc(b, '"');
+	json_put_chars(b, s, n);
 	buf_putc(b, '"');
 }
 

@@ -39,6 +39,8 @@ struct buf;
 /* s[0..n) as a JSON string: json-c's escaping (" \ and the control
  * characters, \u00xx in lower case; "/" and everything else as is). */
 void json_put_string(struct buf *b, const char *s, size_t n);
+/* The same without the quotes: a string written in parts. */
+void json_put_chars(struct buf *b, const char *s, size_t n);
 void json_put_int(struct buf *b, int64_t v);
 /* PostgreSQL's text of a json or jsonb value as json-c would write it once
  * parsed (json_tokener_parse, then JSON_TEXT_FLAGS): the blanks between
