@@ -3,8 +3,8 @@
 #include <string.h>
 
 #include "admin.h"
-#include "buf.h"
 #include "api_orders.h"
+#include "buf.h"
 #include "handlers.h"
 #include "http.h"
 #include "invoices.h"
