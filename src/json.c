@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "buf.h"
 #include "json.h"
 #include "util.h"
 
@@ -208,4 +209,248 @@ struct json_object *json_own(struct arena *a, struct json_object *o)
 	if (o)
 		arena_defer(a, put_json, o);
 	return o;
+}
+
+/* ---- writing JSON text straight into a buffer ---- */
+
+void json_put_chars(struct buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t start = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		char esc[6];
+		size_t len = 2;
+		if (ch >= 0x20 && ch != '"' && ch != '\\') /* json-c escapes the rest */
+			continue;
+		esc[0] = '\\';
+		switch (ch) {
+		case '"': esc[1] = '"'; break;
+		case '\\': esc[1] = '\\'; break;
+		case '\b': esc[1] = 'b'; break;
+		case '\f': esc[1] = 'f'; break;
+		case '\n': esc[1] = 'n'; break;
+		case '\r': esc[1] = 'r'; break;
+		case '\t': esc[1] = 't'; break;
+		default:
+			memcpy(esc + 1, "u00", 3);
+			esc[4] = hex[ch >> 4];
+			esc[5] = hex[ch & 0xf];
+			len = 6;
+		}
+		buf_put(b, s + start, i - start);
+		buf_put(b, esc, len);
+		start = i + 1;
+	}
+	buf_put(b, s + start, n - start);
+}
+
+void json_put_string(struct buf *b, const char *s, size_t n)
+{
+	buf_putc(b, '"');
+	json_put_chars(b, s, n);
+	buf_putc(b, '"');
+}
+
+void json_put_int(struct buf *b, int64_t v)
+{
+	char s[24], *p = s + sizeof s;
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+
+	do
+		*--p = (char)('0' + u % 10);
+	while (u /= 10);
+	if (v < 0)
+		*--p = '-';
+	buf_put(b, p, (size_t)(s + sizeof s - p));
+}
+
+/* The end of the number at s, or NULL unless json-c would print it back as
+ * written: a decimal fraction (kept as text, json_object_new_double_s) or an
+ * integer of at most 18 digits that is not -0 (an int64, printed again). */
+static const char *number_as_written(const char *s)
+{
+	const char *p = s + (*s == '-');
+	size_t digits = strspn(p, "0123456789");
+
+	if (!digits || (p[0] == '0' && digits > 1))
+		return NULL;
+	p += digits;
+	if (*p == '.') {
+		size_t frac = strspn(p + 1, "0123456789");
+		if (!frac)
+			return NULL;
+		p += 1 + frac;
+		return *p == 'e' || *p == 'E' ? NULL : p;
+	}
+	if (*p == 'e' || *p == 'E' || digits > 18 || (s[0] == '-' && s[1] == '0'))
+		return NULL;
+	return p;
+}
+
+static int hexval(char c)
+{
+	return c <= '9' ? c - '0' : c - 'a' + 10;
+}
+
+/* 1 when the escape at s is one json-c writes: \" \\ \b \f \n \r \t, or
+ * \u00xx (lower case) for another control character. */
+static int escape_as_json_c(const char *s)
+{
+	if (s[1] != 'u')
+		return s[1] && strchr("\"\\bfnrt", s[1]) != NULL;
+	return s[2] == '0' && s[3] == '0' && (s[4] == '0' || s[4] == '1') && s[5] &&
+		strchr("0123456789abcdef", s[5]) != NULL && !strchr("\b\f\n\r\t", (s[4] - '0') * 16 + hexval(s[5]));
+}
+
+int json_put_compact(struct buf *b, const char *text)
+{
+	size_t start = b->len;
+
+	for (const char *p = text; *p;) {
+		if (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r') {
+			p++;
+		} else if (*p == '"') {
+			/* copied as escaped: PostgreSQL's escape_json and json-c's
+			 * escaping are the same (the control characters as \b \f \n \r
+			 * \t or \u00xx, " and \, nothing else) */
+			const char *q = p + 1;
+			for (; *q && *q != '"'; q++) {
+				if (*q == '\\' && !escape_as_json_c(q))
+					goto other;
+				if (*q == '\\')
+					q++;
+				else if ((unsigned char)*q < 0x20)
+					goto other;
+			}
+			if (*q != '"')
+				goto other;
+			buf_put(b, p, (size_t)(q + 1 - p));
+			p = q + 1;
+		} else if (*p == '-' || (*p >= '0' && *p <= '9')) {
+			const char *q = number_as_written(p);
+			if (!q)
+				goto other;
+			buf_put(b, p, (size_t)(q - p));
+			p = q;
+		} else if (strchr("{}[]:,", *p)) {
+			buf_putc(b, *p++);
+		} else if (!strncmp(p, "true", 4) || !strncmp(p, "null", 4)) {
+			buf_put(b, p, 4);
+			p += 4;
+		} else if (!strncmp(p, "false", 5)) {
+			buf_put(b, p, 5);
+			p += 5;
+		} else {
+			goto other;
+		}
+	}
+	return 0;
+other: /* not the text this fast path vouches for: the caller lets json-c do it */
+	b->len = start;
+	if (b->data)
+		b->data[start] = '\0';
+	return -1;
+}
+
+/* The string at *p (just after its opening quote) when it has no escape:
+ * its length, *p moved past the closing quote; -1 otherwise. */
+static int plain_string(const char **p)
+{
+	const char *s = *p, *q = s;
+
+	while (*q && *q != '"' && *q != '\\' && (unsigned char)*q >= 0x20)
+		q++;
+	if (*q != '"' || q - s > INT32_MAX)
+		return -1;
+	*p = q + 1;
+	return (int)(q - s);
+}
+
+/* The scalar at *p as json_tokener_parse makes it (see number_as_written),
+ * *p moved past it; -1 when it is not one of those. */
+static int flat_value(const char **p, struct json_object **v)
+{
+	const char *s = *p;
+
+	if (*s == '"') {
+		s++;
+		int n = plain_string(&s);
+		if (n < 0)
+			return -1;
+		*v = json_object_new_string_len(*p + 1, n);
+	} else if (!strncmp(s, "true", 4) || !strncmp(s, "false", 5)) {
+		*v = json_object_new_boolean(*s == 't');
+		s += *s == 't' ? 4 : 5;
+	} else if (!strncmp(s, "null", 4)) {
+		*v = NULL;
+		s += 4;
+	} else {
+		const char *e = number_as_written(s);
+		char num[64];
+		if (!e || (size_t)(e - s) >= sizeof num)
+			return -1;
+		memcpy(num, s, (size_t)(e - s));
+		num[e - s] = '\0';
+		/* json-c keeps a fraction's text and prints it back as written */
+		*v = memchr(num, '.', (size_t)(e - s)) ? json_object_new_double_s(strtod(num, NULL), num)
+						       : json_object_new_int64(strtoll(num, NULL, 10));
+		s = e;
+	}
+	*p = s;
+	return 0;
+}
+
+int json_parse_flat(const char *text, struct json_object **out)
+{
+	const char *p = text;
+	struct json_object *o;
+
+#define BLANKS(p) ((p) += strspn((p), " \t\n\r"))
+	*out = NULL;
+	BLANKS(p);
+	if (*p++ != '{')
+		return -1;
+	o = json_object_new_object();
+	BLANKS(p);
+	if (*p == '}')
+		p++;
+	else
+		for (;;) {
+			char key[64];
+			struct json_object *v;
+			const char *k = p + 1;
+			if (*p++ != '"')
+				goto other;
+			int n = plain_string(&p);
+			if (n < 0 || (size_t)n >= sizeof key)
+				goto other;
+			memcpy(key, k, (size_t)n);
+			key[n] = '\0';
+			BLANKS(p);
+			if (*p++ != ':')
+				goto other;
+			BLANKS(p);
+			if (flat_value(&p, &v) != 0)
+				goto other;
+			json_object_object_add(o, key, v);
+			BLANKS(p);
+			if (*p == '}') {
+				p++;
+				break;
+			}
+			if (*p++ != ',')
+				goto other;
+			BLANKS(p);
+		}
+	BLANKS(p);
+	if (*p)
+		goto other;
+#undef BLANKS
+	*out = o;
+	return 0;
+other:
+	json_object_put(o);
+	return -1;
 }

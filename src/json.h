@@ -32,4 +32,26 @@ struct json_object *jint(int64_t v);
 struct json_object *jbool(int v);
 struct json_object *jmoney(int64_t paise); /* "1299.00" */
 
+/* ---- JSON text written straight into a buffer, byte for byte as json-c
+ * writes it with JSON_TEXT_FLAGS (what the API answers with) ---- */
+#define JSON_TEXT_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+struct buf;
+/* s[0..n) as a JSON string: json-c's escaping (" \ and the control
+ * characters, \u00xx in lower case; "/" and everything else as is). */
+void json_put_string(struct buf *b, const char *s, size_t n);
+/* The same without the quotes: a string written in parts. */
+void json_put_chars(struct buf *b, const char *s, size_t n);
+void json_put_int(struct buf *b, int64_t v);
+/* PostgreSQL's text of a json or jsonb value as json-c would write it once
+ * parsed (json_tokener_parse, then JSON_TEXT_FLAGS): the blanks between
+ * tokens dropped. 0, or -1 with b unchanged when the text holds something
+ * this does not vouch for (an exponent, a long integer, -0, an escape
+ * PostgreSQL does not write): parse it with json-c then. */
+int json_put_compact(struct buf *b, const char *text);
+/* PostgreSQL's text of a flat JSON object (scalar members only, strings
+ * without escapes, numbers as json_put_compact takes them) as the objects
+ * json_tokener_parse makes of it, in *out (caller owns): 0, or -1 when the
+ * text is anything else (parse it with json-c then). */
+int json_parse_flat(const char *text, struct json_object **out);
+
 #endif

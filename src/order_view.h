@@ -49,6 +49,15 @@ enum outcome order_view_of_customer(struct ctx *c, const char *user_id, int64_t 
 enum outcome order_view_of_day(struct ctx *c, const char *date, const char *status, int64_t limit, int64_t offset,
 			       unsigned options, struct json_object **items, int64_t *total);
 
+/* The same pages as the two above, written into out as the API's answer
+ * {"items":[...],"total":n,"limit":n,"offset":n}: byte for byte what json-c
+ * prints for them (JSON_TEXT_FLAGS), without building its objects. OK or E_DB. */
+struct buf;
+enum outcome order_view_page_of_customer(struct ctx *c, const char *user_id, int64_t limit, int64_t offset,
+					 unsigned options, struct buf *out);
+enum outcome order_view_page_of_day(struct ctx *c, const char *date, const char *status, int64_t limit,
+				    int64_t offset, unsigned options, struct buf *out);
+
 /* A string member of o (any JSON object), or NULL. */
 const char *view_text(struct json_object *o, const char *key);
 
