@@ -29,25 +29,17 @@
 	"u.id AS user_id, " ORDER_VIEW_CUSTOMER_NAME " AS user_name, " \
 	"CASE WHEN u.deleted_at IS NULL THEN u.email END AS user_email, " \
 	"CASE WHEN u.deleted_at IS NULL THEN u.phone END AS user_phone "
-/* and the pages' day label (OV_LABELS) */
-#define ORDER_VIEW_LABEL_COLUMNS ", to_char(o.delivery_slot, 'Dy DD Mon YYYY') AS slot_day "
 /* clang-format on */
 #define ORDER_VIEW_JOINS "LEFT JOIN payments p ON p.order_id = o.id LEFT JOIN deliveries d ON d.order_id = o.id "
 #define ORDER_VIEW_STAFF_JOINS "JOIN users u ON u.id = o.user_id " ORDER_VIEW_JOINS
 
-/* Only what the shape reads is joined and formatted: the customer's shapes
- * skip users (a customer's page of 20 orders costs PostgreSQL a third less),
- * only the tracking page formats the day's label. One text per shape: each is
- * prepared once per session. */
+/* Only what the shape reads is joined: the customer's shapes skip users (a
+ * customer's page of 20 orders costs PostgreSQL a third less). One text per
+ * shape: each is prepared once per session. Times are formatted for people by
+ * the pages (timefmt.h), never here. */
 static const char *view_columns(unsigned opt)
 {
-	static const char *const text[4] = {
-		ORDER_VIEW_COLUMNS,
-		ORDER_VIEW_COLUMNS ORDER_VIEW_STAFF_COLUMNS,
-		ORDER_VIEW_COLUMNS ORDER_VIEW_LABEL_COLUMNS,
-		ORDER_VIEW_COLUMNS ORDER_VIEW_STAFF_COLUMNS ORDER_VIEW_LABEL_COLUMNS,
-	};
-	return text[((opt & OV_ADMIN) ? 1 : 0) | ((opt & OV_LABELS) ? 2 : 0)];
+	return (opt & OV_ADMIN) ? ORDER_VIEW_COLUMNS ORDER_VIEW_STAFF_COLUMNS : ORDER_VIEW_COLUMNS;
 }
 
 static const char *view_joins(unsigned opt)
@@ -90,7 +82,6 @@ static const struct field order_staff[] = {
 	{ "createdAt", "created_at", F_TEXT },
 };
 static const struct field created_at[] = { { "createdAt", "created_at", F_TEXT } };
-static const struct field slot_day[] = { { "slotDay", "slot_day", F_TEXT } };
 static const struct field customer[] = {
 	{ "id", "user_id", F_TEXT },
 	{ "name", "user_name", F_TEXT },
@@ -149,7 +140,6 @@ static const struct field history[] = {
 	{ "note", "note", F_TEXT },
 	{ "at", "at", F_TEXT },
 };
-static const struct field history_label[] = { { "atLabel", "at_label", F_TEXT } };
 static const struct field document[] = {
 	{ "n", "n", F_INT },
 	{ "number", "number", F_TEXT },
@@ -266,8 +256,6 @@ static struct json_object *order_row(struct ctx *c, PGresult *res, int i, unsign
 		add_fields(o, res, i, FIELDS(created_at));
 	if (opt & OV_OWNER)
 		json_object_object_add(o, "trackingUrl", jstr(arena_printf(c->a, "%s/track/%s", cfg->public_url, cell(res, i, "tracking_token"))));
-	if (opt & OV_LABELS)
-		add_fields(o, res, i, FIELDS(slot_day));
 	if (opt & OV_HISTORY)
 		json_object_object_add(o, "statusHistory", json_object_new_array());
 	if (opt & OV_DOCUMENTS) {
@@ -333,7 +321,7 @@ static struct groups group_rows(struct ctx *c, PGresult *orders, PGresult *rows)
 /* Appends each row of rows (with an order_id column) to the array `key` of the
  * order it belongs to. */
 static void attach(struct ctx *c, struct json_object *list, PGresult *orders, PGresult *rows, const char *key,
-		   const struct field *f, size_t nf, const struct field *extra, size_t nextra)
+		   const struct field *f, size_t nf)
 {
 	struct groups g = group_rows(c, orders, rows);
 	for (int i = 0; i < PQntuples(orders); i++) {
@@ -344,7 +332,6 @@ static void attach(struct ctx *c, struct json_object *list, PGresult *orders, PG
 		for (int k = g.first[i]; k >= 0; k = g.next[k]) {
 			struct json_object *e = json_object_new_object();
 			add_fields(e, rows, k, f, nf);
-			add_fields(e, rows, k, extra, nextra);
 			json_object_array_add(arr, e);
 		}
 	}
@@ -400,8 +387,7 @@ static int fetch_children(struct ctx *c, PGresult *res, unsigned opt, struct chi
 				    ids.data);
 	/* clang-format off */
 	if (opt & OV_HISTORY)
-		k->hist = db_query(c, "SELECT order_id, from_status, to_status, actor, note, " SQL_TIME("created_at") " AS at, "
-				      "to_char(created_at, 'Dy DD Mon, HH24:MI') AS at_label "
+		k->hist = db_query(c, "SELECT order_id, from_status, to_status, actor, note, " SQL_TIME("created_at") " AS at "
 				      "FROM order_status_history WHERE order_id = ANY($1::uuid[]) ORDER BY id", ids.data);
 	/* credit notes numbered as invoice_get reads them (invoices.c) */
 	if (opt & OV_DOCUMENTS)
@@ -429,10 +415,9 @@ static struct json_object *build(struct ctx *c, PGresult *res, unsigned opt)
 	for (int i = 0; i < n; i++)
 		json_object_array_add(list, order_row(c, res, i, opt));
 	if (k.items)
-		attach(c, list, res, k.items, "items", FIELDS(item), NULL, 0);
+		attach(c, list, res, k.items, "items", FIELDS(item));
 	if (k.hist)
-		attach(c, list, res, k.hist, "statusHistory", FIELDS(history),
-		       history_label, (opt & OV_LABELS) ? 1 : 0);
+		attach(c, list, res, k.hist, "statusHistory", FIELDS(history));
 	if (k.docs)
 		attach_documents(c, list, res, k.docs);
 	return list;
@@ -513,7 +498,7 @@ static void put_nested(struct buf *b, const char *key, PGresult *res, int i, con
 
 /* "key":[...] of order i's child rows, as attach() fills it */
 static void put_rows(struct buf *b, const char *key, PGresult *rows, const struct groups *g, int i,
-		     const struct field *f, size_t nf, const struct field *extra, size_t nextra)
+		     const struct field *f, size_t nf)
 {
 	put_key(b, key);
 	buf_putc(b, '[');
@@ -522,7 +507,6 @@ static void put_rows(struct buf *b, const char *key, PGresult *rows, const struc
 			buf_putc(b, ',');
 		buf_putc(b, '{');
 		put_fields(b, rows, k, f, nf);
-		put_fields(b, rows, k, extra, nextra);
 		buf_putc(b, '}');
 	}
 	buf_putc(b, ']');
@@ -538,13 +522,13 @@ static void put_order(struct ctx *c, struct buf *b, PGresult *res, int i, unsign
 	buf_putc(b, '{');
 	put_fields(b, res, i, FIELDS(order_head));
 	if (!staff && (opt & OV_ITEMS))
-		put_rows(b, "items", k->items, items, i, FIELDS(item), NULL, 0);
+		put_rows(b, "items", k->items, items, i, FIELDS(item));
 	put_fields(b, res, i, FIELDS(order_body));
 	if (staff) {
 		put_fields(b, res, i, FIELDS(order_staff));
 		put_nested(b, "customer", res, i, "user_id", FIELDS(customer));
 		if (opt & OV_ITEMS)
-			put_rows(b, "items", k->items, items, i, FIELDS(item), NULL, 0);
+			put_rows(b, "items", k->items, items, i, FIELDS(item));
 	}
 	if (opt & OV_PAYMENT) {
 		if (staff)
@@ -569,10 +553,8 @@ static void put_order(struct ctx *c, struct buf *b, PGresult *res, int i, unsign
 		json_put_chars(b, token ? token : "(null)", strlen(token ? token : "(null)"));
 		buf_putc(b, '"');
 	}
-	if (opt & OV_LABELS)
-		put_fields(b, res, i, FIELDS(slot_day));
 	if (opt & OV_HISTORY)
-		put_rows(b, "statusHistory", k->hist, hist, i, FIELDS(history), history_label, (opt & OV_LABELS) ? 1 : 0);
+		put_rows(b, "statusHistory", k->hist, hist, i, FIELDS(history));
 	buf_putc(b, '}');
 }
 

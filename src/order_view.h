@@ -19,8 +19,7 @@ enum order_view_option {
 	OV_HISTORY = 1 << 3,   /* statusHistory[] {from, to, actor, note, at} */
 	OV_OWNER = 1 << 4,     /* trackingUrl (PUBLIC_URL/track/<token>): the owner's own view */
 	OV_ADMIN = 1 << 5,     /* staff fields: needsAttention, attentionReason, customer */
-	OV_LABELS = 1 << 6,    /* page texts: slotDay ("Sat 14 Feb 2026"), history atLabel ("Sat 14 Feb, 14:00") */
-	OV_DOCUMENTS = 1 << 7, /* invoice {number, issuedAt, total} (null when none) and
+	OV_DOCUMENTS = 1 << 6, /* invoice {number, issuedAt, total} (null when none) and
 				* creditNotes[] {n, number, issuedAt, total}: the tax documents */
 };
 /* SQL of the customer's name as staff see it, over users u: a deleted account's
