@@ -8,15 +8,9 @@
 #include "db.h"
 #include "json.h"
 #include "slots.h"
+#include "timefmt.h"
 
 /* ---- pure rules ---- */
-
-static int days_in_month(int y, int m)
-{
-	static const int dm[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	return m == 2 ? 28 + leap : dm[m - 1];
-}
 
 /* Reads exactly n digits; -1 when any is not a digit. */
 static int digits(const char *s, int n)
@@ -36,7 +30,7 @@ static int date_prefix_valid(const char *s, int *y, int *m, int *d)
 	if (strlen(s) < 10 || s[4] != '-' || s[7] != '-')
 		return 0;
 	*y = digits(s, 4), *m = digits(s + 5, 2), *d = digits(s + 8, 2);
-	return *y >= 2000 && *y <= 2999 && *m >= 1 && *m <= 12 && *d >= 1 && *d <= days_in_month(*y, *m);
+	return *y >= 2000 && *y <= 2999 && *m >= 1 && *m <= 12 && *d >= 1 && *d <= timefmt_days_in_month(*y, *m);
 }
 
 int slot_date_valid(const char *s, int *y, int *m, int *d)
@@ -82,21 +76,10 @@ int slot_clock(const char *rfc3339, int plus_minutes, char out[6])
 	return 0;
 }
 
-/* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
-static long days_from_civil(int y, int m, int d)
-{
-	y -= m <= 2;
-	long era = (y >= 0 ? y : y - 399) / 400;
-	long yoe = y - era * 400;
-	long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 /* The Asia/Kolkata calendar time of t. */
 static void kolkata_tm(time_t t, struct tm *tm)
 {
-	time_t local = t + KOLKATA_OFFSET_SECONDS;
+	time_t local = t + TIMEFMT_IST_OFFSET;
 	gmtime_r(&local, tm);
 }
 
@@ -104,7 +87,7 @@ long slot_days_ahead(int y, int m, int d, time_t now)
 {
 	struct tm tm;
 	kolkata_tm(now, &tm);
-	return days_from_civil(y, m, d) - days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+	return timefmt_days_from_civil(y, m, d) - timefmt_days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 }
 
 void slot_kolkata_date(time_t now, int days, char out[11])
@@ -142,7 +125,7 @@ int slot_grid(const struct slot_rules *rules, int y, int m, int d, time_t now, i
 	struct tm today;
 	int n = 0;
 	long ahead = slot_days_ahead(y, m, d, now);
-	time_t midnight = (time_t)days_from_civil(y, m, d) * 86400 - KOLKATA_OFFSET_SECONDS;
+	time_t midnight = (time_t)timefmt_days_from_civil(y, m, d) * 86400 - TIMEFMT_IST_OFFSET;
 
 	kolkata_tm(now, &today);
 	int day_open = ahead >= 0 && ahead <= rules->max_days_ahead &&

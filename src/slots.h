@@ -14,8 +14,6 @@ struct ctx;
 #define SLOTS_DEFAULT_LEAD_HOURS 2
 /* How far ahead slots are offered, in days after today (Asia/Kolkata). */
 #define SLOTS_MAX_DAYS_AHEAD 30
-/* Asia/Kolkata has no daylight saving: one offset all year. */
-#define KOLKATA_OFFSET_SECONDS (5 * 3600 + 30 * 60)
 /* The most slots one day can hold (SLOT_MINUTES >= 15). */
 #define SLOTS_PER_DAY_MAX (24 * 4 + 1)
 

@@ -10,8 +10,8 @@ static const char *const mon_short[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun
 static const char *const mon_long[] = { "January", "February", "March", "April", "May", "June",
 					"July", "August", "September", "October", "November", "December" };
 
-/* Days from 1970-01-01 to y-m-d (proleptic Gregorian; H. Hinnant's algorithm). */
-static long days_from_civil(int y, int m, int d)
+/* H. Hinnant's algorithm. */
+long timefmt_days_from_civil(int y, int m, int d)
 {
 	y -= m <= 2;
 	long era = (y >= 0 ? y : y - 399) / 400;
@@ -47,7 +47,7 @@ static int digits(const char *s, int n)
 	return v;
 }
 
-static int days_in_month(int y, int m)
+int timefmt_days_in_month(int y, int m)
 {
 	static const int dm[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
@@ -59,7 +59,7 @@ int timefmt_parse(const char *s, time_t *out)
 	if (!s || strlen(s) < 16)
 		return -1;
 	int y = digits(s, 4), mo = digits(s + 5, 2), d = digits(s + 8, 2), h = digits(s + 11, 2), mi = digits(s + 14, 2), sec = 0;
-	if (y < 0 || s[4] != '-' || mo < 1 || mo > 12 || s[7] != '-' || d < 1 || d > days_in_month(y, mo) ||
+	if (y < 0 || s[4] != '-' || mo < 1 || mo > 12 || s[7] != '-' || d < 1 || d > timefmt_days_in_month(y, mo) ||
 	    (s[10] != 'T' && s[10] != ' ') || h < 0 || h > 23 || s[13] != ':' || mi < 0 || mi > 59)
 		return -1;
 	const char *p = s + 16;
@@ -95,7 +95,7 @@ int timefmt_parse(const char *s, time_t *out)
 	} else {
 		return -1;
 	}
-	*out = (time_t)(days_from_civil(y, mo, d) * 86400L + h * 3600L + mi * 60L + sec - off);
+	*out = (time_t)(timefmt_days_from_civil(y, mo, d) * 86400L + h * 3600L + mi * 60L + sec - off);
 	return 0;
 }
 
@@ -137,10 +137,10 @@ int timefmt_date(const char *ymd, enum timefmt_date_style style, time_t now, cha
 	int y = ymd ? digits(ymd, 4) : -1, m = y < 0 ? -1 : digits(ymd + 5, 2), d = m < 0 ? -1 : digits(ymd + 8, 2);
 
 	out[0] = '\0';
-	if (y < 0 || ymd[4] != '-' || m < 1 || m > 12 || ymd[7] != '-' || d < 1 || d > days_in_month(y, m) || ymd[10] != '\0')
+	if (y < 0 || ymd[4] != '-' || m < 1 || m > 12 || ymd[7] != '-' || d < 1 || d > timefmt_days_in_month(y, m) || ymd[10] != '\0')
 		return -1;
 	/* the day's IST midnight: the instant whose IST calendar day it is */
-	time_t t = (time_t)(days_from_civil(y, m, d) * 86400L - TIMEFMT_IST_OFFSET);
+	time_t t = (time_t)(timefmt_days_from_civil(y, m, d) * 86400L - TIMEFMT_IST_OFFSET);
 	if (style == TIMEFMT_DATE_DAY)
 		day_text(t, now, out, TIMEFMT_MAX);
 	else if (style == TIMEFMT_DATE_LONG)

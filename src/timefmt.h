@@ -10,6 +10,11 @@
  * one constant is the whole rule: nothing here reads the server's TZ or tzdata. */
 #define TIMEFMT_IST_OFFSET (5 * 3600 + 30 * 60)
 
+/* The calendar (proleptic Gregorian): days from 1970-01-01 to y-m-d, and the
+ * days of month m (1-12) of year y. */
+long timefmt_days_from_civil(int y, int m, int d);
+int timefmt_days_in_month(int y, int m);
+
 /* Room for any string written below (the longest: a full slot range). */
 #define TIMEFMT_MAX 80
 
