@@ -5,6 +5,7 @@ use strict;
 use warnings;
 use Exporter 'import';
 use HTTP::Tiny;
+use File::Path ();
 use JSON::PP;
 use Test::More;
 use Time::HiRes qw(time sleep);
@@ -51,7 +52,7 @@ sub record_response {
     }
     unless ($openapi_log) {
         my $dir = "$ENV{STACK_DIR}/openapi";
-        mkdir $dir;
+        File::Path::make_path($dir);
         (my $name = $0) =~ s{.*/}{};
         $openapi_log = "$dir/$name.$test_pid.jsonl";
     }
