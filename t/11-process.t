@@ -24,10 +24,12 @@ is(scalar(worker_pids()), $workers, "$workers workers running");
         if (!$pid) {
             my $http = HTTP::Tiny->new(verify_SSL => 0, timeout => 15, keep_alive => 1);
             my ($ok, $bad) = (0, 0);
-            while (time < $until) {
+            # at least one request each, however slow the machine: the count below
+            # checks answers, not speed
+            do {
                 my $res = $http->get("$ENV{BASE_URL}/api/health");
                 $res->{status} == 200 ? $ok++ : $bad++;
-            }
+            } while (time < $until);
             open my $fh, '>', "$ENV{STACK_DIR}/load.$c" or die;
             print $fh "$ok $bad\n";
             exit 0;
@@ -35,13 +37,13 @@ is(scalar(worker_pids()), $workers, "$workers workers running");
         push @kids, $pid;
     }
     waitpid($_, 0) for @kids;
-    my ($ok, $bad) = (0, 0);
+    my ($ok, $bad, $answered) = (0, 0, 0);
     for my $c (1 .. $clients) {
         open my $fh, '<', "$ENV{STACK_DIR}/load.$c" or next;
         my ($o, $b) = split ' ', <$fh>;
-        $ok += $o; $bad += $b;
+        $ok += $o; $bad += $b; $answered++ if $o > 0;
     }
-    cmp_ok($ok, '>', $clients, "load: $ok requests answered 200");
+    is($answered, $clients, "load: every one of the $clients clients was answered ($ok requests answered 200)");
     is($bad, 0, 'load: no request failed or hung');
 }
 
