@@ -180,6 +180,12 @@ static const char *count_of(struct req *r, int64_t n, const char *one, const cha
 	return arena_printf(r->a, "%lld %s", (long long)n, n == 1 ? one : many);
 }
 
+/* Adds key: one or many, as n asks ("1 cake", "2 cakes": the number stays in the template). */
+static void add_noun(struct json_object *o, const char *key, int64_t n, const char *one, const char *many)
+{
+	json_object_object_add(o, key, jstr(n == 1 ? one : many));
+}
+
 static int64_t field_int(struct json_object *o, const char *key)
 {
 	struct json_object *v;
@@ -245,6 +251,10 @@ static enum outcome add_glance(struct req *r, struct json_object *ctx, const cha
 	json_object_object_add(ctx, "dayCakes", jint(cakes));
 	json_object_object_add(ctx, "dayCouriersDue", jint(due));
 	json_object_object_add(ctx, "dayAttention", jint(attention));
+	add_noun(ctx, "dayOrdersNoun", orders, "paid order", "paid orders");
+	add_noun(ctx, "dayCakesNoun", cakes, "cake", "cakes");
+	add_noun(ctx, "dayCouriersNoun", due, "courier", "couriers");
+	add_noun(ctx, "dayAttentionVerb", attention, "needs", "need");
 	const char *title = arena_printf(r->a, "%s — %s", day, count_of(r, orders, "order", "orders"));
 	if (attention)
 		title = arena_printf(r->a, "%s, %s", title, count_of(r, attention, "needs attention", "need attention"));
@@ -286,6 +296,7 @@ int admin_orders_page(struct req *r)
 		json_object_object_add(ctx, "filtered", jstr(status));
 	json_object_object_add(ctx, "slots", group_by_slot(r, orders));
 	json_object_object_add(ctx, "count", jint(total));
+	add_noun(ctx, "countNoun", total, "order", "orders");
 	json_object_put(orders);
 	return reply_html(r, 200, "admin/orders", ctx);
 }
@@ -448,6 +459,8 @@ int admin_kitchen_page(struct req *r)
 		struct json_object *g = json_object_array_get_idx(slots, i), *notes;
 		if (field_int(g, "toBake") == 0)
 			continue;
+		add_noun(g, "cakeNoun", field_int(g, "cakeCount"), "cake", "cakes");
+		add_noun(g, "orderNoun", field_int(g, "toBake"), "order", "orders");
 		add_time(g, "slot", view_text(g, "slotAt"), TIMEFMT_SLOT, now);
 		json_object_object_add(g, "anchor", jstr(slot_anchor(r, view_text(g, "slotAt"))));
 		if (json_object_object_get_ex(g, "notes", &notes) && json_object_array_length(notes))

@@ -46,7 +46,7 @@ make_order(slot => "${day}T18:30:00Z", status => 'CONFIRMED', items => $kg->(9))
 my $html = $get->("/admin/orders?date=$day");
 like($html, qr{<title>Tue 11 Mar 2031 — 6 orders, 1 needs attention · La Fête 365 admin</title>}, 'title: the day, paid orders, attention');
 like($html, qr{<h1>Orders for <time datetime="$day" title="Tuesday 11 March 2031">Tue 11 Mar 2031</time></h1>}, 'heading: the day for people');
-like($html, qr{<strong>6</strong> paid order\(s\), <strong>8</strong> cake\(s\) to bake, <strong>4</strong> courier\(s\) still to book, <strong>1</strong> need\(s\) attention; 1 awaiting payment\.},
+like($html, qr{<strong>6</strong> paid orders, <strong>8</strong> cakes to bake, <strong>4</strong> couriers still to book, <strong>1</strong> needs attention; 1 awaiting payment\.},
      "the day's totals (cancelled and unpaid cakes are not to bake; the next day's midnight is not this day's)");
 my ($tbody) = $html =~ m{<table class="glance-table">.*?<tbody>(.*?)</tbody>}s;
 ok($tbody, 'the glance table') or BAIL_OUT('no glance table');
@@ -83,7 +83,8 @@ $html = $get->("/admin/kitchen?date=$day");
 like($html, qr{<title>Kitchen sheet — Tue 11 Mar 2031 · }, 'sheet title');
 my @sheets = $html =~ m{(<section class="slot sheet".*?</section>)}gs;
 is(scalar @sheets, 3, 'three slots to bake');
-like($sheets[1], qr{Slot <time datetime="${day}T10:00:00\+05:30" title="Tuesday 11 March 2031, 10:00–12:00 IST">Tue 11 Mar 2031, 10:00–12:00</time> <span class="muted">\(3 cake\(s\), 2 order\(s\)\)</span>}, 'sheet: the slot for people, its counts');
+like($sheets[1], qr{Slot <time datetime="${day}T10:00:00\+05:30" title="Tuesday 11 March 2031, 10:00–12:00 IST">Tue 11 Mar 2031, 10:00–12:00</time> <span class="muted">\(3 cakes, 2 orders\)</span>}, 'sheet: the slot for people, its counts');
+like($sheets[0], qr{<span class="muted">\(1 cake, 1 order\)</span>}, 'sheet: one of each in the singular (the 00:00 slot)');
 like($sheets[1], qr{<p class="big-inscription">Happy 5th, Ira!</p>}, "sheet: the slot's inscription, large, in its slot");
 unlike($sheets[2], qr{Happy 5th}, "sheet: not in another slot's page");
 like($sheets[2], qr{<p class="gift">Gift: For Anu</p>}, "sheet: the gift in its slot");
