@@ -162,7 +162,7 @@ int mail_queue_password_changed(struct ctx *c, const char *user_id, int by_reset
 		return 0; /* erased in the meantime: nobody to write to */
 	char when[TIMEFMT_MAX];
 	timefmt_full(time(NULL), when);
-	int staff = strcmp(db_val(res, 0, "role"), "admin") == 0;
+	int staff = strcmp(db_val(res, 0, "role"), "ADMIN") == 0;
 	struct json_object *ctx = json_own(c->a, json_object_new_object());
 	put(ctx, "customerName", db_val(res, 0, "name"));
 	put(ctx, "storeName", cfg->store_name);

@@ -77,6 +77,9 @@ is($r->{headers}{location}, '/admin/login?m=password_reset', 'to the sign-in pag
 like(req(GET => $r->{headers}{location})->{content}, qr/Your password is changed/, 'which says so');
 is(page('/admin/orders', $old)->{status}, 303, 'the session signed in before is over');
 ok(!LaFete::Admin::_session($staff, 'kitchen-password-1')->{cookie}, 'the old password no longer signs in');
+wait_for(sub { dispatch(); grep { $_->{headers}{subject} =~ /^Your password was changed/ } mails_to($staff) }, 20);
+my ($told) = grep { $_->{headers}{subject} =~ /^Your password was changed/ } mails_to($staff);
+like($told->{body} // '', qr{"Forgot password\?" on the sign-in page \(https://\S+/admin/login\)}, 'staff are told, with the admin sign-in page to start a reset from');
 my $s = LaFete::Admin::_session($staff, 'kitchen-password-2');
 ok($s->{cookie}, 'the new one does');
 $r = post_form('/admin/password-reset/confirm', $c, token => $token, password => 'kitchen-password-4', password2 => 'kitchen-password-4');

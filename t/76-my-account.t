@@ -104,6 +104,7 @@ my ($told) = grep { $_->{headers}{subject} =~ /^Your password was changed/ } mai
 ok($told, 'and sent');
 unlike($told->{body} // '', qr/reset link/, 'signed in, not by a reset link');
 unlike($told->{body} // '', qr/fresh password/, 'the password is nowhere in it');
+unlike($told->{body} // '', qr{/admin/}, "a customer is not sent to the staff's pages");
 
 # an open reset link dies with the change
 req(POST => '/api/auth/password-reset', json => { email => $v->{email} });
