@@ -10,6 +10,7 @@
 #include "handlers.h"
 #include "jsonutil.h"
 #include "slots.h"
+#include "timefmt.h"
 #include "util.h"
 
 #define NONCE_BYTES 24
@@ -172,17 +173,7 @@ const char *admin_form_text(struct req *r, const char *body, const char *name, i
 int admin_parse_date(const char *s)
 {
 	int y, m, d;
-	char tail;
-	if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-		return -1;
-	for (int i = 0; i < 10; i++)
-		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
-			return -1;
-	if (sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || y < 2000 || y > 2200 || m < 1 || m > 12 || d < 1)
-		return -1;
-	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	return d <= mdays[m - 1] + (m == 2 && leap) ? 0 : -1;
+	return s && strlen(s) == 10 && timefmt_ymd(s, &y, &m, &d) == 0 && y >= 2000 && y <= 2200 ? 0 : -1;
 }
 
 void admin_kolkata_date(int days, char out[11])

@@ -12,25 +12,10 @@
 
 /* ---- pure rules ---- */
 
-/* Reads exactly n digits; -1 when any is not a digit. */
-static int digits(const char *s, int n)
-{
-	int v = 0;
-	for (int i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v;
-}
-
 /* "YYYY-MM-DD" at the start of s, a real date in 2000..2999. */
 static int date_prefix_valid(const char *s, int *y, int *m, int *d)
 {
-	if (strlen(s) < 10 || s[4] != '-' || s[7] != '-')
-		return 0;
-	*y = digits(s, 4), *m = digits(s + 5, 2), *d = digits(s + 8, 2);
-	return *y >= 2000 && *y <= 2999 && *m >= 1 && *m <= 12 && *d >= 1 && *d <= timefmt_days_in_month(*y, *m);
+	return timefmt_ymd(s, y, m, d) == 0 && *y >= 2000 && *y <= 2999;
 }
 
 int slot_date_valid(const char *s, int *y, int *m, int *d)
@@ -46,7 +31,7 @@ int slot_time_valid(const char *s)
 	const char *t = s + 11;
 	if (strlen(t) < 8 || t[2] != ':' || t[5] != ':')
 		return 0;
-	int hh = digits(t, 2), mm = digits(t + 3, 2), ss = digits(t + 6, 2);
+	int hh = timefmt_digits(t, 2), mm = timefmt_digits(t + 3, 2), ss = timefmt_digits(t + 6, 2);
 	if (hh < 0 || hh > 23 || mm < 0 || mm > 59 || ss < 0 || ss > 59)
 		return 0;
 	t += 8;
@@ -61,19 +46,8 @@ int slot_time_valid(const char *s)
 		return 1;
 	if ((*t != '+' && *t != '-') || strlen(t) != 6 || t[3] != ':')
 		return 0;
-	int oh = digits(t + 1, 2), om = digits(t + 4, 2);
+	int oh = timefmt_digits(t + 1, 2), om = timefmt_digits(t + 4, 2);
 	return oh >= 0 && oh <= 14 && om >= 0 && om <= 59;
-}
-
-int slot_clock(const char *rfc3339, int plus_minutes, char out[6])
-{
-	int h, m;
-	if (!rfc3339 || strlen(rfc3339) < 16 || (h = digits(rfc3339 + 11, 2)) < 0 || rfc3339[13] != ':' ||
-	    (m = digits(rfc3339 + 14, 2)) < 0)
-		return -1;
-	unsigned t = (unsigned)(((h * 60 + m + plus_minutes) % 1440 + 1440) % 1440);
-	snprintf(out, 6, "%02u:%02u", (t / 60) % 24, t % 60);
-	return 0;
 }
 
 /* The Asia/Kolkata calendar time of t. */

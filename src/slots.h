@@ -32,10 +32,6 @@ void slot_kolkata_date(time_t now, int days, char out[11]);
 /* 1 when date ("YYYY-MM-DD") is in the comma-separated list (BLACKOUT_DATES). */
 int slot_blackout(const char *list, const char *date);
 
-/* "HH:MM" of the local time of an RFC 3339 text, plus_minutes later (around
- * the clock), into out; 0, or -1 when the text has no time. */
-int slot_clock(const char *rfc3339, int plus_minutes, char out[6]);
-
 /* The shop's hours as the configuration gives them. */
 struct slot_rules {
 	int open_hour, close_hour, slot_minutes, same_day_cutoff_hour, max_days_ahead;

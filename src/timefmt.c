@@ -35,8 +35,7 @@ static long ist_day(time_t t)
 	return (long)(local >= 0 ? local / 86400 : -((-local + 86399) / 86400));
 }
 
-/* n digits at s, or -1. */
-static int digits(const char *s, int n)
+int timefmt_digits(const char *s, int n)
 {
 	int v = 0;
 	for (int i = 0; i < n; i++) {
@@ -54,17 +53,25 @@ int timefmt_days_in_month(int y, int m)
 	return m == 2 && leap ? 29 : dm[m - 1];
 }
 
+int timefmt_ymd(const char *s, int *y, int *m, int *d)
+{
+	if (!s || strnlen(s, 10) < 10 || s[4] != '-' || s[7] != '-')
+		return -1;
+	*y = timefmt_digits(s, 4), *m = timefmt_digits(s + 5, 2), *d = timefmt_digits(s + 8, 2);
+	return *y >= 0 && *m >= 1 && *m <= 12 && *d >= 1 && *d <= timefmt_days_in_month(*y, *m) ? 0 : -1;
+}
+
 int timefmt_parse(const char *s, time_t *out)
 {
 	if (!s || strlen(s) < 16)
 		return -1;
-	int y = digits(s, 4), mo = digits(s + 5, 2), d = digits(s + 8, 2), h = digits(s + 11, 2), mi = digits(s + 14, 2), sec = 0;
-	if (y < 0 || s[4] != '-' || mo < 1 || mo > 12 || s[7] != '-' || d < 1 || d > timefmt_days_in_month(y, mo) ||
-	    (s[10] != 'T' && s[10] != ' ') || h < 0 || h > 23 || s[13] != ':' || mi < 0 || mi > 59)
+	int y, mo, d, h = timefmt_digits(s + 11, 2), mi = timefmt_digits(s + 14, 2), sec = 0;
+	if (timefmt_ymd(s, &y, &mo, &d) != 0 || (s[10] != 'T' && s[10] != ' ') || h < 0 || h > 23 || s[13] != ':' ||
+	    mi < 0 || mi > 59)
 		return -1;
 	const char *p = s + 16;
 	if (*p == ':') {
-		if ((sec = digits(p + 1, 2)) < 0 || sec > 59)
+		if ((sec = timefmt_digits(p + 1, 2)) < 0 || sec > 59)
 			return -1;
 		p += 3;
 		if (*p == '.') {
@@ -79,14 +86,14 @@ int timefmt_parse(const char *s, time_t *out)
 	if ((*p == 'Z' || *p == 'z') && p[1] == '\0') {
 		off = 0;
 	} else if (*p == '+' || *p == '-') {
-		int oh = digits(p + 1, 2), om = 0;
+		int oh = timefmt_digits(p + 1, 2), om = 0;
 		size_t rest = strlen(p + 1);
 		if (oh < 0 || oh > 14)
 			return -1;
 		if (rest == 5 && p[3] == ':')
-			om = digits(p + 4, 2);
+			om = timefmt_digits(p + 4, 2);
 		else if (rest == 4)
-			om = digits(p + 3, 2);
+			om = timefmt_digits(p + 3, 2);
 		else if (rest != 2)
 			return -1;
 		if (om < 0 || om > 59)
@@ -134,10 +141,10 @@ void timefmt_day(time_t t, time_t now, char out[TIMEFMT_MAX])
 
 int timefmt_date(const char *ymd, enum timefmt_date_style style, time_t now, char out[TIMEFMT_MAX])
 {
-	int y = ymd ? digits(ymd, 4) : -1, m = y < 0 ? -1 : digits(ymd + 5, 2), d = m < 0 ? -1 : digits(ymd + 8, 2);
+	int y, m, d;
 
 	out[0] = '\0';
-	if (y < 0 || ymd[4] != '-' || m < 1 || m > 12 || ymd[7] != '-' || d < 1 || d > timefmt_days_in_month(y, m) || ymd[10] != '\0')
+	if (timefmt_ymd(ymd, &y, &m, &d) != 0 || ymd[10] != '\0')
 		return -1;
 	/* the day's IST midnight: the instant whose IST calendar day it is */
 	time_t t = (time_t)(timefmt_days_from_civil(y, m, d) * 86400L - TIMEFMT_IST_OFFSET);

@@ -13,6 +13,11 @@
 /* The calendar (proleptic Gregorian): days from 1970-01-01 to y-m-d, and the
  * days of month m (1-12) of year y. */
 long timefmt_days_from_civil(int y, int m, int d);
+/* Exactly n digits at s as a number, or -1 when one is not a digit. */
+int timefmt_digits(const char *s, int n);
+/* A real calendar date "YYYY-MM-DD" at the start of s (what follows is the
+ * caller's to check): 0 with y, m, d set, or -1. */
+int timefmt_ymd(const char *s, int *y, int *m, int *d);
 int timefmt_days_in_month(int y, int m);
 
 /* Room for any string written below (the longest: a full slot range). */

@@ -4,10 +4,9 @@ use strict;
 use warnings;
 use Test::More;
 use LaFete::Test;
+use LaFete::Faults qw(start_instance stop_instance fcgi);
 use Compress::Zlib qw(compress crc32);
 use Digest::SHA qw(sha256_hex);
-use File::Temp qw(tempfile);
-use POSIX qw(WNOHANG);
 use Time::HiRes qw(sleep);
 
 my $admin = admin_token();
@@ -172,58 +171,12 @@ if (HTTP::Tiny->new(timeout => 5)->get("$s3/_fake/requests")->{status} != 200) {
 }
 END { MiniHTTPD::stop($own_fake) if $own_fake }
 
-sub start_instance {
-    my (%env) = @_;
-    my $sock = "$ENV{STACK_DIR}/run/s3-test-$$-" . int(rand 1e6) . '.sock';
-    my $pid = fork // die "fork: $!";
-    if ($pid == 0) {
-        $ENV{$_} = $env{$_} for keys %env;
-        $ENV{FCGI_SOCKET} = $sock;
-        $ENV{WORKERS} = 1;
-        open STDOUT, '>>', "$ENV{STACK_DIR}/log/app-s3.log";
-        open STDERR, '>&', \*STDOUT;
-        exec $ENV{LAFETE_BIN}, 'serve' or die "exec: $!";
-    }
-    wait_for(sub { -S $sock }, 20) or BAIL_OUT('second instance did not start');
-    return { pid => $pid, sock => $sock };
-}
-
-sub stop_instance {
-    my ($i) = @_;
-    kill 'TERM', $i->{pid};
-    my $gone = wait_for(sub { waitpid($i->{pid}, WNOHANG) == $i->{pid} }, 20);
-    ok($gone, 'second instance stopped');
-}
-
-# fcgi($inst, METHOD, URI, token, content type, body) -> {status, headers, body, json}
-sub fcgi {
-    my ($inst, $method, $uri, $token, $ct, $body) = @_;
-    my ($fh, $file) = tempfile(DIR => "$ENV{STACK_DIR}/run", UNLINK => 1);
-    binmode $fh;
-    print $fh $body // '';
-    close $fh;
-    my ($path, $query) = split /\?/, $uri, 2;
-    my $out = do {
-        local %ENV = (PATH => $ENV{PATH}, REQUEST_METHOD => $method, DOCUMENT_URI => $path, QUERY_STRING => $query // '',
-                      CONTENT_LENGTH => length($body // ''), REMOTE_ADDR => '127.0.0.1',
-                      ($ct ? (CONTENT_TYPE => $ct) : ()), ($token ? (HTTP_AUTHORIZATION => "Bearer $token") : ()));
-        open my $p, '-|', "cgi-fcgi -bind -connect '$inst->{sock}' < '$file'" or die "cgi-fcgi: $!";
-        local $/;
-        my $o = <$p>;
-        close $p;
-        $o // '';
-    };
-    my ($head, $content) = split /\r\n\r\n/, $out, 2;
-    my ($status) = ($head // '') =~ /^Status: (\d+)/m;
-    return { status => $status // 0, head => $head, body => $content, json => json_of($content // '') };
-}
-
 my %s3env = (S3_ENDPOINT => $s3, S3_BUCKET => 'cakes', S3_REGION => 'ap-south-1', S3_ACCESS_KEY => 'TESTAKID',
              S3_SECRET_KEY => 'test-s3-secret');
 my $sid = new_product('s3');
 my $spng = png(20, 10);
 fake_post($s3, '/_fake/reset');
-my $inst = start_instance(%s3env);
+my $inst = start_instance(NAME => 's3', %s3env);
 my ($body, $ct) = multipart(['image', 'cake.png', 'image/png', $spng]);
 $r = fcgi($inst, 'POST', "/api/admin/products/$sid/images", $admin, $ct, $body);
 is($r->{status}, 201, 'S3 upload 201') or diag "$r->{head}\n$r->{body}";
@@ -254,23 +207,23 @@ $r = fcgi($inst, 'POST', "/api/admin/products/$sid/images", $admin, multipart_ct
 is($r->{status}, 201, 'a 1.5 MiB image goes to S3 too (Expect: 100-continue)') or diag $r->{body};
 is(length(HTTP::Tiny->new->get($r->{json}{images}[-1] // "$s3/none")->{content}), length $bigpng, 'all of it');
 req(DELETE => "/api/admin/products/$sid/images?url=" . ($r->{json}{images}[-1] // ''), token => $admin);
-stop_instance($inst);
+ok(stop_instance($inst), 'second instance stopped');
 
 sub multipart_ct { my ($b, $c) = multipart(@_); return ($c, $b) }
 
 # wrong secret: the fake refuses the signature: 502, nothing recorded
-$inst = start_instance(%s3env, S3_SECRET_KEY => 'wrong-secret');
+$inst = start_instance(NAME => 's3', %s3env, S3_SECRET_KEY => 'wrong-secret');
 $r = fcgi($inst, 'POST', "/api/admin/products/$sid/images", $admin, multipart_ct(['image', 'cake.png', 'image/png', $spng]));
 is($r->{status}, 502, 'wrong S3 secret 502');
 is($r->{json}{error}{code}, 'STORAGE_UNAVAILABLE', 'STORAGE_UNAVAILABLE');
 is_deeply(images_of($sid), [$surl], 'no image recorded');
-stop_instance($inst);
+ok(stop_instance($inst), 'second instance stopped');
 
 # S3 unreachable: 502 as well
-$inst = start_instance(%s3env, S3_ENDPOINT => 'http://127.0.0.1:1');
+$inst = start_instance(NAME => 's3', %s3env, S3_ENDPOINT => 'http://127.0.0.1:1');
 $r = fcgi($inst, 'POST', "/api/admin/products/$sid/images", $admin, multipart_ct(['image', 'cake.png', 'image/png', $spng]));
 is($r->{status}, 502, 'unreachable S3 502');
 is_deeply(images_of($sid), [$surl], 'still nothing recorded');
-stop_instance($inst);
+ok(stop_instance($inst), 'second instance stopped');
 
 done_testing;

@@ -77,7 +77,6 @@ int main(void)
 {
 	struct slot_rules rules = { .open_hour = 10, .close_hour = 22, .slot_minutes = 120, .same_day_cutoff_hour = 14, .max_days_ahead = 30 };
 	struct slot g[SLOTS_PER_DAY_MAX];
-	char hm[6];
 	int y, m, d;
 
 	ok(slot_time_valid("2026-02-14T14:00:00+05:30") && slot_time_valid("2026-02-14T08:30:00Z") &&
@@ -135,10 +134,5 @@ int main(void)
 
 	clock_faults(&rules);
 
-	ok(slot_clock("2026-02-14T14:00:00+05:30", 0, hm) == 0, "a clock time");
-	is_str(hm, "14:00", "its hours and minutes");
-	slot_clock("2026-02-14T23:00:00+05:30", 120, hm);
-	is_str(hm, "01:00", "two hours later, around midnight");
-	ok(slot_clock("2026-02-14", 0, hm) != 0 && slot_clock(NULL, 0, hm) != 0, "no time, no clock");
 	return done_testing();
 }

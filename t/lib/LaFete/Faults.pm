@@ -199,12 +199,16 @@ sub smtp_start {
 
 # ---- a second app instance, spoken to over FastCGI directly (as t/35 does) ----
 
+my $instances = 0;
+
 # start_instance(ENV...): `lafete serve` with one worker on a socket of its own,
 # the stack's configuration plus ENV, logging to log/app-<name>.log.
 sub start_instance {
     my (%env) = @_;
     my $name = delete $env{NAME} // 'second';
-    my $sock = "$ENV{STACK_DIR}/run/$name-$$.sock";
+    # a socket of its own each time: an instance started after another must not be
+    # taken as up because the last one's socket file is still there
+    my $sock = "$ENV{STACK_DIR}/run/$name-$$-" . ++$instances . '.sock';
     my $pid = fork // die "fork: $!";
     if (!$pid) {
         $ENV{$_} = $env{$_} for keys %env;
