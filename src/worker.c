@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -16,6 +18,7 @@
 #include "catalog_cache.h"
 #include "conf.h"
 #include "db.h"
+#include "fcgi_out.h"
 #include "httpc.h"
 #include "http.h"
 #include "jsonutil.h"
@@ -262,7 +265,8 @@ static const char *status_text(int s)
 	}
 }
 
-static void send_response(struct req *r)
+/* 1 when the whole answer was written, 0 when the connection failed. */
+static int send_response(struct req *r)
 {
 	struct buf head = BUF_INIT;
 	int nobody = strcmp(r->method, "HEAD") == 0 || r->status == 204 || r->status == 304;
@@ -272,10 +276,10 @@ static void send_response(struct req *r)
 	if (r->status != 204 && r->status != 304)
 		buf_printf(&head, "Content-Length: %zu\r\n", r->out.len);
 	buf_puts(&head, "\r\n");
-	FCGX_PutStr(head.data, (int)head.len, r->fcgi->out);
-	if (!nobody && r->out.len)
-		FCGX_PutStr(r->out.data, (int)r->out.len, r->fcgi->out);
+	int rc = fcgi_out_answer(r->fcgi->ipcFd, r->fcgi->requestId, head.data, head.len, nobody ? NULL : r->out.data,
+				 nobody ? 0 : r->out.len);
 	buf_free(&head);
+	return rc == 0;
 }
 
 static void access_log(struct req *r, int64_t duration_us)
@@ -294,7 +298,8 @@ static void access_log(struct req *r, int64_t duration_us)
 	log_access(&e);
 }
 
-static void serve(struct req *r)
+/* Reads, handles and answers one request; 1 when the answer was written whole. */
+static int serve(struct req *r)
 {
 	r->started_us = mono_us();
 	r->started_ms = r->started_us / 1000;
@@ -317,10 +322,11 @@ static void serve(struct req *r)
 	reply_cache_default(r);
 	if (r->request_id)
 		reply_header(r, "X-Request-Id", "%s", r->request_id);
-	send_response(r);
+	int answered = send_response(r);
 	int64_t took = mono_us() - r->started_us;
 	metrics_request(r->route ? (int)(r->route - routes) : METRICS_NO_ROUTE, r->status, took);
 	access_log(r, took);
+	return answered;
 }
 
 /* A TCP connection from nginx on another host: no Nagle (one answer, written
@@ -407,6 +413,35 @@ static int fcgi_read_request(FCGX_Request *fcgi, int fd)
 	return FCGX_Accept_r(fcgi);
 }
 
+/* Ends the request once its answer is written (fcgi_out.c): libfcgi frees what
+ * it read, and the connection is closed unless nginx keeps it. libfcgi's own
+ * close shuts down writing and waits until nginx closes first, so that input we
+ * never read cannot make our close reset the connection before nginx has read
+ * the answer; that wait costs a sleep and a wake-up per request. When nothing
+ * is left unread (nginx sent the whole request and we read it off the socket:
+ * every request not cut short) there is nothing to reset, and the connection
+ * is closed at once. */
+static void finish_request(FCGX_Request *fcgi, int answered)
+{
+	int fd = fcgi->ipcFd, unread = -1;
+	int keep = answered && fcgi->keepConnection && FCGX_GetError(fcgi->in) == 0;
+
+	FCGX_Free(fcgi, 0);
+	if (keep || fd < 0)
+		return;
+	fcgi->ipcFd = -1;
+	fcgi->keepConnection = 0;
+	if (!answered || ioctl(fd, FIONREAD, &unread) != 0 || unread != 0) {
+		/* what libfcgi does: nginx closes first, what it sent is drained */
+		char drain[1024];
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		shutdown(fd, SHUT_WR);
+		while (poll(&pfd, 1, 2000) > 0 && read(fd, drain, sizeof drain) > 0)
+			;
+	}
+	close(fd);
+}
+
 int worker_run(const int *listen_fds, int nlisten, int worker_no)
 {
 	FCGX_Request fcgi;
@@ -460,8 +495,7 @@ int worker_run(const int *listen_fds, int nlisten, int worker_no)
 		r.a = r.ctx.a = a;
 		r.ctx.db = &db;
 		r.ctx.templates = templates;
-		serve(&r);
-		FCGX_Finish_r(&fcgi);
+		finish_request(&fcgi, serve(&r));
 		buf_free(&r.headers);
 		buf_free(&r.out);
 		arena_reset(a);

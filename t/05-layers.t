@@ -21,7 +21,7 @@ my %layer_of = (
         ops payments reconcile refunds slots status
     )],
     front => [qw(
-        main cli listener worker routes http handlers jsonutil admin admin_session
+        main cli listener worker fcgi_out routes http handlers jsonutil admin admin_session
         api_accounts api_addresses api_cart api_deliveries api_dispatch api_estimate
         api_metrics api_orders api_payments api_products api_slots
         page_account page_analytics page_jobs page_orders page_products
