@@ -415,24 +415,27 @@ static int fcgi_read_request(FCGX_Request *fcgi, int fd)
 
 /* Ends the request once its answer is written (fcgi_out.c): libfcgi frees what
  * it read, and the connection is closed unless nginx keeps it. libfcgi's own
- * close shuts down writing and waits until nginx closes first, so that input we
- * never read cannot make our close reset the connection before nginx has read
- * the answer; that wait costs a sleep and a wake-up per request. When nothing
- * is left unread (nginx sent the whole request and we read it off the socket:
- * every request not cut short) there is nothing to reset, and the connection
- * is closed at once. */
+ * close shuts down writing and waits until nginx closes first: while nginx is
+ * still sending the request (a body we answered without reading), closing
+ * would fail its next write, and it would answer 502 instead of ours. That wait
+ * costs a sleep and a wake-up per request. So the connection is closed at once
+ * when nginx has sent everything: the request's stdin stream is at its end (its
+ * end record read; for a request without a body it came with the parameters)
+ * and nothing else waits on the socket. Otherwise, libfcgi's way. */
 static void finish_request(FCGX_Request *fcgi, int answered)
 {
 	int fd = fcgi->ipcFd, unread = -1;
-	int keep = answered && fcgi->keepConnection && FCGX_GetError(fcgi->in) == 0;
+	int sound = answered && FCGX_GetError(fcgi->in) == 0;
+	int keep = sound && fcgi->keepConnection;
+	int all_sent = !keep && sound && FCGX_GetChar(fcgi->in) == EOF && FCGX_GetError(fcgi->in) == 0;
 
 	FCGX_Free(fcgi, 0);
 	if (keep || fd < 0)
 		return;
 	fcgi->ipcFd = -1;
 	fcgi->keepConnection = 0;
-	if (!answered || ioctl(fd, FIONREAD, &unread) != 0 || unread != 0) {
-		/* what libfcgi does: nginx closes first, what it sent is drained */
+	if (!all_sent || ioctl(fd, FIONREAD, &unread) != 0 || unread != 0) {
+		/* nginx closes first; what it still sends is drained */
 		char drain[1024];
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		shutdown(fd, SHUT_WR);
