@@ -57,7 +57,8 @@ CREATE TEMP VIEW summary_now AS
     FROM analytics_day_delivered WHERE (orders, minutes) <> (0, 0)
   UNION ALL SELECT 'bookings', day::text, format('%s %s', booked, failed)
     FROM analytics_day_bookings WHERE (booked, failed) <> (0, 0)
-  UNION ALL SELECT 'cakes', format('%s %s %s', day, product_id, product_name), format('%s %s %s', lines, quantity, revenue)
+  UNION ALL SELECT 'cakes', format('%s %s %s %s %s', day, product_id, product_name, variant_id, variant_label),
+         format('%s %s %s', lines, quantity, revenue)
     FROM analytics_day_cakes WHERE (lines, quantity, revenue) <> (0, 0, 0);
 CREATE TEMP TABLE kept AS SELECT * FROM summary_now;
 DO $$ BEGIN PERFORM analytics_rebuild(); END $$;
@@ -179,7 +180,8 @@ my @cakes;
 for my $i (1 .. 4) {
     my ($p) = psql_row("INSERT INTO products (slug, name, base_price) VALUES (:'p1', :'p2', 800) RETURNING id", "mix-$$-$i", "Mix $i");
     my ($v) = psql_row("INSERT INTO variants (product_id, label, weight_grams, price) VALUES (:'p1', '1 kg', 1000, 800) RETURNING id", $p);
-    push @cakes, [$p, $v];
+    my ($small) = psql_row("INSERT INTO variants (product_id, label, weight_grams, price) VALUES (:'p1', '500 g', 500, 450) RETURNING id", $p);
+    push @cakes, [$p, $v, '1 kg'], [$p, $small, '500 g'];   # the cakes summary is kept per size (schema/0018)
 }
 my @STATUS = qw(PENDING CONFIRMED BAKING READY DISPATCHED DELIVERED CANCELLED);
 my @DAYS = map { sprintf '2033-12-%02d', $_ } 28 .. 31;
@@ -201,11 +203,11 @@ sub at {
 }
 sub item_sql {
     my ($order) = @_;
-    my ($p, $v) = @{ pick(@cakes) };
+    my ($p, $v, $label) = @{ pick(@cakes) };
     my ($q, $price) = (1 + int rand 5, pick('800.00', '1250.50', '99.99'));
     my $name = pick('Mix cake', 'Mix cake (renamed)', 'Another name');
     return "INSERT INTO order_items (order_id, product_id, variant_id, product_name, variant_label, weight_grams, "
-         . "kitchen_units, unit_price, quantity, line_total) SELECT $order, '$p', '$v', '$name', '1 kg', 1000, 1, $price, $q, $price * $q";
+         . "kitchen_units, unit_price, quantity, line_total) SELECT $order, '$p', '$v', '$name', '$label', 1000, 1, $price, $q, $price * $q";
 }
 sub new_order_sql {
     $n++;
@@ -240,7 +242,9 @@ sub change_sql {
         return pick("UPDATE order_items SET quantity = $q, line_total = unit_price * $q WHERE id = $ITEM",
                     "UPDATE order_items SET product_name = '" . pick('Mix cake', 'Zz last name', 'Aa first name') . "' WHERE id = $ITEM",
                     "UPDATE order_items SET order_id = $ORDER WHERE id = $ITEM",
-                    "UPDATE order_items SET product_id = '$cakes[0][0]', variant_id = '$cakes[0][1]' WHERE id = $ITEM");
+                    "UPDATE order_items SET product_id = '$cakes[0][0]', variant_id = '$cakes[0][1]' WHERE id = $ITEM",
+                    "UPDATE order_items SET variant_id = '$cakes[1][1]', variant_label = '$cakes[1][2]' WHERE id = $ITEM",
+                    "UPDATE order_items SET variant_label = '" . pick('1 kg', '1 kg (round)') . "' WHERE id = $ITEM");
     }
     return "INSERT INTO deliveries (order_id, booking_state) VALUES ($ORDER, '" . pick(@BOOKING) . "') "
          . "ON CONFLICT (order_id) DO UPDATE SET booking_state = EXCLUDED.booking_state" if $k < 80;

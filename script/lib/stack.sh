@@ -8,9 +8,23 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 PGBIN=/usr/lib/postgresql/15/bin
 
-free_port() {
-	perl -MIO::Socket::INET -e 'my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1", LocalPort => 0) or die; print $s->sockport'
+# free_ports N [TAKEN...]: N distinct free TCP ports on 127.0.0.1, none of TAKEN (ports
+# chosen earlier and not listened on yet). The sockets are held until all are found:
+# one port asked for twice in a row can come back twice (a stack once got the same
+# port for nginx's redirects and PostgreSQL).
+free_ports() {
+	perl -MIO::Socket::INET -e '
+		my ($n, %taken) = ($ARGV[0], map { $_ => 1 } @ARGV[1 .. $#ARGV]);
+		my (@held, @ports);
+		while (@ports < $n) {
+			my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1", LocalPort => 0) or die "no free port: $!";
+			push @held, $s;
+			push @ports, $s->sockport unless $taken{ $s->sockport }++;
+		}
+		print "@ports\n"' "$@"
 }
+# free_port [TAKEN...]: one of them
+free_port() { free_ports 1 "$@"; }
 
 # Runs a command as the unprivileged owner of the database when we are root.
 as_pg() {
@@ -93,7 +107,7 @@ stack_postgres_stop() {
 # pooler is back as soon as PostgreSQL is).
 stack_pgbouncer() {
 	pgb=$STACK_DIR/pgbouncer
-	: "${PGBOUNCER_PORT:=$(free_port)}"
+	: "${PGBOUNCER_PORT:=$(free_port "${HTTP_PORT:-}" "${HTTPS_PORT:-}" "${DB_PORT:-}")}"
 	mkdir -p "$pgb"
 	printf '"%s" "%s"\n' "$DB_USERNAME" "$DB_PASSWORD" > "$pgb/userlist.txt"
 	{
