@@ -174,16 +174,22 @@ static const char *page_date(struct req *r, int *bad)
 	return today;
 }
 
+/* The word n asks for: one or many. */
+static const char *noun(int64_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
 /* "1 order" / "2 orders". */
 static const char *count_of(struct req *r, int64_t n, const char *one, const char *many)
 {
-	return arena_printf(r->a, "%lld %s", (long long)n, n == 1 ? one : many);
+	return arena_printf(r->a, "%lld %s", (long long)n, noun(n, one, many));
 }
 
-/* Adds key: one or many, as n asks ("1 cake", "2 cakes": the number stays in the template). */
+/* Adds key: the word alone ("cake", "cakes"), the number stays in the template. */
 static void add_noun(struct json_object *o, const char *key, int64_t n, const char *one, const char *many)
 {
-	json_object_object_add(o, key, jstr(n == 1 ? one : many));
+	json_object_object_add(o, key, jstr(noun(n, one, many)));
 }
 
 static int64_t field_int(struct json_object *o, const char *key)

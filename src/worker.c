@@ -8,7 +8,6 @@
 #include <string.h>
 #include <poll.h>
 #include <sys/epoll.h>
-#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -420,11 +419,12 @@ static int fcgi_read_request(FCGX_Request *fcgi, int fd)
  * would fail its next write, and it would answer 502 instead of ours. That wait
  * costs a sleep and a wake-up per request. So the connection is closed at once
  * when nginx has sent everything: the request's stdin stream is at its end (its
- * end record read; for a request without a body it came with the parameters)
- * and nothing else waits on the socket. Otherwise, libfcgi's way. */
+ * end record read; for a request without a body it came with the parameters):
+ * after it nginx sends nothing but an abort, which a reset cannot hurt.
+ * Otherwise, libfcgi's way. */
 static void finish_request(FCGX_Request *fcgi, int answered)
 {
-	int fd = fcgi->ipcFd, unread = -1;
+	int fd = fcgi->ipcFd;
 	int sound = answered && FCGX_GetError(fcgi->in) == 0;
 	int keep = sound && fcgi->keepConnection;
 	int all_sent = !keep && sound && FCGX_GetChar(fcgi->in) == EOF && FCGX_GetError(fcgi->in) == 0;
@@ -434,7 +434,7 @@ static void finish_request(FCGX_Request *fcgi, int answered)
 		return;
 	fcgi->ipcFd = -1;
 	fcgi->keepConnection = 0;
-	if (!all_sent || ioctl(fd, FIONREAD, &unread) != 0 || unread != 0) {
+	if (!all_sent) {
 		/* nginx closes first; what it still sends is drained */
 		char drain[1024];
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
